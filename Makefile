@@ -1,0 +1,59 @@
+# The two commands a user needs (README): `make run` and `make test`. Both install what is missing
+# first: Debian packages, a .venv, the package itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck pytest bench screenshots package clean system-run system-test
+
+run: system-run $(VENV)/.run-installed
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
+	  echo "make run: no display found (DISPLAY and WAYLAND_DISPLAY are unset)."; \
+	  echo "  On a desktop, run it from a terminal inside your session."; \
+	  echo "  On a headless machine: xvfb-run -a make run   (Xvfb was installed for you)"; \
+	  echo "  Over SSH: ssh -X host, then make run"; \
+	  exit 1; fi
+	$(BIN)/stream-console --demo
+
+test: system-test $(VENV)/.test-installed lint typecheck pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-installed
+	scripts/with-test-keyring.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed
+	@set -e; for b in benchmarks/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
+
+screenshots: system-run $(VENV)/.test-installed
+	xvfb-run -a -s "-screen 0 1600x1000x24" scripts/with-test-keyring.sh env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py docs/screenshots
+
+package: $(VENV)/.test-installed
+	$(BIN)/python packaging/build.py
+
+system-run:
+	@scripts/system-deps.sh run
+
+system-test:
+	@scripts/system-deps.sh test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
