@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import importlib
 from collections.abc import Sequence
 
 from console import __version__
+
+# Subcommand name -> module exposing HELP (str), add_arguments(parser) and run(args) -> int.
+# Those modules import only argparse at import time, so `--help` and GUI start stay fast.
+SUBCOMMANDS: dict[str, str] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the console against the embedded Plivo simulator: no account needed",
     )
-    parser.add_subparsers(dest="command", title="subcommands", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="COMMAND")
+    for name, module_name in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
     return parser
 
 
@@ -35,8 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from console.app.gui import run_gui  # lazy: the GUI's imports cost start-up time
 
         return run_gui(demo=args.demo)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    result: int = args._module.run(args)
+    return result
 
 
 if __name__ == "__main__":

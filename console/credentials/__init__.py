@@ -1,0 +1,1 @@
+"""Where auth tokens live: the OS keyring only (or memory, for a session)."""

@@ -1,0 +1,1 @@
+"""The local HTTP endpoint for Plivo's stream status callbacks."""

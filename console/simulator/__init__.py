@@ -1,0 +1,1 @@
+"""A faithful local Plivo for tests, demo mode and training."""

@@ -1,0 +1,1 @@
+"""The local SQLite store: event log and activity history. Never secrets."""
