@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import importlib
+import sys
 from collections.abc import Sequence
 
 from console import __version__
