@@ -16,7 +16,12 @@ keyring=(dbus-daemon dbus-bin gnome-keyring libsecret-tools)
 
 case "${1:-run}" in
   run) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}") ;;
-  test) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}") ;;
+  test)
+    wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}")
+    # The code-snippet tests run curl and `node --check`; any install of them will do.
+    command -v curl >/dev/null 2>&1 || wanted+=(curl)
+    command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+    ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
