@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the console against the embedded Plivo simulator: no account needed",
     )
+    parser.add_argument("--benchmark-paint", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", title="subcommands", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from console.app.gui import run_gui  # lazy: the GUI's imports cost start-up time
 
-        return run_gui(demo=args.demo)
+        return run_gui(demo=args.demo, benchmark=args.benchmark_paint)
     result: int = args._module.run(args)
     return result
 

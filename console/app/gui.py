@@ -1,35 +1,120 @@
-"""Boot and shutdown of the GUI on one qasync event loop shared by Qt, httpx and aiohttp."""
+"""Boot and shutdown of the GUI on one qasync event loop shared by Qt, httpx and aiohttp.
+
+Python 3.11 has no `asyncio.run(loop_factory=...)`, so `asyncio.Runner(loop_factory=...)` drives
+the qasync loop. Quitting on last-window-close is off: closing the window resolves a future, the
+coroutine then shuts services down while the loop still runs, and only then does the runner end.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import signal
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qasync
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from console import __version__
+
+if TYPE_CHECKING:
+    from console.ui.main_window import MainWindow
+
+_log = logging.getLogger("console")
 
 
-async def _run_window(demo: bool) -> int:
-    loop = asyncio.get_running_loop()
-    app = QApplication.instance()
-    assert app is not None
-    closed = loop.create_future()
-    window = QMainWindow()
-    window.setWindowTitle("Stream Console" + (" — demo" if demo else ""))
-    window.resize(1280, 800)
+def _make_application() -> QApplication:
+    from console.app.resources import resource_path
+    from console.app.settings import APPLICATION, ORGANISATION
 
-    def _quit() -> None:
-        if not closed.done():
-            closed.set_result(None)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Stream Console")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("stream-console")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "stream-console.svg"))))
+    app.setQuitOnLastWindowClosed(False)
+    if app.style().name().lower() == "windows":  # the bare Windows style ignores dark mode
+        app.setStyle("Fusion")
+    return app
 
-    app.aboutToQuit.connect(_quit)
+
+def _paint_first(app: QApplication, *, demo: bool, benchmark: bool) -> MainWindow:
+    """Show the window before anything else is imported or started."""
+    from console.app.settings import open_settings
+    from console.app.shell import build_main_window
+
+    window = build_main_window(demo=demo)
+    window.restore_layout(open_settings())
+    if benchmark:
+        window.first_painted.connect(lambda: print("first-paint", flush=True))
+    painted: list[bool] = []
+    window.first_painted.connect(lambda: painted.append(True))
     window.show()
-    await closed
+    deadline = time.monotonic() + 1.0
+    while not painted and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    return window
+
+
+async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
+    from console.app.composition import ConsoleApp
+    from console.app.logs import configure_logging
+    from console.app.settings import app_data_dir, open_settings
+
+    log_dir = Path(app_data_dir()) / "logs"
+    configure_logging(log_dir)
+    _log.info("Stream Console %s starting%s", __version__, " (demo)" if demo else "")
+    console = ConsoleApp(open_settings(), demo=demo, log_dir=log_dir, window=window)
+    _STOP.target = console.window.close
+    if _STOP.requested:
+        QTimer.singleShot(0, console.window.close)
+    # Python runs signal handlers only between bytecodes: a light timer keeps that happening
+    # while Qt waits in C++.
+    waker = QTimer()
+    waker.start(200)
+    waker.timeout.connect(lambda: None)
+    try:
+        await console.run()
+    finally:
+        waker.stop()
+        took = await console.shutdown()
+        if benchmark:
+            print(f"shutdown {took:.4f}", flush=True)
     return 0
 
 
-def run_gui(*, demo: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Stream Console")
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(_run_window(demo))
+class _StopSignal:
+    """SIGINT/SIGTERM close the window like the agent would; one arriving before the window is
+    wired up is remembered and honoured as soon as it is."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.target: Callable[[], object] | None = None
+
+    def __call__(self, *_: object) -> None:
+        self.requested = True
+        if self.target is not None:
+            self.target()
+
+
+_STOP = _StopSignal()
+
+
+def run_gui(*, demo: bool = False, benchmark: bool = False) -> int:
+    signal.signal(signal.SIGINT, _STOP)
+    signal.signal(signal.SIGTERM, _STOP)
+    app = _make_application()
+    window = _paint_first(app, demo=demo, benchmark=benchmark)
+    import asyncio
+
+    import qasync  # after PySide6, so qasync binds to it without probing other Qt bindings
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(_main(window, demo=demo, benchmark=benchmark))

@@ -13,11 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.credentials.errors import (
     CredentialError,
@@ -26,7 +22,10 @@ from console.credentials.errors import (
     KeyringTimeout,
     KeyringUnavailable,
 )
-from console.credentials.secret import Secret
+from console.domain.secret import Secret
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "stream-console"
 DEFAULT_TIMEOUT_S = 5.0
@@ -52,6 +51,8 @@ def is_unsafe_backend(backend: object) -> bool:
 def choose_backend(candidate: Any = None) -> keyring.backend.KeyringBackend:
     """The safe backend to use, or KeyringUnavailable. A chainer is opened up and its best safe
     member used directly, so a write can never fall through to an unsafe member."""
+    import keyring  # imported on first use, on a worker thread: it costs start-up time
+
     backend = candidate if candidate is not None else keyring.get_keyring()
     members = getattr(backend, "backends", None)
     if members is not None:  # keyring.backends.chainer.ChainerBackend
@@ -125,7 +126,7 @@ class KeyringCredentialStore:
                 result: Any = fn()
                 ok = True
             except BaseException as exc:  # handed to the awaiting coroutine, never swallowed
-                result, ok = exc, False
+                result, ok = self._translate(exc), False
             # If the loop closed while the backend hung, nobody is waiting for the answer.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(deliver, ok, result)
@@ -137,21 +138,30 @@ class KeyringCredentialStore:
             future.cancel()  # a late answer from the hung backend is dropped, not left unretrieved
             _log.warning("keyring did not answer within %.1f s", self.timeout_s)
             raise KeyringTimeout(self.timeout_s) from None
-        except CredentialError:
-            raise
-        except keyring.errors.KeyringLocked:
-            raise KeyringLocked() from None
-        except (keyring.errors.NoKeyringError, keyring.errors.InitError):
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        """Backend errors as CredentialErrors (runs on the worker thread, where keyring is
+        already imported)."""
+        import keyring.errors
+
+        if isinstance(exc, CredentialError):
+            return exc
+        if isinstance(exc, keyring.errors.KeyringLocked):
+            return KeyringLocked()
+        if isinstance(exc, keyring.errors.NoKeyringError | keyring.errors.InitError):
             self._backend = None
-            raise KeyringUnavailable(self._describe()) from None
-        except Exception as exc:
-            # D-Bus and backend errors leak as RuntimeError, GLib errors, ...; their text can be
-            # long but never holds the token (it is not part of any call's arguments we format).
+            return KeyringUnavailable(self._describe())
+        if isinstance(exc, Exception):
+            # D-Bus and backend errors leak as RuntimeError, GLib errors, ...: only the type is
+            # reported, never the text, which could echo arguments.
             self._backend = None
             _log.warning("keyring call failed: %s", type(exc).__name__)
-            raise KeyringFailure(type(exc).__name__) from None
+            return KeyringFailure(type(exc).__name__)
+        return exc
 
     def _describe(self) -> str:
+        import keyring
+
         try:
             return backend_name(self._candidate or keyring.get_keyring())
         except Exception:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from console.credentials.secret import Secret
+from console.domain.secret import Secret
 
 
 class CredentialStore(Protocol):

@@ -22,8 +22,8 @@ import pytest
 
 from console.credentials.errors import KeyringLocked, KeyringTimeout, KeyringUnavailable
 from console.credentials.keyring_store import KeyringCredentialStore, backend_name, choose_backend
-from console.credentials.secret import Secret
 from console.credentials.store import LayeredCredentialStore, MemoryCredentialStore
+from console.domain.secret import Secret
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,7 +126,7 @@ def _run_isolated(script: str, env_extra: dict[str, str], tmp: Path, *, dbus: bo
 STORE_SCRIPT = """
     import asyncio
     from console.credentials.keyring_store import KeyringCredentialStore
-    from console.credentials.secret import Secret
+    from console.domain.secret import Secret
     from console.credentials.errors import CredentialError
     async def main():
         store = KeyringCredentialStore()

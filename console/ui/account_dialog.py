@@ -1,0 +1,286 @@
+"""Add, edit and remove Plivo account profiles. The dialog checks what it can on the spot (the
+Auth ID rule, the URL) and hands the rest to the app as intents: it never touches the keyring."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.accounts import DEFAULT_API_BASE_URL, Profile, auth_id_problem
+
+_NEW = "__new__"
+
+
+def base_url_problem(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter the API address, for example https://api.plivo.com"
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return "Use https: the token would otherwise cross the network unencrypted."
+    return None
+
+
+class AccountDialog(QDialog):
+    save_requested = Signal(object, object)  # (Profile with "" id when new, token str or None)
+    session_token_requested = Signal(object, str)  # (Profile, token) kept in memory only
+    remove_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("account_dialog")
+        self.setWindowTitle("Accounts")
+        self.resize(680, 380)
+        self._profiles: dict[str, Profile] = {}
+
+        self.profiles_list = QListWidget()
+        self.profiles_list.setObjectName("profiles_list")
+        self.profiles_list.setAccessibleName("Accounts")
+        self.profiles_list.setMinimumWidth(190)
+        self.profiles_list.currentItemChanged.connect(self._on_selected)
+        self.add_button = QPushButton("&Add account")
+        self.add_button.setObjectName("add_account")
+        self.add_button.clicked.connect(self.start_new)
+        self.remove_button = QPushButton("&Remove")
+        self.remove_button.setObjectName("remove_account")
+        self.remove_button.setToolTip("Remove this profile and its token from the OS keyring")
+        self.remove_button.clicked.connect(self._on_remove)
+        left = QVBoxLayout()
+        left.addWidget(self.profiles_list, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        left.addLayout(buttons)
+
+        self.display_name = self._line(
+            "display_name", "Display name", "A name you recognise, e.g. 'Support EU'"
+        )
+        self.auth_id = self._line(
+            "auth_id",
+            "Auth ID",
+            "The 20-character Auth ID from the Plivo console overview page (MA… or SA…)",
+        )
+        self.auth_token = self._line(
+            "auth_token",
+            "Auth Token",
+            "Stored only in your operating system's keyring, never in a file",
+        )
+        self.auth_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_token = QAction("Show", self.auth_token)
+        self.show_token.setCheckable(True)
+        self.show_token.setToolTip("Show or hide the token")
+        self.show_token.toggled.connect(
+            lambda on: self.auth_token.setEchoMode(
+                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
+            )
+        )
+        self.auth_token.addAction(self.show_token, QLineEdit.ActionPosition.TrailingPosition)
+        self.api_base_url = self._line(
+            "api_base_url",
+            "API base URL",
+            "Leave as https://api.plivo.com unless Plivo support told you otherwise",
+        )
+        self.auth_id_error = self._error_label("auth_id_error")
+        self.url_error = self._error_label("api_base_url_error")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&Display name:", self.display_name)
+        form.addRow("Auth &ID:", self.auth_id)
+        form.addRow("", self.auth_id_error)
+        form.addRow("Auth &Token:", self.auth_token)
+        form.addRow("API &base URL:", self.api_base_url)
+        form.addRow("", self.url_error)
+
+        self.message = QLabel()
+        self.message.setObjectName("account_message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_button = QPushButton("Use for this &session only")
+        self.session_button.setObjectName("use_for_session")
+        self.session_button.setToolTip(
+            "Keep the token in memory until the console closes; nothing is written anywhere"
+        )
+        self.session_button.setVisible(False)
+        self.session_button.clicked.connect(self._on_session_only)
+
+        self.save_button = QPushButton("&Save")
+        self.save_button.setObjectName("save_account")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self._on_save)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.addButton(self.save_button, QDialogButtonBox.ButtonRole.ApplyRole)
+        box.rejected.connect(self.reject)
+
+        right = QVBoxLayout()
+        right.addLayout(form)
+        right.addWidget(self.message)
+        right.addWidget(self.session_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addStretch(1)
+        right.addWidget(box)
+
+        outer = QHBoxLayout(self)
+        outer.addLayout(left)
+        outer.addLayout(right, 1)
+
+        for field in (self.display_name, self.auth_id, self.auth_token, self.api_base_url):
+            field.textChanged.connect(self._revalidate)
+        self.setTabOrder(self.profiles_list, self.add_button)
+        self.setTabOrder(self.add_button, self.remove_button)
+        self.setTabOrder(self.remove_button, self.display_name)
+        self.setTabOrder(self.display_name, self.auth_id)
+        self.setTabOrder(self.auth_id, self.auth_token)
+        self.setTabOrder(self.auth_token, self.api_base_url)
+        self.setTabOrder(self.api_base_url, self.save_button)
+        self.start_new()
+
+    # --- building blocks ------------------------------------------------------------------------
+    def _line(self, name: str, accessible: str, help_text: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setAccessibleDescription(help_text)
+        edit.setToolTip(help_text)
+        edit.setPlaceholderText(help_text if len(help_text) < 48 else "")
+        return edit
+
+    def _error_label(self, name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #d1242f;")
+        label.setVisible(False)
+        return label
+
+    # --- state from the app ---------------------------------------------------------------------
+    def set_profiles(self, profiles: list[Profile], select: str | None = None) -> None:
+        self._profiles = {p.profile_id: p for p in profiles}
+        self.profiles_list.blockSignals(True)
+        self.profiles_list.clear()
+        for profile in profiles:
+            item = QListWidgetItem(f"{profile.display_name}\n{profile.auth_id}")
+            item.setData(Qt.ItemDataRole.UserRole, profile.profile_id)
+            self.profiles_list.addItem(item)
+        self.profiles_list.blockSignals(False)
+        if select and select in self._profiles:
+            for row in range(self.profiles_list.count()):
+                item = self.profiles_list.item(row)
+                if item is not None and item.data(Qt.ItemDataRole.UserRole) == select:
+                    self.profiles_list.setCurrentRow(row)
+        elif not profiles:
+            self.start_new()
+
+    def set_busy(self, busy: bool) -> None:
+        for widget in (self.save_button, self.session_button, self.remove_button, self.add_button):
+            widget.setEnabled(not busy)
+        if busy:
+            self.show_message("Talking to the OS keyring…", error=False)
+        else:
+            self._revalidate()
+
+    def show_message(self, text: str, *, error: bool, offer_session: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #d1242f;" if error else "")
+        self.session_button.setVisible(offer_session)
+
+    # --- reading the form -----------------------------------------------------------------------
+    @property
+    def editing_id(self) -> str:
+        item = self.profiles_list.currentItem()
+        if item is None:
+            return ""
+        value = item.data(Qt.ItemDataRole.UserRole)
+        return "" if value == _NEW else str(value)
+
+    def draft(self) -> Profile:
+        auth_id = self.auth_id.text().strip()
+        return Profile(
+            profile_id=self.editing_id,
+            display_name=self.display_name.text().strip() or auth_id,
+            auth_id=auth_id,
+            api_base_url=self.api_base_url.text().strip().rstrip("/") or DEFAULT_API_BASE_URL,
+        )
+
+    def problems(self) -> list[str]:
+        found = []
+        auth = auth_id_problem(self.auth_id.text().strip())
+        self.auth_id_error.setText(auth or "")
+        self.auth_id_error.setVisible(bool(auth) and bool(self.auth_id.text()))
+        if auth:
+            found.append(auth)
+        url = base_url_problem(self.api_base_url.text() or DEFAULT_API_BASE_URL)
+        self.url_error.setText(url or "")
+        self.url_error.setVisible(bool(url))
+        if url:
+            found.append(url)
+        if not self.editing_id and not self.auth_token.text():
+            found.append("Enter the Auth Token shown next to the Auth ID in the Plivo console.")
+        return found
+
+    def _revalidate(self) -> None:
+        problems = self.problems()
+        self.save_button.setEnabled(not problems)
+        self.save_button.setToolTip(problems[0] if problems else "Save this account")
+
+    # --- user actions ---------------------------------------------------------------------------
+    def start_new(self) -> None:
+        self.profiles_list.setCurrentRow(-1)
+        self.profiles_list.clearSelection()
+        for field in (self.display_name, self.auth_id, self.auth_token):
+            field.clear()
+        self.api_base_url.setText(DEFAULT_API_BASE_URL)
+        self.auth_token.setPlaceholderText("Paste the Auth Token")
+        self.remove_button.setEnabled(False)
+        self.show_message("", error=False)
+        self.display_name.setFocus()
+        self._revalidate()
+
+    def _on_selected(
+        self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
+        if current is None:
+            return
+        profile = self._profiles.get(str(current.data(Qt.ItemDataRole.UserRole)))
+        if profile is None:
+            return
+        self.display_name.setText(profile.display_name)
+        self.auth_id.setText(profile.auth_id)
+        self.auth_token.clear()
+        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")
+        self.api_base_url.setText(profile.api_base_url)
+        self.remove_button.setEnabled(True)
+        self.show_message("", error=False)
+        self._revalidate()
+
+    def _on_save(self) -> None:
+        if self.problems():
+            return
+        token = self.auth_token.text() or None
+        self.save_requested.emit(self.draft(), token)
+
+    def _on_session_only(self) -> None:
+        if self.auth_token.text():
+            self.session_token_requested.emit(self.draft(), self.auth_token.text())
+
+    def _on_remove(self) -> None:
+        if self.editing_id:
+            self.remove_requested.emit(self.editing_id)
+
+    def token_saved(self) -> None:
+        """The app stored the token: clear it from the widget so it lingers nowhere."""
+        self.auth_token.clear()
+        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")

@@ -1,0 +1,213 @@
+"""The console's one window: calls on the left, the selected call (stream form and its streams) on
+the right, the live event pane below; banners on top; account, API and receiver state in the
+status bar. It presents and emits intents; the app layer decides what they mean."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ui.banners import BannerBar
+from console.ui.status_indicator import StatusIndicator
+
+DOCS_URL = "https://www.plivo.com/docs/voice/api/stream/"
+
+
+class MainWindow(QMainWindow):
+    close_requested = Signal()
+    manage_accounts_requested = Signal()
+    profile_selected = Signal(str)
+    refresh_requested = Signal()
+    open_logs_requested = Signal()
+    about_requested = Signal()
+    first_painted = Signal()
+
+    def __init__(
+        self,
+        calls_region: QWidget,
+        call_region: QWidget,
+        events_region: QWidget,
+        *,
+        title: str = "Stream Console",
+        icon: QIcon | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle(title)
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self._painted = False
+
+        self.calls_region = calls_region
+        self.call_region = call_region
+        self.events_region = events_region
+        calls_region.setObjectName(calls_region.objectName() or "calls_region")
+        call_region.setObjectName(call_region.objectName() or "call_region")
+        events_region.setObjectName(events_region.objectName() or "events_region")
+
+        self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.top_splitter.setObjectName("top_splitter")
+        self.top_splitter.addWidget(calls_region)
+        self.top_splitter.addWidget(call_region)
+        self.top_splitter.setStretchFactor(0, 3)
+        self.top_splitter.setStretchFactor(1, 2)
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(self.top_splitter)
+        self.main_splitter.addWidget(events_region)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 1)
+        for splitter in (self.top_splitter, self.main_splitter):
+            splitter.setChildrenCollapsible(False)
+
+        self.banners = BannerBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banners)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+        central.installEventFilter(self)
+
+        self._build_toolbar()
+        self._build_menus()
+        self.account_status = StatusIndicator("account_status", "Account")
+        self.api_status = StatusIndicator("api_status", "API")
+        self.receiver_status = StatusIndicator("receiver_status", "Receiver")
+        for item in (self.account_status, self.api_status, self.receiver_status):
+            self.statusBar().addPermanentWidget(item)
+        self.resize(1280, 820)
+
+    # --- chrome -------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Account")
+        bar.setObjectName("main_toolbar")
+        bar.setMovable(False)
+        caption = QLabel(" Account: ")
+        self.profile_combo = QComboBox()
+        self.profile_combo.setObjectName("profile_combo")
+        self.profile_combo.setAccessibleName("Account")
+        self.profile_combo.setToolTip("Switch the Plivo account this console acts for")
+        self.profile_combo.setMinimumContentsLength(18)
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.profile_combo.activated.connect(self._on_profile_activated)
+        caption.setBuddy(self.profile_combo)
+        bar.addWidget(caption)
+        bar.addWidget(self.profile_combo)
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setObjectName("refresh_action")
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setToolTip("Refresh the live calls now (F5)")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        bar.addSeparator()
+        bar.addAction(self.refresh_action)
+        self.addToolBar(bar)
+        self.toolbar = bar
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        logs = file_menu.addAction("Open &log folder")
+        logs.triggered.connect(self.open_logs_requested)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        view = menus.addMenu("&View")
+        view.addAction(self.refresh_action)
+        self.toggle_events = view.addAction("&Event pane")
+        self.toggle_events.setCheckable(True)
+        self.toggle_events.setChecked(True)
+        self.toggle_events.toggled.connect(self.events_region.setVisible)
+        view.addAction("&Reset layout").triggered.connect(self.reset_layout)
+
+        account = menus.addMenu("&Account")
+        manage = account.addAction("&Manage accounts…")
+        manage.setObjectName("manage_accounts_action")
+        manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        manage.triggered.connect(self.manage_accounts_requested)
+
+        help_menu = menus.addMenu("&Help")
+        docs = help_menu.addAction("Plivo Audio Stream &documentation")
+        docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
+        help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
+        help_menu.addSeparator()
+        about = help_menu.addAction("&About Stream Console")
+        about.triggered.connect(self.about_requested)
+
+    # --- state shown --------------------------------------------------------------------------
+    def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:
+        """(profile_id, label) pairs for the toolbar's account switcher."""
+        self.profile_combo.blockSignals(True)
+        self.profile_combo.clear()
+        for profile_id, label in profiles:
+            self.profile_combo.addItem(label, profile_id)
+        if not profiles:
+            self.profile_combo.addItem("No account yet", "")
+        index = self.profile_combo.findData(current) if current else 0
+        self.profile_combo.setCurrentIndex(max(index, 0))
+        self.profile_combo.blockSignals(False)
+
+    def _on_profile_activated(self, index: int) -> None:
+        profile_id = self.profile_combo.itemData(index)
+        if profile_id:
+            self.profile_selected.emit(str(profile_id))
+
+    # --- layout persistence -------------------------------------------------------------------
+    def restore_layout(self, settings: QSettings) -> None:
+        for key, apply in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/state", self.restoreState),
+            ("window/top_splitter", self.top_splitter.restoreState),
+            ("window/main_splitter", self.main_splitter.restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray | bytes):
+                apply(QByteArray(value))
+        self._default_sizes()
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/top_splitter", self.top_splitter.saveState())
+        settings.setValue("window/main_splitter", self.main_splitter.saveState())
+        settings.sync()
+
+    def _default_sizes(self) -> None:
+        if sum(self.top_splitter.sizes()) == 0:
+            self.top_splitter.setSizes([720, 520])
+        if sum(self.main_splitter.sizes()) == 0:
+            self.main_splitter.setSizes([560, 220])
+
+    def reset_layout(self) -> None:
+        self.top_splitter.setSizes([720, 520])
+        self.main_splitter.setSizes([560, 220])
+        self.toggle_events.setChecked(True)
+
+    # --- events -------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Watches the central widget for its first paint: the moment the agent sees a window."""
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            watched.removeEventFilter(self)
+            self._note_painted()
+        return False
+
+    def _note_painted(self) -> None:
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_requested.emit()
+        event.accept()

@@ -1,0 +1,51 @@
+"""A status-bar item: a coloured dot and a short text, with the full story in the tooltip."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+
+class Health(StrEnum):
+    UNKNOWN = "unknown"
+    OK = "ok"
+    BUSY = "busy"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+_COLOURS = {
+    Health.UNKNOWN: "#8b949e",
+    Health.OK: "#2da44e",
+    Health.BUSY: "#1f6feb",
+    Health.WARNING: "#d29922",
+    Health.ERROR: "#d1242f",
+}
+
+
+class StatusIndicator(QWidget):
+    def __init__(self, name: str, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.caption = caption
+        self.dot = QLabel("●")
+        self.label = QLabel()
+        self.label.setObjectName(f"{name}_text")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.label)
+        self.health = Health.UNKNOWN
+        self.set_state(Health.UNKNOWN, "—")
+
+    def set_state(self, health: Health, text: str, tooltip: str = "") -> None:
+        self.health = health
+        self.dot.setStyleSheet(f"color: {_COLOURS[health]};")
+        self.label.setText(f"{self.caption}: {text}")
+        self.setToolTip(tooltip or f"{self.caption}: {text}")
+        self.setAccessibleName(f"{self.caption}: {text}")
+
+    def text(self) -> str:
+        return self.label.text()

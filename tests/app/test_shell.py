@@ -1,0 +1,123 @@
+"""The window shell: regions, menus, status bar, layout memory, and a clean, quick shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from console.app.composition import ConsoleApp
+from tests.app.conftest import make_console, wait_for
+
+
+@pytest.mark.asyncio
+async def test_window_has_three_regions_menus_and_status(running_console: ConsoleApp) -> None:
+    window = running_console.window
+    for name in ("calls_region", "call_region", "events_region"):
+        region = window.findChild(QWidget, name)
+        assert region is not None and region.isVisible(), name
+    assert [
+        m.title()
+        for m in window.menuBar().findChildren(type(window.menuBar().addMenu("x")))
+        if m.title() != "x"
+    ][:4] == ["&File", "&View", "&Account", "&Help"]
+    assert window.account_status.text() == "Account: none"
+    assert window.api_status.text().startswith("API:")
+    assert window.receiver_status.text() == "Receiver: off"
+    welcome = window.calls_region.findChildren(QWidget)
+    assert any(getattr(w, "text", lambda: "")() == "Add account…" for w in welcome)
+
+
+@pytest.mark.asyncio
+async def test_close_with_tasks_in_flight_shuts_down_within_budget(
+    settings_path: Path, log_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    console = make_console(settings_path, log_dir)
+    runner = asyncio.ensure_future(console.run())
+    await wait_for(console.window.isVisible)
+    cleaned: list[str] = []
+
+    async def stubborn(name: str) -> None:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            await asyncio.sleep(0.05)  # cleanup that itself awaits
+            cleaned.append(name)
+
+    for i in range(5):
+        console.tasks.run(f"work-{i}", stubborn(f"work-{i}"))
+    assert len(console.tasks) == 5
+    caplog.set_level(logging.DEBUG)
+    started = time.monotonic()
+    console.window.close()
+    await runner
+    took = await console.shutdown()
+    assert time.monotonic() - started < 3.0 and took < 3.0
+    assert sorted(cleaned) == [f"work-{i}" for i in range(5)]
+    assert len(console.tasks) == 0
+    assert "Task was destroyed" not in caplog.text
+    assert not console.window.isVisible()
+
+
+@pytest.mark.asyncio
+async def test_splitter_layout_is_remembered(settings_path: Path, log_dir: Path) -> None:
+    first = make_console(settings_path, log_dir)
+    runner = asyncio.ensure_future(first.run())
+    await wait_for(first.window.isVisible)
+    first.window.top_splitter.setSizes([400, 840])
+    wanted = first.window.top_splitter.sizes()
+    first.window.close()
+    await runner
+    await first.shutdown()
+
+    second = make_console(settings_path, log_dir)
+    runner = asyncio.ensure_future(second.run())
+    await wait_for(second.window.isVisible)
+    got = second.window.findChild(QSplitter, "top_splitter").sizes()
+    # restoreGeometry clamps the window to the (small) offscreen screen, so compare proportions.
+    assert got[0] / sum(got) == pytest.approx(wanted[0] / sum(wanted), abs=0.01)
+    assert got[0] / sum(got) != pytest.approx(0.58, abs=0.05)  # not the default layout
+    second.window.close()
+    await runner
+    await second.shutdown()
+
+
+def test_process_starts_paints_and_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "--benchmark-paint"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("first-paint"), line
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        out, err = proc.communicate(timeout=10)
+        assert time.monotonic() - started < 3.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "shutdown" in out
+    assert "Traceback" not in err and "Task was destroyed" not in err
+    log = tmp_path / "data" / "StreamConsole" / "stream-console" / "logs" / "stream-console.log"
+    assert "shut down in" in log.read_text()
