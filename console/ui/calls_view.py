@@ -1,0 +1,237 @@
+"""The calls list: search, direction filter, the table, its context menu and empty states."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QStackedLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ui.calls_filter import CallsFilterProxy
+from console.ui.calls_model import UUID_ROLE, CallsTableModel, Column
+from console.ui.empty_state import EmptyState
+
+
+class CallsTable(QTableView):
+    """Enter opens the stream form on the current call."""
+
+    activated_call = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.currentIndex().isValid():
+            self.activated_call.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class CallsView(QWidget):
+    call_selected = Signal(object)  # call uuid or None
+    open_form_requested = Signal(str)
+    stop_all_requested = Signal(str)
+
+    def __init__(self, model: CallsTableModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("calls_region")
+        self.model = model if model is not None else CallsTableModel(parent=self)
+        self.proxy = CallsFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("call_search")
+        self.search.setPlaceholderText("Search number, caller name or call UUID  (Ctrl+F)")
+        self.search.setAccessibleName("Search calls")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search)
+        self.direction = QComboBox()
+        self.direction.setObjectName("direction_filter")
+        self.direction.setAccessibleName("Direction filter")
+        for label, value in (
+            ("All directions", ""),
+            ("Inbound", "inbound"),
+            ("Outbound", "outbound"),
+        ):
+            self.direction.addItem(label, value)
+        self.direction.currentIndexChanged.connect(self._on_direction)
+        self.count = QLabel()
+        self.count.setObjectName("calls_count")
+        header = QHBoxLayout()
+        header.addWidget(self.search, 1)
+        header.addWidget(self.direction)
+        header.addWidget(self.count)
+
+        self.table = CallsTable()
+        self.table.setObjectName("calls_table")
+        self.table.setAccessibleName("Live calls")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        hh = self.table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in (
+            (Column.FROM, 130),
+            (Column.TO, 130),
+            (Column.DIRECTION, 80),
+            (Column.CALLER, 130),
+            (Column.STATUS, 90),
+            (Column.STARTED, 70),
+            (Column.DURATION, 70),
+            (Column.STREAMS, 60),
+        ):
+            self.table.setColumnWidth(column, width)
+        hh.setStretchLastSection(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.activated_call.connect(self._open_current)
+        self.table.doubleClicked.connect(lambda _i: self._open_current())
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(self._on_current_changed)
+
+        self.empty = EmptyState(
+            "No live calls right now", "Calls appear here a few seconds after they start."
+        )
+        self.empty.setObjectName("calls_empty")
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addLayout(self.stack, 1)
+
+        # Row signals arrive once per inserted call: coalesce them into one count update.
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)
+        self._counts_timer.timeout.connect(self._update_counts)
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.layoutChanged,
+            self.proxy.modelReset,
+        ):
+            signal.connect(self._schedule_counts)
+        self._selected: str | None = None
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick_durations)
+        self._ticker.start()
+        find = QAction(self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+        self._update_counts()
+
+    # --- state ----------------------------------------------------------------------------------
+    def selected_call(self) -> str | None:
+        return self._selected
+
+    def select_call(self, call_uuid: str) -> bool:
+        row = self.model.row_of(call_uuid)
+        if row is None:
+            return False
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not proxy_index.isValid():
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            proxy_index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(proxy_index)
+        return True
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def set_empty_text(self, title: str, message: str) -> None:
+        self.empty.set_text(title, message)
+        self._update_counts()
+
+    # --- slots ----------------------------------------------------------------------------------
+    def _on_search(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._update_counts()
+
+    def _on_direction(self, _index: int) -> None:
+        self.proxy.set_direction(str(self.direction.currentData()))
+        self._update_counts()
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        uuid_ = current.data(UUID_ROLE) if current.isValid() else None
+        if uuid_ != self._selected:
+            self._selected = uuid_
+            self.call_selected.emit(uuid_)
+
+    def _open_current(self) -> None:
+        if self._selected:
+            self.open_form_requested.emit(self._selected)
+
+    def _schedule_counts(self) -> None:
+        self._counts_timer.start()
+
+    def _update_counts(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        if total == 0:
+            self.count.setText("")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentWidget(self.table)
+        noun = "live call" if total == 1 else "live calls"
+        self.count.setText(f"{total} {noun}" if shown == total else f"{shown} of {total} shown")
+        if shown == 0:
+            self.count.setText(f"No match among {total}")
+
+    def _tick_durations(self) -> None:
+        """Repaint only the duration cells in view, never the whole table."""
+        if not self.table.isVisible() or self.proxy.rowCount() == 0:
+            return
+        x = self.table.columnViewportPosition(Column.DURATION)
+        if x < 0:
+            return
+        width = self.table.columnWidth(Column.DURATION)
+        viewport = self.table.viewport()
+        viewport.update(QRect(x, 0, width, viewport.height()))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        uuid_ = str(index.data(UUID_ROLE))
+        row = self.model.row_of(uuid_)
+        if row is None:
+            return
+        menu = QMenu(self)
+        menu.setObjectName("calls_context_menu")
+        clipboard = QGuiApplication.clipboard()
+        menu.addAction("Copy call UUID", lambda: clipboard.setText(uuid_))
+        menu.addAction("Copy from number", lambda: clipboard.setText(self.model.froms[row]))
+        menu.addAction("Copy to number", lambda: clipboard.setText(self.model.tos[row]))
+        menu.addSeparator()
+        start = menu.addAction("Start stream…", lambda: self.open_form_requested.emit(uuid_))
+        stop_all = menu.addAction("Stop all streams…", lambda: self.stop_all_requested.emit(uuid_))
+        ended = self.model.is_ended(row)
+        start.setEnabled(not ended)
+        stop_all.setEnabled(not ended)
+        menu.popup(self.table.viewport().mapToGlobal(pos))

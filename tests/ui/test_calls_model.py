@@ -1,0 +1,207 @@
+"""The calls model and its filter: diff-based refresh, fading, sorting, searching."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPersistentModelIndex, Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from console.domain.calls import LiveCall
+from console.ui.calls_filter import CallsFilterProxy
+from console.ui.calls_model import FADE_SECONDS, CallsTableModel, Column
+from console.ui.calls_view import CallsView
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def call(n: int, **kw: str) -> LiveCall:
+    fields = dict(
+        from_number=f"+1415555{n:04d}",
+        to_number=f"+4420790{n:04d}",
+        direction="inbound" if n % 2 else "outbound",
+        caller_name=f"Caller {n}",
+        call_status="in-progress",
+        session_start=f"2023-11-14 22:{n % 60:02d}:00.000000",
+    )
+    fields.update(kw)
+    return LiveCall(call_uuid=f"uuid-{n:05d}", **fields)
+
+
+def rows(model: CallsTableModel) -> list[str]:
+    return list(model.uuids)
+
+
+@pytest.mark.parametrize("through_proxy", [False, True])
+def test_qt_model_tester_on_refreshes_and_sorting(
+    qtmodeltester: ModelTester, through_proxy: bool
+) -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    proxy = CallsFilterProxy()
+    proxy.setSourceModel(model)
+    model.apply([call(i) for i in range(30)])
+    qtmodeltester.check(proxy if through_proxy else model, force_py=True)
+    model.apply([call(i) for i in range(10, 45)])
+    proxy.set_search("caller 1")
+    model.sort(Column.FROM, Qt.SortOrder.AscendingOrder)
+    clock.now += FADE_SECONDS + 1
+    model.apply([call(i) for i in range(20, 60)])
+    model.set_stream_count("uuid-00021", 2)
+    proxy.set_search("")
+    model.clear()
+
+
+def test_refresh_is_a_diff_never_a_reset() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([call(i) for i in range(5)])
+    resets: list[int] = []
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    changed: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+    model.dataChanged.connect(lambda a, _b: changed.append(a.row()))
+
+    persistent = QPersistentModelIndex(model.index(model.row_of("uuid-00003") or 0, 0))
+    result = model.apply([call(i) for i in (0, 1, 3, 4, 7)] + [call(2, caller_name="New name")][:0])
+    assert (result.added, result.faded, result.removed) == (1, 1, 0)
+    assert resets == [] and len(inserted) == 1 and removed == []
+    row2 = model.row_of("uuid-00002")
+    assert row2 is not None and model.is_ended(row2)
+    assert model.data(model.index(row2, Column.STATUS)) == "ended"
+    assert persistent.isValid() and persistent.data(Qt.ItemDataRole.UserRole + 1) == "uuid-00003"
+
+    clock.now += FADE_SECONDS + 0.1
+    result = model.apply([call(i) for i in (0, 1, 3, 4, 7)])
+    assert result.removed == 1 and model.row_of("uuid-00002") is None and len(removed) == 1
+    assert persistent.data(Qt.ItemDataRole.UserRole + 1) == "uuid-00003"
+    assert resets == []
+
+    changed.clear()
+    model.apply([call(i) for i in (0, 1, 4, 7)] + [call(3, caller_name="Renamed")])
+    row3 = model.row_of("uuid-00003")
+    assert row3 in changed
+    assert model.data(model.index(row3 or 0, Column.CALLER)) == "Renamed"
+
+
+def test_selected_call_is_kept_after_it_ends_until_released() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([call(1), call(2)])
+    model.apply([call(1)], keep=["uuid-00002"])
+    clock.now += FADE_SECONDS * 3
+    model.apply([call(1)], keep=["uuid-00002"])
+    assert model.row_of("uuid-00002") is not None
+    model.apply([call(1)])
+    assert model.row_of("uuid-00002") is None
+
+
+def test_ended_call_that_comes_back_is_revived() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([call(1), call(2)])
+    model.apply([call(1)])
+    row = model.row_of("uuid-00002")
+    assert row is not None and model.is_ended(row)
+    model.apply([call(1), call(2)])
+    row = model.row_of("uuid-00002")
+    assert row is not None and not model.is_ended(row)
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+@pytest.mark.parametrize("column", list(Column))
+def test_inserted_rows_land_in_sorted_place(column: Column, order: Qt.SortOrder) -> None:
+    model = CallsTableModel(clock=Clock())
+    model.apply([call(i) for i in range(0, 40, 2)])
+    model.sort(column, order)
+    for i in range(1, 40, 6):  # small refreshes: inserted one by one at their place
+        model.apply([call(j) for j in range(0, 40, 2)] + [call(k) for k in range(1, i + 1, 6)])
+    shown = [model.data(model.index(r, column)) for r in range(model.rowCount())]
+    keys = [model.keys[r] for r in range(model.rowCount())]
+    assert keys == sorted(keys), shown
+    assert len(set(model.uuids)) == model.rowCount() == 20 + 7
+
+
+def test_live_duration_ticks_from_session_start() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    start = "2023-11-14 22:13:20"  # = 1_700_000_000 UTC
+    model.apply([call(1, session_start=start)])
+    assert model.data(model.index(0, Column.DURATION)) == "0:00"
+    clock.now += 75
+    assert model.data(model.index(0, Column.DURATION)) == "1:15"
+    clock.now += 3600
+    assert model.data(model.index(0, Column.DURATION)) == "1:01:15"
+
+
+def test_search_and_direction_filter() -> None:
+    model = CallsTableModel(clock=Clock())
+    proxy = CallsFilterProxy()
+    proxy.setSourceModel(model)
+    model.apply([call(i) for i in range(20)])
+    proxy.set_search("UUID-0001")  # case-insensitive substring of the call uuid
+    assert proxy.rowCount() == 10  # uuid-00010 .. uuid-00019
+    proxy.set_search("uuid-0001 +44207900013")  # every word must match somewhere
+    assert proxy.rowCount() == 1
+    proxy.set_search("caller 7")
+    assert proxy.rowCount() == 20  # "7" appears in every to-number +44207...
+    proxy.set_search("uuid-0000")
+    proxy.set_direction("inbound")
+    assert proxy.rowCount() == 5  # 1, 3, 5, 7, 9
+    proxy.set_direction("")
+    proxy.set_search("")
+    assert proxy.rowCount() == 20
+
+
+@pytest.mark.asyncio
+async def test_sliced_apply_matches_one_shot_apply() -> None:
+    a, b = CallsTableModel(clock=Clock()), CallsTableModel(clock=Clock())
+    first = [call(i) for i in range(300)]
+    second = [call(i) for i in range(50, 400)]
+    a.apply(first)
+    await b.apply_in_slices(first, slice_s=0.0)
+    a.apply(second)
+    result = await b.apply_in_slices(second, slice_s=0.0)
+    assert result.added == 100 and result.faded == 50
+    assert a.uuids == b.uuids and a.ended_at == b.ended_at
+
+
+def test_view_keeps_selection_and_scroll_across_refreshes(qtbot: QtBot) -> None:
+    clock = Clock()
+    view = CallsView(CallsTableModel(clock=clock))
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    view.model.apply([call(i) for i in range(200)])
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 0)
+    assert view.select_call("uuid-00150")
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().value() > 0)
+    scroll = view.table.verticalScrollBar().value()
+    view.model.apply([call(i) for i in range(3, 200)] + [call(i) for i in range(500, 503)])
+    view.model.apply([call(i) for i in range(3, 200)] + [call(i) for i in range(500, 503)])
+    assert view.selected_call() == "uuid-00150"
+    current = view.table.currentIndex()
+    assert current.data(Qt.ItemDataRole.UserRole + 1) == "uuid-00150"
+    assert abs(view.table.verticalScrollBar().value() - scroll) <= 3 * 30
+
+
+def test_view_counts_and_empty_state(qtbot: QtBot) -> None:
+    view = CallsView(CallsTableModel(clock=Clock()))
+    qtbot.addWidget(view)
+    view.show()
+    assert view.stack.currentWidget() is view.empty
+    view.model.apply([call(i) for i in range(4)])
+    qtbot.waitUntil(lambda: view.count.text() == "4 live calls")
+    qtbot.keyClicks(view.search, "uuid-00002")
+    qtbot.waitUntil(lambda: view.count.text() == "1 of 4 shown")
+    qtbot.keyClicks(view.search, "zzz")
+    qtbot.waitUntil(lambda: view.count.text() == "No match among 4")
