@@ -33,6 +33,7 @@ from console.domain.stream_params import (
 from console.domain.stream_request import StreamRequest
 from console.domain.urls import (
     HOST_KIND_REASONS,
+    MAX_URL_LENGTH,
     HostKind,
     classify_host,
     describe_char,
@@ -119,6 +120,14 @@ def _url_problems(
                 "(for example %22 for a double quote)."
             )
         yield Problem(field, ERROR, f"{field}.invalid_characters", message)
+        return
+    if len(value) > MAX_URL_LENGTH:
+        yield Problem(
+            field,
+            ERROR,
+            f"{field}.too_long",
+            f"The {label} is {len(value)} characters long; keep it under {MAX_URL_LENGTH}.",
+        )
         return
     parsed = parse_url(value)
     wanted = ("wss", "ws") if websocket else ("https", "http")
@@ -394,6 +403,23 @@ def validate_stream_request(request: StreamRequest, *, target: Target) -> Valida
         if not _type_ok(field, getattr(request, field, None))
     ]
     mistyped = {p.field for p in type_problems}
+    # The form trims what the agent typed; a typed request is sent verbatim, so surrounding
+    # whitespace there would reach Plivo.
+    padded = [
+        Problem(
+            field,
+            ERROR,
+            f"{field}.whitespace",
+            f"{field} starts or ends with a space or line break; remove it.",
+        )
+        for field in _TEXT_FIELDS
+        if field not in mistyped
+        and isinstance(value := getattr(request, field, None), str)
+        and value != value.strip()
+    ]
     raw = StreamFormInput.from_request(request)
     rest = [p for p in check_form(raw, target=target).problems if p.field not in mistyped]
-    return ValidationReport.of([*type_problems, *rest])
+    return ValidationReport.of([*type_problems, *padded, *rest])
+
+
+_TEXT_FIELDS = ("service_url", "status_callback_url", "extra_headers")

@@ -43,6 +43,15 @@ _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _IPV4_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
 _NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+# Plivo documents no limit; 2048 is the practical ceiling most HTTP stacks accept, and what the
+# simulator enforces.
+MAX_URL_LENGTH = 2048
+
+# RFC 1918 and RFC 4193 networks: "a private network". Other non-global ranges (documentation,
+# carrier-grade NAT, reserved, multicast) are NON_PUBLIC.
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 # Characters RFC 3986 never allows unencoded; WHATWG percent-encodes or rejects them.
 _UNSAFE_URL_CHARS = frozenset('"<>\\^`{|}')
 
@@ -79,7 +88,7 @@ def _classify_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> HostKind:
         return HostKind.UNSPECIFIED
     if ip.is_link_local:
         return HostKind.LINK_LOCAL
-    if ip.is_private:
+    if any(ip in network for network in _PRIVATE_NETWORKS if network.version == ip.version):
         return HostKind.PRIVATE
     if not ip.is_global or ip.is_multicast:
         return HostKind.NON_PUBLIC

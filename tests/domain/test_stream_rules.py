@@ -53,6 +53,7 @@ def test_defaults_with_a_url_are_valid_and_send_only_the_url() -> None:
         ("wss://[::1/", "service_url.malformed"),
         ("wss://example.com/a#frag", "service_url.fragment"),
         ("wss://256.0.0.1/", "service_url.host"),
+        ("wss://stream.example.com/" + "a" * 2030, "service_url.too_long"),
     ],
 )
 def test_bad_service_urls(url: str, code: str) -> None:
@@ -349,6 +350,10 @@ def test_gate_accepts_a_good_typed_request() -> None:
         ({"service_url": None}, "service_url.type"),
         ({"service_url": "wss://localhost/"}, "service_url.unreachable"),
         ({"extra_headers": "a=1,a=2"}, "extra_headers.duplicate_key"),
+        # A typed request is sent verbatim: padding would reach Plivo, so it is refused.
+        ({"service_url": " wss://s.example.com"}, "service_url.whitespace"),
+        ({"extra_headers": "a=1 "}, "extra_headers.whitespace"),
+        ({"status_callback_url": "   "}, "status_callback_url.whitespace"),
     ],
 )
 def test_gate_rejects(changes: dict[str, object], code: str) -> None:
