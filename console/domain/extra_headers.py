@@ -87,11 +87,18 @@ def parse_extra_headers(text: str) -> ParsedExtraHeaders:
     bad_spans: list[Span] = []
     if core:
         position = lead
-        for index, segment in enumerate(core.split(",")):
+        segments = core.split(",")
+        for index, segment in enumerate(segments):
             start, end = position, position + len(segment)
             position = end + 1
             if segment == "":
-                where = "at the start" if index == 0 else "between two commas or at the end"
+                where = (
+                    "at the start"
+                    if index == 0
+                    else "at the end"
+                    if index == len(segments) - 1
+                    else "between two commas"
+                )
                 issues.append(
                     HeaderIssue(
                         "extra_headers.empty_entry",
