@@ -55,6 +55,7 @@ class StreamForm(StreamFormView):
         self._undo: StreamFormInput | None = None
         self._report = ValidationReport()
         self._request: StreamRequest | None = None
+        self._field_states: dict[str, str] = {}
 
         self._connect()
         self.set_call(None)
@@ -264,7 +265,10 @@ class StreamForm(StreamFormView):
             show_problems(label, problems)
             widget = self.inputs[name]
             state = field_state(problems)
-            if widget.property("state") != state:
+            # Compared against our own record: re-polishing only on a change is cheaper than
+            # reading the dynamic property back on every key press.
+            if self._field_states.get(name) != state:
+                self._field_states[name] = state
                 widget.setProperty("state", state)
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
