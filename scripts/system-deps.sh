@@ -16,7 +16,8 @@ keyring=(dbus-daemon dbus-bin gnome-keyring libsecret-tools)
 
 case "${1:-run}" in
   run) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}") ;;
-  test) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}") ;;
+  # nodejs and curl: the tests run the Node and curl copy-as-code snippets.
+  test) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}" nodejs curl) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

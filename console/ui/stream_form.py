@@ -196,9 +196,12 @@ class StreamForm(StreamFormView):
     # --- behaviour --------------------------------------------------------------------------
 
     def submit(self) -> None:
-        """Enter and the Start button: emit the request when nothing blocks it."""
+        """Enter and the Start button: emit the request when nothing blocks it. The form turns
+        busy before emitting, so a second click cannot send a duplicate; the app layer ends the
+        busy state with `show_started`, `show_error` or `set_busy(False)`."""
         self._revalidate()
         if self.start_button.isEnabled() and self._request is not None:
+            self.set_busy(True)
             self.start_requested.emit(self._request)
 
     def open_code_dialog(self) -> CodeDialog | None:

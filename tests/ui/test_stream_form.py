@@ -100,6 +100,8 @@ def test_a_valid_url_enables_start_and_the_click_emits_the_request(
     with qtbot.waitSignal(form.start_requested, timeout=2000) as signal:
         qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
     assert signal.args == [StreamRequest(GOOD_URL)]
+    with qtbot.assertNotEmitted(form.start_requested, wait=50):
+        qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)  # a double click
 
 
 def test_https_url_is_refused_with_the_reason(qtbot: QtBot, form: StreamForm) -> None:
@@ -330,6 +332,7 @@ def test_enter_submits_from_any_field(qtbot: QtBot, form: StreamForm) -> None:
         widget.setFocus()
         with qtbot.waitSignal(form.start_requested, timeout=2000):
             qtbot.keyClick(widget, Qt.Key.Key_Return)
+        form.set_busy(False)  # what the app layer does once Plivo has answered
 
 
 def test_enter_does_nothing_while_an_error_stands(qtbot: QtBot, form: StreamForm) -> None:
@@ -391,7 +394,7 @@ def test_start_is_disabled_while_a_request_is_in_flight(qtbot: QtBot, form: Stre
     type_into(qtbot, form.service_url, GOOD_URL)
     with qtbot.waitSignal(form.start_requested, timeout=2000):
         qtbot.keyClick(form.service_url, Qt.Key.Key_Return)
-    form.set_busy(True)
+    # The form turned busy itself when it emitted: no duplicate start from a double click.
     assert not form.start_button.isEnabled()
     assert form.start_button.text() == "Starting…"
     assert "waiting for Plivo" in form.start_button.toolTip()
