@@ -250,6 +250,9 @@ class StreamForm(StreamFormView):
         elif not on:
             self.status_callback_url.setText(self._callback_before_toggle)
         self.status_callback_url.setReadOnly(on)
+        style = self.status_callback_url.style()
+        style.unpolish(self.status_callback_url)  # re-apply the read-only look
+        style.polish(self.status_callback_url)
 
     def _update_callbacks_toggle(self) -> None:
         available = self._receiver_url is not None and self._call_uuid is not None
@@ -293,14 +296,21 @@ class StreamForm(StreamFormView):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        reason = ""
+        reason, hint = "", ""
         if self._call_uuid is None:
-            reason = "Select a live call first."
+            reason = hint = "Select a live call first."
         elif self._busy:
-            reason = "Starting… waiting for Plivo's answer."
+            reason = hint = "Starting… waiting for Plivo's answer."
         elif self._request is None:
-            lines = [f"{FIELDS[p.field].label}: {p.message}" for p in self._report.errors]
+            errors = self._report.errors
+            lines = [f"{FIELDS[p.field].label}: {p.message}" for p in errors]
             reason = "Fix these first:\n" + "\n".join(lines)
+            hint = (
+                "Fix the error above to start."
+                if len(errors) == 1
+                else (f"Fix the {len(errors)} errors above to start.")
+            )
+        self.start_hint.setText(hint)
         self.start_button.setEnabled(not reason)
         self.start_button.setToolTip(reason or "Start the stream on the selected call (Enter)")
         self.copy_button.setEnabled(self._request is not None)

@@ -39,6 +39,7 @@ from console.ui.stream_result import StreamResultView
 STYLE = """
 QLineEdit[state="error"] { border: 2px solid #b3261e; border-radius: 3px; padding: 1px; }
 QLineEdit[state="warning"] { border: 2px solid #c28a00; border-radius: 3px; padding: 1px; }
+QLineEdit[readOnly="true"] { background: palette(window); }
 """
 BIDIRECTIONAL_REASON = "Bidirectional streams carry only the inbound track (Plivo's rule)."
 
@@ -82,7 +83,7 @@ class StreamFormView(QWidget):
         self.stream_timeout.setPlaceholderText(f"{DEFAULT_STREAM_TIMEOUT_S} (Plivo's default)")
         self.stream_timeout_duration = QLabel()
         self.stream_timeout_duration.setObjectName("stream_timeout_duration")
-        self.stream_timeout_duration.setMinimumWidth(130)
+        self.stream_timeout.setMaximumWidth(220)
         colored(self.stream_timeout_duration, HINT_COLOR)
         self.status_callback_url = QLineEdit()
         self.status_callback_url.setPlaceholderText("https://example.com/stream-status (optional)")
@@ -104,6 +105,9 @@ class StreamFormView(QWidget):
         self.undo_reset_button = QPushButton("Undo reset")
         self.undo_reset_button.setObjectName("undo_reset")
         self.undo_reset_button.setVisible(False)
+        self.start_hint = QLabel()
+        self.start_hint.setObjectName("start_hint")
+        colored(self.start_hint, HINT_COLOR)
         self.result = StreamResultView()
 
         self.inputs: dict[str, QWidget] = {
@@ -136,26 +140,27 @@ class StreamFormView(QWidget):
             label = QLabel(spec.label + ":")
             label.setObjectName(f"{name}_label")
             label.setBuddy(self.inputs[name])
-            label.setContentsMargins(0, 3, 0, 0)
+            label.setContentsMargins(0, 2, 0, 0)
             cell = QVBoxLayout()
             cell.setSpacing(3)
             if name == "stream_timeout":
                 row = QHBoxLayout()
-                row.addWidget(self.stream_timeout, 1)
-                row.addWidget(self.stream_timeout_duration)
+                row.addWidget(self.stream_timeout)
+                row.addWidget(self.stream_timeout_duration, 1)
                 cell.addLayout(row)
             elif name == "extra_headers":
                 cell.addWidget(self.extra_headers_editor)
             else:
                 cell.addWidget(self.inputs[name])
+            cell.addWidget(self.messages[name])  # right under its field, before any extras
             for widget in extras.get(name, []):
                 cell.addWidget(widget)
-            cell.addWidget(self.messages[name])
             form.addRow(label, cell)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.start_hint)
         buttons.addStretch(1)
         buttons.addWidget(self.undo_reset_button)
         buttons.addWidget(self.restore_button)

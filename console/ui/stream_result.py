@@ -7,6 +7,7 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -82,7 +83,10 @@ class StreamResultView(QFrame):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.ids)
-        layout.addWidget(self.detail_toggle)
+        toggle_row = QHBoxLayout()
+        toggle_row.addWidget(self.detail_toggle)
+        toggle_row.addStretch(1)
+        layout.addLayout(toggle_row)
         layout.addWidget(self.detail)
         self.detail_toggle.toggled.connect(self._toggle_detail)
         self.clear()
