@@ -94,8 +94,10 @@ def test_a_valid_url_enables_start_and_the_click_emits_the_request(
 ) -> None:
     assert not form.start_button.isEnabled()
     assert "Enter the WebSocket address" in form.start_button.toolTip()
+    assert form.start_hint.text() == "Fix the error above to start."
     type_into(qtbot, form.service_url, GOOD_URL)
     assert form.start_button.isEnabled()
+    assert form.start_hint.text() == ""
     assert message(form, "service_url") == ""
     with qtbot.waitSignal(form.start_requested, timeout=2000) as signal:
         qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
