@@ -19,7 +19,12 @@ from console.domain.stream_rules import (
     validate_stream_request,
 )
 
-URL_ALPHABET = st.characters(codec="utf-8") | st.sampled_from(list(":/[]@#?%.-_~ \t\"'\\"))
+# Any character, unpaired surrogates included (Qt can hand those over from a paste).
+URL_ALPHABET = (
+    st.characters()
+    | st.characters(categories=["Cs"])
+    | st.sampled_from(list(":/[]@#?%.-_~ \t\"'\\"))
+)
 urlish = st.one_of(
     st.text(URL_ALPHABET, max_size=60),
     st.builds(
@@ -34,7 +39,7 @@ urlish = st.one_of(
     ),
 )
 headerish = st.one_of(
-    st.text(max_size=80),
+    st.text(st.characters() | st.characters(categories=["Cs"]), max_size=80),
     st.lists(
         st.tuples(st.text("abcAB12=-é ", max_size=6), st.text("xyzXY9=,é ", max_size=6)),
         max_size=6,
