@@ -41,3 +41,7 @@ class ContentType(StrEnum):
 DEFAULT_AUDIO_TRACK = AudioTrack.INBOUND
 DEFAULT_CALLBACK_METHOD = CallbackMethod.POST
 DEFAULT_CONTENT_TYPE = ContentType.L16_8K
+
+# Plivo documents no maximum. This is the largest value the Java SDK can carry (a 32-bit
+# Integer); anything above is certainly a typo (it is over 68 years).
+MAX_STREAM_TIMEOUT_S = 2_147_483_647

@@ -1,0 +1,320 @@
+"""The stream form: where a support agent sets up an audio stream on the selected call.
+
+It renders the domain validator's report as the agent types (inline messages, Start disabled
+with a tooltip that says why), and emits `start_requested(StreamRequest)`; it never talks to the
+network. The app layer drives it through `set_call`, `set_target_is_simulator`, `set_busy`,
+`show_started`, `show_error`, `set_receiver_url` and `set_recent_service_urls`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QWidget,
+)
+
+from console.domain.accounts import DEFAULT_API_BASE_URL
+from console.domain.durations import format_duration
+from console.domain.stream_params import DEFAULT_STREAM_TIMEOUT_S, AudioTrack
+from console.domain.stream_request import StreamRequest
+from console.domain.stream_rules import (
+    StreamFormInput,
+    Target,
+    build_stream_request,
+    parse_timeout,
+)
+from console.domain.streams import StreamStarted
+from console.domain.validation import ValidationReport
+from console.ui.code_dialog import CodeDialog
+from console.ui.stream_form_fields import (
+    FIELDS,
+    HINT_COLOR,
+    colored,
+    field_state,
+    show_problems,
+)
+from console.ui.stream_form_view import BIDIRECTIONAL_REASON, StreamFormView
+
+
+class StreamForm(StreamFormView):
+    """Build with no arguments; connect `start_requested` to the controller."""
+
+    start_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._call_uuid: str | None = None
+        self._target = Target.PLIVO
+        self._busy = False
+        self._receiver_url: str | None = None
+        self._api_base_url = DEFAULT_API_BASE_URL
+        self._track_before_bidirectional: str | None = None
+        self._callback_before_toggle = ""
+        self._undo: StreamFormInput | None = None
+        self._report = ValidationReport()
+        self._request: StreamRequest | None = None
+        self._field_states: dict[str, str] = {}
+
+        self._connect()
+        self.set_call(None)
+        self.set_target_is_simulator(False)
+        self.set_receiver_url(None)
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        for line_edit in (self.service_url, self.stream_timeout, self.status_callback_url):
+            line_edit.textChanged.connect(self._revalidate)
+        self.extra_headers_editor.textChanged.connect(self._revalidate)
+        for combo in (self.audio_track, self.status_callback_method, self.content_type):
+            combo.currentIndexChanged.connect(self._revalidate)
+        self.bidirectional.toggled.connect(self._bidirectional_toggled)
+        self.callbacks_to_console.toggled.connect(self._callbacks_toggled)
+        self.start_button.clicked.connect(self.submit)
+        self.copy_button.clicked.connect(self.open_code_dialog)
+        self.restore_button.clicked.connect(self.reset_to_defaults)
+        self.undo_reset_button.clicked.connect(self.undo_reset)
+
+    # --- the app layer's interface ------------------------------------------------------------
+
+    def set_call(self, call_uuid: str | None, label: str = "") -> None:
+        """The call a stream would start on; None disables the form with a hint."""
+        self._call_uuid = call_uuid
+        if call_uuid is None:
+            self.call_label.setText("Select a live call in the list to start a stream on it.")
+            colored(self.call_label, HINT_COLOR)
+        else:
+            shown = f"{label}  ({call_uuid})" if label else call_uuid
+            self.call_label.setText(f"Stream on call: {shown}")
+            colored(self.call_label, self.palette().color(self.foregroundRole()))
+        for widget in (*self.inputs.values(), self.extra_headers_editor, self.restore_button):
+            widget.setEnabled(call_uuid is not None)
+        self._update_callbacks_toggle()
+        self._update_actions()
+
+    def set_target_is_simulator(self, is_simulator: bool) -> None:
+        self._target = Target.SIMULATOR if is_simulator else Target.PLIVO
+        self.target_label.setText(
+            "Sending to the simulator: addresses on this computer are allowed."
+            if is_simulator
+            else "Sending to Plivo: addresses must be reachable from the internet."
+        )
+        self._revalidate()
+
+    def set_api_base_url(self, url: str) -> None:
+        """Where curl snippets send the request (the simulator's address in demo mode)."""
+        self._api_base_url = url
+
+    def set_busy(self, busy: bool) -> None:
+        """While a start request is in flight, Start is disabled and says so."""
+        self._busy = busy
+        self.start_button.setText("Starting…" if busy else "Start stream")
+        self._update_actions()
+
+    def show_started(self, started: StreamStarted) -> None:
+        self.set_busy(False)
+        self.result.show_started(started)
+
+    def show_error(self, message: str, detail: str = "") -> None:
+        self.set_busy(False)
+        self.result.show_error(message, detail)
+
+    def set_receiver_url(self, url: str | None) -> None:
+        """The console's public callback address, once its receiver runs (None: not running)."""
+        self._receiver_url = url or None
+        if self.callbacks_to_console.isChecked():
+            if self._receiver_url is None:
+                self.callbacks_to_console.setChecked(False)
+            else:
+                self.status_callback_url.setText(self._receiver_url)
+        self._update_callbacks_toggle()
+
+    def set_recent_service_urls(self, urls: list[str]) -> None:
+        self._recent.setStringList(list(dict.fromkeys(u for u in urls if u)))
+
+    def recent_service_urls(self) -> list[str]:
+        return list(self._recent.stringList())
+
+    def reset_to_defaults(self) -> None:
+        """Every field back to Plivo's defaults; the previous values can be restored once."""
+        before = self.form_input()
+        self.load(StreamFormInput())
+        if before != StreamFormInput():
+            self._undo = before
+            self.undo_reset_button.setVisible(True)
+            self.result.show_note("Form reset to Plivo's defaults.")
+
+    def undo_reset(self) -> None:
+        if self._undo is not None:
+            self.load(self._undo)
+        self._undo = None
+        self.undo_reset_button.setVisible(False)
+        self.result.clear()
+
+    def current_request(self) -> StreamRequest | None:
+        """The request the form would send now, or None while an error stands."""
+        return self._request
+
+    def report(self) -> ValidationReport:
+        return self._report
+
+    # --- values ---------------------------------------------------------------------------
+
+    def form_input(self) -> StreamFormInput:
+        return StreamFormInput(
+            service_url=self.service_url.text(),
+            bidirectional=self.bidirectional.isChecked(),
+            audio_track=str(self.audio_track.currentData()),
+            stream_timeout=self.stream_timeout.text(),
+            status_callback_url=self.status_callback_url.text(),
+            status_callback_method=str(self.status_callback_method.currentData()),
+            content_type=str(self.content_type.currentData()),
+            extra_headers=self.extra_headers_editor.text(),
+        )
+
+    def load(self, raw: StreamFormInput) -> None:
+        """Show `raw` in the widgets (e.g. to restore a previous request)."""
+        self.callbacks_to_console.setChecked(False)
+        self.service_url.setText(raw.service_url)
+        self._track_before_bidirectional = None
+        self.bidirectional.setChecked(raw.bidirectional)
+        self._select(self.audio_track, raw.audio_track)
+        self.stream_timeout.setText(raw.stream_timeout)
+        self.status_callback_url.setText(raw.status_callback_url)
+        self._select(self.status_callback_method, raw.status_callback_method)
+        self._select(self.content_type, raw.content_type)
+        self.extra_headers_editor.setText(raw.extra_headers)
+        self._revalidate()
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(max(index, 0))
+
+    # --- behaviour --------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Enter and the Start button: emit the request when nothing blocks it. The form turns
+        busy before emitting, so a second click cannot send a duplicate; the app layer ends the
+        busy state with `show_started`, `show_error` or `set_busy(False)`."""
+        self._revalidate()
+        if self.start_button.isEnabled() and self._request is not None:
+            self.set_busy(True)
+            self.start_requested.emit(self._request)
+
+    def open_code_dialog(self) -> CodeDialog | None:
+        if self._request is None:
+            return None
+        dialog = CodeDialog(
+            self._request, call_uuid=self._call_uuid, api_base_url=self._api_base_url, parent=self
+        )
+        dialog.open()
+        return dialog
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+            event.accept()
+        elif event.key() == Qt.Key.Key_Escape and self._call_uuid is not None:
+            self.reset_to_defaults()
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def _bidirectional_toggled(self, on: bool) -> None:
+        model = self.audio_track.model()
+        assert isinstance(model, QStandardItemModel)
+        for row in range(self.audio_track.count()):
+            item = model.item(row)
+            if self.audio_track.itemData(row) != AudioTrack.INBOUND.value:
+                item.setEnabled(not on)
+        current = str(self.audio_track.currentData())
+        if on and current != AudioTrack.INBOUND.value:
+            self._track_before_bidirectional = current
+            self._select(self.audio_track, AudioTrack.INBOUND.value)
+            self.audio_track_reason.setText(f"Switched to inbound. {BIDIRECTIONAL_REASON}")
+        elif on:
+            self.audio_track_reason.setText(BIDIRECTIONAL_REASON)
+        elif self._track_before_bidirectional is not None:
+            self._select(self.audio_track, self._track_before_bidirectional)
+            self._track_before_bidirectional = None
+        self.audio_track_reason.setVisible(on)
+        self._revalidate()
+
+    def _callbacks_toggled(self, on: bool) -> None:
+        if on and self._receiver_url:
+            self._callback_before_toggle = self.status_callback_url.text()
+            self.status_callback_url.setText(self._receiver_url)
+        elif not on:
+            self.status_callback_url.setText(self._callback_before_toggle)
+        self.status_callback_url.setReadOnly(on)
+        style = self.status_callback_url.style()
+        style.unpolish(self.status_callback_url)  # re-apply the read-only look
+        style.polish(self.status_callback_url)
+
+    def _update_callbacks_toggle(self) -> None:
+        available = self._receiver_url is not None and self._call_uuid is not None
+        self.callbacks_to_console.setEnabled(available)
+        self.callbacks_to_console.setToolTip(
+            f"Plivo will post stream status to {self._receiver_url}"
+            if self._receiver_url
+            else "Available once the console's callback receiver is running."
+        )
+
+    def _revalidate(self) -> None:
+        raw = self.form_input()
+        self._report, self._request = build_stream_request(raw, target=self._target)
+        for name, label in self.messages.items():
+            problems = self._report.for_field(name)
+            show_problems(label, problems)
+            widget = self.inputs[name]
+            state = field_state(problems)
+            # Compared against our own record: re-polishing only on a change is cheaper than
+            # reading the dynamic property back on every key press.
+            if self._field_states.get(name) != state:
+                self._field_states[name] = state
+                widget.setProperty("state", state)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+            meaning = FIELDS[name].meaning
+            extra = " ".join(p.message for p in problems)
+            widget.setAccessibleDescription(f"{meaning} {extra}".strip())
+        spans = tuple(
+            span
+            for p in self._report.for_field("extra_headers")
+            if p.is_error and p.code != "extra_headers.too_long"
+            for span in p.spans
+        )
+        self.extra_headers_editor.set_invalid_spans(spans)
+        seconds = parse_timeout(raw.stream_timeout)
+        if not raw.stream_timeout.strip():
+            self.stream_timeout_duration.setText(f"= {format_duration(DEFAULT_STREAM_TIMEOUT_S)}")
+        else:
+            self.stream_timeout_duration.setText(f"= {format_duration(seconds)}" if seconds else "")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        reason, hint = "", ""
+        if self._call_uuid is None:
+            reason = hint = "Select a live call first."
+        elif self._busy:
+            reason = hint = "Starting… waiting for Plivo's answer."
+        elif self._request is None:
+            errors = self._report.errors
+            lines = [f"{FIELDS[p.field].label}: {p.message}" for p in errors]
+            reason = "Fix these first:\n" + "\n".join(lines)
+            hint = (
+                "Fix the error above to start."
+                if len(errors) == 1
+                else (f"Fix the {len(errors)} errors above to start.")
+            )
+        self.start_hint.setText(hint)
+        self.start_button.setEnabled(not reason)
+        self.start_button.setToolTip(reason or "Start the stream on the selected call (Enter)")
+        self.copy_button.setEnabled(self._request is not None)
+        if self._request is None:
+            self.copy_button.setToolTip("Available once the form has no errors.")
+        else:
+            self.copy_button.setToolTip("Show this request as curl, SDK code or Plivo XML")
