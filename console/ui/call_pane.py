@@ -1,0 +1,235 @@
+"""The selected call: who is talking to whom, the stream form aimed at it, and its streams."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedLayout,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.calls import LiveCall
+from console.ui.empty_state import EmptyState
+from console.ui.stream_form import StreamForm
+from console.ui.streams_model import STREAM_ID_ROLE, StreamColumn, StreamsTableModel
+
+
+class CallPane(QWidget):
+    stop_requested = Signal(str, str)  # call uuid, stream id
+    stop_all_requested = Signal(str)  # call uuid
+    refresh_streams_requested = Signal(str)
+
+    def __init__(self, form: StreamForm | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("call_region")
+        self.call: LiveCall | None = None
+        self.form = form if form is not None else StreamForm()
+
+        self.title = QLabel()
+        self.title.setObjectName("call_title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel()
+        self.meta.setObjectName("call_meta")
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_uuid = QToolButton()
+        self.copy_uuid.setObjectName("copy_call_uuid")
+        self.copy_uuid.setText("Copy UUID")
+        self.copy_uuid.setToolTip("Copy this call's UUID")
+        self.copy_uuid.clicked.connect(self._copy_uuid)
+        header = QHBoxLayout()
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addWidget(self.title)
+        texts.addWidget(self.meta)
+        header.addLayout(texts, 1)
+        header.addWidget(self.copy_uuid, 0, Qt.AlignmentFlag.AlignTop)
+
+        scroll = QScrollArea()
+        scroll.setObjectName("stream_form_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form)
+
+        self.streams = StreamsTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("streams_table")
+        self.table.setAccessibleName("Streams of this call")
+        self.table.setModel(self.streams)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in (
+            (StreamColumn.STREAM_ID, 120),
+            (StreamColumn.SERVICE_URL, 200),
+            (StreamColumn.TRACK, 65),
+            (StreamColumn.BIDIRECTIONAL, 90),
+            (StreamColumn.STATUS, 90),
+            (StreamColumn.STARTED, 70),
+            (StreamColumn.ENDED, 70),
+        ):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.streams.rowsInserted.connect(self._update_buttons)
+        self.streams.rowsRemoved.connect(self._update_buttons)
+        self.streams.dataChanged.connect(self._update_buttons)
+
+        self.streams_label = QLabel("Streams on this call")
+        self.streams_label.setObjectName("streams_label")
+        self.streams_status = QLabel()
+        self.streams_status.setObjectName("streams_status")
+        self.stop_button = QPushButton("&Stop stream")
+        self.stop_button.setObjectName("stop_stream")
+        self.stop_button.setToolTip("Stop the selected stream (Del)")
+        self.stop_button.clicked.connect(self._stop_selected)
+        self.stop_all_button = QPushButton("Stop &all…")
+        self.stop_all_button.setObjectName("stop_all_streams")
+        self.stop_all_button.setToolTip("Stop every active stream on this call (asks first)")
+        self.stop_all_button.clicked.connect(self._stop_all)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setObjectName("refresh_streams")
+        self.refresh_button.setText("Refresh")
+        self.refresh_button.setToolTip("Ask Plivo for this call's streams now")
+        self.refresh_button.clicked.connect(
+            lambda: self.call and self.refresh_streams_requested.emit(self.call.call_uuid)
+        )
+        delete = QAction(self.table)
+        delete.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self._stop_selected)
+        self.table.addAction(delete)
+        start = QAction(self)
+        start.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        start.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        start.triggered.connect(self.form.submit)
+        self.addAction(start)
+
+        streams_box = QWidget()
+        box = QVBoxLayout(streams_box)
+        box.setContentsMargins(0, 4, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.streams_label)
+        top.addWidget(self.streams_status, 1)
+        top.addWidget(self.refresh_button)
+        box.addLayout(top)
+        box.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.stop_all_button)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("call_splitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(streams_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.splitter, 1)
+        self.empty = EmptyState(
+            "No call selected", "Pick a live call on the left to start or stop its audio streams."
+        )
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        self.content = content
+        self.show_call(None)
+
+    # --- state from the app ------------------------------------------------------------------
+    def show_call(self, call: LiveCall | None, *, ended: bool = False) -> None:
+        changed = (call.call_uuid if call else None) != (self.call.call_uuid if self.call else None)
+        self.call = call
+        if call is None:
+            self.stack.setCurrentWidget(self.empty)
+            self.form.set_call(None)
+            self.streams.clear()
+            return
+        self.stack.setCurrentWidget(self.content)
+        frm, to = call.from_number or "unknown", call.to_number or "unknown"
+        self.title.setText(f"{frm}  →  {to}")
+        facts = [call.direction or "", f"caller: {call.caller_name}" if call.caller_name else ""]
+        facts.append("ended" if ended else (call.call_status or ""))
+        facts.append(call.call_uuid)
+        self.meta.setText("  ·  ".join(f for f in facts if f))
+        self.form.set_call(None if ended else call.call_uuid, f"{frm} → {to}")
+        if changed:
+            self.streams.clear()
+            self.streams_status.setText("")
+        self._update_buttons()
+
+    def set_streams_status(self, text: str, *, error: bool = False) -> None:
+        self.streams_status.setText(text)
+        self.streams_status.setStyleSheet("color: #d1242f;" if error else "")
+
+    def selected_stream_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        value = index.siblingAtColumn(0).data(STREAM_ID_ROLE)
+        return str(value) if value else None
+
+    def select_stream(self, stream_id: str) -> None:
+        row = self.streams.row_of(stream_id)
+        if row is not None:
+            self.table.selectionModel().setCurrentIndex(
+                self.streams.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    # --- intents ------------------------------------------------------------------------------
+    def _stop_selected(self) -> None:
+        stream_id = self.selected_stream_id()
+        row = self.streams.row_of(stream_id) if stream_id else None
+        if self.call and stream_id and row is not None and self.streams.stream(row).is_active:
+            self.stop_requested.emit(self.call.call_uuid, stream_id)
+
+    def _stop_all(self) -> None:
+        if self.call is not None:
+            self.stop_all_requested.emit(self.call.call_uuid)
+
+    def _copy_uuid(self) -> None:
+        if self.call is not None:
+            QGuiApplication.clipboard().setText(self.call.call_uuid)
+
+    def _update_buttons(self) -> None:
+        stream_id = self.selected_stream_id()
+        row = self.streams.row_of(stream_id) if stream_id else None
+        active_selected = row is not None and self.streams.stream(row).is_active
+        self.stop_button.setEnabled(active_selected)
+        self.stop_button.setToolTip(
+            "Stop the selected stream (Del)" if active_selected
+            else "Select an active stream in the table to stop it"
+        )  # fmt: skip
+        active = self.streams.active_count()
+        self.stop_all_button.setEnabled(active > 0)
+        count = self.streams.rowCount()
+        self.streams_label.setText(
+            f"Streams on this call ({active} active of {count})" if count
+            else "Streams on this call (none yet)"
+        )  # fmt: skip

@@ -1,0 +1,168 @@
+"""The selected call's streams as a Qt table. A handful of rows, updated by stream id so the
+selected stream stays selected across refreshes; a just-started stream shows at once as a
+pending row until Plivo's list confirms it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from console.domain.streams import Stream
+
+Index = QModelIndex | QPersistentModelIndex
+STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2
+PENDING_STATUS = "starting…"
+
+
+class StreamColumn(IntEnum):
+    STREAM_ID = 0
+    SERVICE_URL = 1
+    TRACK = 2
+    BIDIRECTIONAL = 3
+    STATUS = 4
+    STARTED = 5
+    ENDED = 6
+    BILLED = 7
+
+
+HEADERS = [
+    "Stream ID",
+    "Service URL",
+    "Track",
+    "Bidirectional",
+    "Status",
+    "Started",
+    "Ended",
+    "Billed",
+]
+
+
+class StreamsTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Stream] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(StreamColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        stream = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return _text(stream, StreamColumn(index.column()))
+        if role == STREAM_ID_ROLE:
+            return stream.stream_id
+        if role == ACTIVE_ROLE:
+            return stream.is_active
+        if role == Qt.ItemDataRole.ForegroundRole and not stream.is_active:
+            return QApplication.palette().color(
+                QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+            )
+        return None
+
+    def streams(self) -> list[Stream]:
+        return list(self._rows)
+
+    def stream(self, row: int) -> Stream:
+        return self._rows[row]
+
+    def row_of(self, stream_id: str) -> int | None:
+        for row, stream in enumerate(self._rows):
+            if stream.stream_id == stream_id:
+                return row
+        return None
+
+    def active_count(self) -> int:
+        return sum(1 for s in self._rows if s.is_active)
+
+    def set_streams(self, streams: list[Stream]) -> None:
+        """Show Plivo's list: known rows updated in place, gone rows removed, new rows added
+        (newest first). Pending rows whose stream Plivo now lists are replaced by it; other
+        pending rows stay until `drop_pending`."""
+        incoming = {s.stream_id: s for s in streams}
+        for row in range(len(self._rows) - 1, -1, -1):
+            current = self._rows[row]
+            if current.stream_id in incoming:
+                fresh = incoming.pop(current.stream_id)
+                if fresh != current:
+                    self._rows[row] = fresh
+                    self.dataChanged.emit(
+                        self.index(row, 0), self.index(row, len(StreamColumn) - 1)
+                    )
+            elif current.status != PENDING_STATUS:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+        ordered = sorted(incoming.values(), key=lambda s: s.created_at or s.start_time or "")
+        for stream in ordered:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._rows.insert(0, stream)
+            self.endInsertRows()
+
+    def add_pending(self, stream: Stream) -> None:
+        """Show a stream the agent just started, before Plivo's list has it."""
+        if self.row_of(stream.stream_id) is not None:
+            return
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._rows.insert(0, replace(stream, status=PENDING_STATUS))
+        self.endInsertRows()
+
+    def mark_stopped(self, stream_ids: list[str]) -> None:
+        """Grey out streams the agent just stopped, until Plivo's list says the rest."""
+        for row, stream in enumerate(self._rows):
+            if stream.stream_id in stream_ids and stream.is_active:
+                self._rows[row] = replace(stream, status="stopping…", end_time="…")
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
+
+    def clear(self) -> None:
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+            self._rows.clear()
+            self.endRemoveRows()
+
+
+def _text(stream: Stream, column: StreamColumn) -> str:
+    if column is StreamColumn.STREAM_ID:
+        return stream.stream_id
+    if column is StreamColumn.SERVICE_URL:
+        return stream.service_url or ""
+    if column is StreamColumn.TRACK:
+        return stream.audio_track or ""
+    if column is StreamColumn.BIDIRECTIONAL:
+        return "" if stream.bidirectional is None else ("yes" if stream.bidirectional else "no")
+    if column is StreamColumn.STATUS:
+        return stream.status or ""
+    if column is StreamColumn.STARTED:
+        return _clock(stream.start_time)
+    if column is StreamColumn.ENDED:
+        return _clock(stream.end_time)
+    seconds = stream.bill_duration
+    amount = stream.billed_amount
+    parts = [f"{seconds} s" if seconds is not None else "", f"${amount}" if amount else ""]
+    return "  ".join(p for p in parts if p)
+
+
+def _clock(text: str | None) -> str:
+    """Plivo's `2023-06-26 08:14:29+05:30` shown as `08:14:29`; anything else as given."""
+    if not text:
+        return ""
+    if len(text) >= 19 and text[10] == " ":
+        return text[11:19]
+    return text
