@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--auth-id", help="account auth id, MA... (default: the demo account)")
     parser.add_argument("--auth-token", help="account auth token (required with --auth-id)")
     parser.add_argument("--calls", type=_count, default=12, help="live calls at start (12)")
-    parser.add_argument("--queued", type=_count, default=0, help="queued calls at start (0)")
+    parser.add_argument("--queued", type=_count, default=2, help="queued calls at start (2)")
     parser.add_argument("--seed", type=int, help="seed for a repeatable population")
     parser.add_argument("--no-churn", action="store_true", help="calls never start or hang up")
     parser.add_argument("--no-media", action="store_true", help="no WebSocket connections")

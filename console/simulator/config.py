@@ -30,7 +30,7 @@ class SimulatorConfig:
     media: bool = True
     """Connect to each stream's service_url and stream audio; False skips the WebSocket."""
 
-    queued_calls: int = 0
+    queued_calls: int = 2
     """Queued calls at start; with churn they are answered (become live) after a few seconds."""
     rate_limit_requests: int = 300
     rate_limit_window_s: float = 5.0

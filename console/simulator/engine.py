@@ -219,7 +219,7 @@ class Engine:
             record.params.status_callback_method.value,
             params,
             account.auth_token,
-            main.auth_token,
+            main.auth_token if main is not account else None,  # None: -Ma-V3 = -V3
             order_key=record.stream_id,
         )
 
