@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--auth-id", help="account auth id, MA... (default: the demo account)")
     parser.add_argument("--auth-token", help="account auth token (required with --auth-id)")
     parser.add_argument("--calls", type=_count, default=12, help="live calls at start (12)")
-    parser.add_argument("--queued", type=_count, default=0, help="queued calls at start (0)")
+    parser.add_argument("--queued", type=_count, default=2, help="queued calls at start (2)")
     parser.add_argument("--seed", type=int, help="seed for a repeatable population")
     parser.add_argument("--no-churn", action="store_true", help="calls never start or hang up")
     parser.add_argument("--no-media", action="store_true", help="no WebSocket connections")
@@ -66,7 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument("--drop-rate", type=_share, default=0.0, help="share of dropped requests")
     faults.add_argument("--stall", type=_seconds, default=0.0, help="seconds between head and body")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what the simulator does")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log requests, calls, streams and callbacks"
+    )
 
 
 def _retry_after(text: str) -> int | str | None:
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         churn=not args.no_churn,
         media=not args.no_media,
         rate_limit=not args.no_rate_limit,
+        access_log=args.verbose,
     )
     faults = {
         "latency_s": args.latency,

@@ -30,7 +30,7 @@ class SimulatorConfig:
     media: bool = True
     """Connect to each stream's service_url and stream audio; False skips the WebSocket."""
 
-    queued_calls: int = 0
+    queued_calls: int = 2
     """Queued calls at start; with churn they are answered (become live) after a few seconds."""
     rate_limit_requests: int = 300
     rate_limit_window_s: float = 5.0
@@ -63,6 +63,8 @@ class SimulatorConfig:
     callback_concurrency: int = 64
 
     bill_rate_per_minute: str = "0.00300"
+    access_log: bool = False
+    """Log every HTTP request (logger `aiohttp.access`); `simulate -v` turns it on."""
 
     def __post_init__(self) -> None:
         if self.list_meta_count not in META_COUNT_STYLES:

@@ -28,6 +28,7 @@ def quiet_config(**overrides: object) -> SimulatorConfig:
     """A still simulator: no churn, no media unless asked, fast retries."""
     values: dict[str, object] = {
         "calls": 3,
+        "queued_calls": 0,
         "seed": 7,
         "churn": False,
         "media": False,

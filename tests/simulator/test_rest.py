@@ -192,6 +192,10 @@ async def test_unknown_or_ended_call_is_404_and_queued_calls_answer_too(
     cdr = await client.get(f"/Call/{call}/")
     assert cdr.status_code == 200
     assert_same_shape(cdr.json(), fixture("plivo-python", "callGetResponse.json"))
+    records = (await client.get("/Call/")).json()
+    assert [r["call_uuid"] for r in records["objects"]] == [call]
+    assert records["meta"]["count"] == 1 and "api_id" not in records["objects"][0]
+    assert (await client.get(f"/Call/{sim.live_call_uuids()[0]}/")).status_code == 404
 
     queued = sim.add_queued_calls(2)
     listing = (await client.get("/Call/", params={"status": "queued"})).json()
