@@ -247,6 +247,9 @@ class Session:
                 self._watch_pool(error)
                 error.annotate(attempts=attempt, elapsed_s=self._clock.monotonic() - started)
                 delay = self._delay(error, op, attempt)
+                if isinstance(error, RateLimited):
+                    pause = delay if delay is not None else error.retry_after
+                    self.bucket.pause_until(self._clock.monotonic() + (pause or 0.0))
                 self._observer.request_failed(error, retrying=delay is not None)
                 log.info(
                     "%s %s failed (attempt %d%s): %s | %s",
@@ -256,10 +259,8 @@ class Session:
                 if delay is None:
                     raise
                 reason = WaitReason.BACKOFF
-                if isinstance(error, RateLimited):
-                    self.bucket.pause_until(self._clock.monotonic() + delay)
-                    if error.retry_after is not None:
-                        reason = WaitReason.RETRY_AFTER
+                if isinstance(error, RateLimited) and error.retry_after is not None:
+                    reason = WaitReason.RETRY_AFTER
                 until = self._clock.time() + delay
                 self._observer.waiting(
                     Wait(reason, delay, until, f"{method} /{path}", attempt, error)
@@ -377,16 +378,28 @@ class Session:
         if strict and declared.isdigit() and int(declared) > cap:
             raise self._too_large(op, response, f"it announces {int(declared):,} bytes")
         received = bytearray()
-        async for chunk in response.aiter_bytes():
-            received += chunk
-            if len(received) > cap:
-                if strict:
-                    raise self._too_large(op, response, f"it went past {cap:,} bytes")
-                return bytes(received[:cap])
-            if self._clock.monotonic() > op.deadline:
-                raise deadline_exceeded(
-                    method=op.method, path=op.shown, budget_s=self.policy.deadline_s
-                )
+        # Leaving the loop early must not leave httpx/httpcore's nested async generators to the
+        # garbage collector: qasync installs no asyncgen hooks, so a collected generator would be
+        # closed synchronously and its `await` in cleanup fails ("ignored GeneratorExit"). So the
+        # response is closed first (an awaited, orderly close of the connection), then the
+        # generator chain, whose own cleanup then has nothing left to await.
+        chunks = response.aiter_bytes()
+        try:
+            async for chunk in chunks:
+                received += chunk
+                if len(received) > cap:
+                    if strict:
+                        raise self._too_large(op, response, f"it went past {cap:,} bytes")
+                    received = received[:cap]
+                    break
+                if self._clock.monotonic() > op.deadline:
+                    raise deadline_exceeded(
+                        method=op.method, path=op.shown, budget_s=self.policy.deadline_s
+                    )
+        finally:
+            if not response.is_closed:
+                await response.aclose()
+            await chunks.aclose()
         return bytes(received)
 
     def _too_large(self, op: _Operation, response: httpx.Response, how: str) -> ApiError:
