@@ -38,6 +38,7 @@ import dataclasses
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import ClassVar
@@ -97,6 +98,15 @@ class ApiError(Exception):
     def annotate(self, **changes: object) -> None:
         """Add facts learnt later (attempts, elapsed time) to the detail."""
         self.detail = dataclasses.replace(self.detail, **changes)  # type: ignore[arg-type]
+
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass every text that came from the server through `clean` (secret redaction)."""
+        self.message = clean(self.message)
+        self.args = (self.message,)
+        for name in ("plivo_error", "body_excerpt"):
+            value = getattr(self.detail, name)
+            if value:
+                self.annotate(**{name: clean(value)})
 
     def __str__(self) -> str:
         return self.message

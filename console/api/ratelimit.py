@@ -29,6 +29,7 @@ from console.api.clock import SYSTEM_CLOCK, Clock
 
 PLIVO_LIMIT = 300
 PLIVO_WINDOW_S = 5.0
+_EPSILON_S = 1e-9
 
 
 class Priority(IntEnum):
@@ -140,8 +141,8 @@ class TokenBucket:
                 now = self._clock.monotonic()
                 self._refill(now)
                 wait = self._wait_for(priority, now)
-                if wait <= 0:
-                    self._tokens -= 1.0
+                if wait <= _EPSILON_S:  # float dust must not leave us waiting for ~0 s forever
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     self.granted += 1
                     return now - started
                 await self._clock.sleep(wait)

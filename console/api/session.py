@@ -343,11 +343,7 @@ class Session:
             ) from None
 
     def _redact(self, error: ApiError) -> None:
-        detail = error.detail
-        if detail.body_excerpt:
-            error.annotate(body_excerpt=self._auth.redact(detail.body_excerpt))
-        if detail.plivo_error:
-            error.annotate(plivo_error=self._auth.redact(detail.plivo_error))
+        error.scrub(self._auth.redact)
 
     async def _read(self, response: httpx.Response, op: _Operation) -> Reply:
         status = response.status_code
