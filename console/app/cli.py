@@ -11,7 +11,9 @@ from console import __version__
 
 # Subcommand name -> module exposing HELP (str), add_arguments(parser) and run(args) -> int.
 # Those modules import only argparse at import time, so `--help` and GUI start stay fast.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "simulate": "console.simulator.cli",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

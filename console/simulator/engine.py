@@ -1,0 +1,294 @@
+"""What makes the simulated Plivo move: stream lifecycle, status callbacks, media, call churn.
+
+Stream lifecycle (status as GET returns it):
+  initiated --(WebSocket up, `start` sent; or after `start_without_media_s` when media is off)-->
+  in-progress --(API stop, stream_timeout)--> completed      StopStream callback
+              --(call hung up)--> completed                  no callback (spec §3.1)
+              --(connect failed 3x, socket lost, slow consumer, drop_stream)--> failed
+                                                             DroppedStream callback
+`stream_timeout` counts from the moment the stream started. A slow consumer gets DegradedStream
+when the audio Plivo would buffer reaches 30, 60 and 90 % of `media_buffer_s`, and is dropped at
+100 %. Everything here runs on the caller's loop; every task is tracked and cancelled on close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import aiohttp
+
+from console.domain.events import StreamEventName
+from console.simulator.callbacks import CallbackEmitter
+from console.simulator.config import SimulatorConfig
+from console.simulator.faults import Stats
+from console.simulator.media import MediaSession
+from console.simulator.rules import StartParams
+from console.simulator.state import (
+    LIVE,
+    QUEUED,
+    S_COMPLETED,
+    S_FAILED,
+    S_IN_PROGRESS,
+    CallRecord,
+    SimState,
+    StreamRecord,
+    fmt_created,
+    utc_now,
+)
+
+log = logging.getLogger(__name__)
+DEGRADED_LEVELS = (30, 60, 90)
+
+
+class Engine:
+    def __init__(self, config: SimulatorConfig, state: SimState, stats: Stats) -> None:
+        self.config = config
+        self.state = state
+        self.stats = stats
+        self.callbacks = CallbackEmitter(
+            stats,
+            connect_timeout_s=config.callback_connect_timeout_s,
+            total_timeout_s=config.callback_total_timeout_s,
+            retries=config.callback_retries,
+            retry_delay_s=config.callback_retry_delay_s,
+            concurrency=config.callback_concurrency,
+        )
+        self.sessions: dict[str, MediaSession] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._media_client: aiohttp.ClientSession | None = None
+        self._running = False
+
+    # ---- start / stop ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        if self.config.churn:
+            self.spawn(self._churn())
+        if self.config.media:
+            self.spawn(self._monitor())
+
+    async def close(self) -> None:
+        self._running = False
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        sessions = list(self.sessions.values())
+        self.sessions.clear()
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        while self._tasks:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._tasks.difference_update(tasks)
+        await self.callbacks.close()
+        if self._media_client is not None:
+            await self._media_client.close()
+            self._media_client = None
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator task failed", exc_info=task.exception())
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._media_client is None or self._media_client.closed:
+            self._media_client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                headers={"User-Agent": "PlivoStreamSimulator/1.0"},
+            )
+        return self._media_client
+
+    # ---- streams ---------------------------------------------------------------------------
+    def start_stream(self, call: CallRecord, params: StartParams) -> StreamRecord:
+        record = self.state.add_stream(call, params)
+        if not self._running:
+            return record
+        if self.config.media:
+            session = MediaSession(
+                stream_id=record.stream_id,
+                call_uuid=call.call_uuid,
+                account_id=call.auth_id,
+                params=params,
+                client=self._client(),
+                stats=self.stats,
+                on_connected=lambda: self._started(record),
+                on_dropped=lambda error: self._dropped(record, error),
+                connect_timeout_s=self.config.media_connect_timeout_s,
+                retries=self.config.media_retries,
+                retry_delay_s=self.config.media_retry_delay_s,
+                frame_ms=self.config.media_frame_ms,
+            )
+            self.sessions[record.stream_id] = session
+            session.start()
+        else:
+            loop = asyncio.get_running_loop()
+            self._timers[record.stream_id] = loop.call_later(
+                self.config.start_without_media_s, self._started, record
+            )
+        return record
+
+    def _started(self, record: StreamRecord) -> None:
+        self._timers.pop(record.stream_id, None)
+        if not record.active or not self._running:
+            return
+        record.status = S_IN_PROGRESS
+        record.start_time = utc_now()
+        self._timers[record.stream_id] = asyncio.get_running_loop().call_later(
+            record.params.stream_timeout, self._timed_out, record
+        )
+        self._callback(record, StreamEventName.START)
+
+    def _timed_out(self, record: StreamRecord) -> None:
+        self._timers.pop(record.stream_id, None)
+        self.stop_stream(record, "stream_timeout")
+
+    def _finish(self, record: StreamRecord, status: str, reason: str) -> None:
+        record.status = status
+        record.end_time = utc_now()
+        record.end_reason = reason
+        timer = self._timers.pop(record.stream_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def stop_stream(self, record: StreamRecord, reason: str = "api_request") -> bool:
+        """End an active stream on purpose (API, stream_timeout) with a StopStream callback.
+        False if it was not active."""
+        if not record.active:
+            return False
+        self._finish(record, S_COMPLETED, reason)
+        self._close_session(record.stream_id)
+        self._callback(record, StreamEventName.STOP, Reason=reason)
+        return True
+
+    def _dropped(self, record: StreamRecord, error: str) -> None:
+        if not record.active:
+            return
+        self._finish(record, S_FAILED, "dropped")
+        self._close_session(record.stream_id)
+        self._callback(record, StreamEventName.DROPPED, Error=error)
+
+    async def drop_stream(self, record: StreamRecord, error: str) -> None:
+        """DroppedStream on demand: the socket is cut (1011) and the callback sent."""
+        session = self.sessions.pop(record.stream_id, None)
+        self._dropped(record, error)
+        if session is not None:
+            await session.abort()
+
+    def _close_session(self, stream_id: str) -> None:
+        session = self.sessions.pop(stream_id, None)
+        if session is not None and self._running:
+            self.spawn(session.close())
+
+    def _callback(self, record: StreamRecord, event: StreamEventName, **extra: str) -> None:
+        url = record.params.status_callback_url
+        if not url or not self._running:
+            return
+        params = {
+            "Event": event.value,
+            "StreamID": record.stream_id,
+            "CallUUID": record.call_uuid,
+            "Timestamp": fmt_created(utc_now()),
+            "ServiceURL": record.params.service_url,
+        }
+        if record.params.extra_headers:
+            params["ExtraHeaders"] = record.params.extra_headers
+        params.update(extra)
+        account = self.state.accounts[record.auth_id]
+        main = self.state.main_account_of(record.auth_id)
+        self.callbacks.emit(
+            url,
+            record.params.status_callback_method.value,
+            params,
+            account.auth_token,
+            main.auth_token,
+            order_key=record.stream_id,
+        )
+
+    # ---- calls -----------------------------------------------------------------------------
+    def hangup(self, call: CallRecord) -> None:
+        """End a call; its active streams end with it and, as at Plivo, send no StopStream."""
+        if call.status not in (LIVE, QUEUED):
+            return
+        for record in self.state.streams_of(call.call_uuid):
+            if record.active:
+                self._finish(record, S_COMPLETED, "call_hangup")
+                self._close_session(record.stream_id)
+        self.state.end_call(call)
+
+    def schedule_hangup(self, call: CallRecord, elapsed_s: float = 0.0) -> None:
+        low, high = self.config.call_duration_s
+        rng = self.state.rng
+        remaining = max(5.0, rng.uniform(low, high) - elapsed_s)
+        call.hangup_at = asyncio.get_running_loop().time() + remaining
+
+    async def _churn(self) -> None:
+        """Calls end when their time is up; new ones arrive to keep the population near target;
+        queued calls are answered after a few seconds."""
+        loop = asyncio.get_running_loop()
+        rng = self.state.rng
+        main = self.config.auth_id
+        for call in self.state.calls_of(main, LIVE):
+            if call.hangup_at is None:
+                answered = call.answer_time or utc_now()
+                self.schedule_hangup(call, (utc_now() - answered).total_seconds())
+        while True:
+            now = loop.time()
+            for call in list(self.state.calls.values()):
+                if call.status == LIVE and call.hangup_at is not None and call.hangup_at <= now:
+                    self.hangup(call)
+                elif call.status == QUEUED:
+                    if call.answer_at is None:
+                        call.answer_at = now + rng.uniform(*self.config.queued_answer_s)
+                    elif call.answer_at <= now:
+                        self.answer(call)
+            if len(self.state.calls_of(main, LIVE)) < self.config.calls and rng.random() < 0.3:
+                self.schedule_hangup(self.state.new_call(main, LIVE))
+            queued = len(self.state.calls_of(main, QUEUED))
+            if queued < self.config.queued_calls and rng.random() < 0.1:
+                self.state.new_call(main, QUEUED)
+            await asyncio.sleep(self.config.churn_tick_s)
+
+    def answer(self, call: CallRecord) -> None:
+        call.status = LIVE
+        call.answer_time = utc_now()
+        call.answer_at = None
+        if self.config.churn and self._running:
+            self.schedule_hangup(call)
+
+    async def _monitor(self) -> None:
+        """Turn a slow consumer's growing backlog into DegradedStream, then DroppedStream."""
+        loop = asyncio.get_running_loop()
+        buffer_s = self.config.media_buffer_s
+        while True:
+            await asyncio.sleep(0.5)
+            now = loop.time()
+            for stream_id, session in list(self.sessions.items()):
+                record = self.state.streams.get(stream_id)
+                if record is None or not record.active:
+                    continue
+                backlog = session.backlog_s(now)
+                if backlog >= buffer_s:
+                    message = f"the service did not keep up: {buffer_s:g} s of audio buffered"
+                    self.spawn(self.drop_stream(record, message))
+                    continue
+                level = max(
+                    (lv for lv in DEGRADED_LEVELS if backlog >= buffer_s * lv / 100), default=0
+                )
+                if level > session.degraded_level:
+                    session.degraded_level = level
+                    self._callback(record, StreamEventName.DEGRADED, BufferUsage=str(level))
+
+    async def drain_callbacks(self, timeout_s: float = 5.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            await self.callbacks.drain(timeout_s)
