@@ -20,9 +20,9 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -379,7 +379,7 @@ class Session:
         # closed synchronously and its `await` in cleanup fails ("ignored GeneratorExit"). So the
         # response is closed first (an awaited, orderly close of the connection), then the
         # generator chain, whose own cleanup then has nothing left to await.
-        chunks = response.aiter_bytes()
+        chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
         try:
             async for chunk in chunks:
                 received += chunk

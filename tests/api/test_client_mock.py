@@ -5,6 +5,7 @@ counts are exact without waiting."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime
@@ -595,3 +596,38 @@ async def test_operations_default_to_the_right_lane() -> None:
         with pytest.raises(UnexpectedResponse):
             await client.get_stream(CALL, STREAM)
     assert seen == [Priority.OPERATOR, Priority.OPERATOR, Priority.BACKGROUND]
+
+
+@pytest.mark.asyncio
+async def test_cancelled_refresh_keeps_its_progress_and_leaves_no_task() -> None:
+    ids = [f"c{i:03d}" for i in range(60)]
+    inner = live_list(ids)
+    details_seen: list[str] = []
+    gate = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path != PREFIX + "Call/":
+            details_seen.append(request.url.path)
+            if len(details_seen) > 20:
+                await gate.wait()  # the rest hang until the refresh is cancelled
+        return inner(request)
+
+    client = PlivoClient(
+        AUTH_ID,
+        StaticToken(TOKEN),
+        transport=httpx.MockTransport(handler),
+        policy=ClientPolicy(rate=FAST),
+    )
+    async with client:
+        before = set(asyncio.all_tasks())
+        refresh = asyncio.ensure_future(client.refresh_live_calls())
+        while len(details_seen) <= 20:
+            await asyncio.sleep(0.005)
+        refresh.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await refresh
+        assert set(asyncio.all_tasks()) - before == set()
+        gate.set()
+        second = await client.refresh_live_calls()
+    assert len(second.calls) == 60
+    assert second.requests == 4 + (60 - 20)  # pages, then only the details not fetched before
