@@ -17,18 +17,17 @@ fresh one (the watchdog); the old one is closed once its last request has finish
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from console import __version__
 from console.api.auth import PlivoAuth, TokenSource
+from console.api.body import MiB, decode_json, read_capped
 from console.api.clock import SYSTEM_CLOCK, Clock
 from console.api.errors import (
     ApiError,
@@ -37,8 +36,6 @@ from console.api.errors import (
     deadline_exceeded,
     error_for_exception,
     error_for_status,
-    looks_like_html,
-    unexpected_response,
 )
 from console.api.observer import ClientObserver, SafeObserver, Wait, WaitReason
 from console.api.ratelimit import Priority, RateLimit, TokenBucket, shared_bucket
@@ -47,7 +44,6 @@ from console.api.retry import RetryPolicy, delay_before_retry, parse_retry_after
 log = logging.getLogger("console.api")
 
 USER_AGENT = f"stream-console/{__version__}"
-MiB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,8 +344,15 @@ class Session:
     async def _read(self, response: httpx.Response, op: _Operation) -> Reply:
         status = response.status_code
         content_type = response.headers.get("content-type", "")
-        if not 200 <= status < 300:
-            body = await self._read_capped(response, op, self.policy.max_error_body_bytes, False)
+        ok = 200 <= status < 300
+        cap = self.policy.max_body_bytes if ok else self.policy.max_error_body_bytes
+        body = await read_capped(
+            response, cap=cap, strict=ok, clock=self._clock, deadline=op.deadline,
+            overdue=lambda: deadline_exceeded(
+                method=op.method, path=op.shown, budget_s=self.policy.deadline_s
+            ),
+        )  # fmt: skip
+        if not ok:
             retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.time())
             raise error_for_status(
                 status,
@@ -361,77 +364,8 @@ class Session:
                 retry_after=retry_after if status == 429 else None,
                 now=self._clock.time(),
             )
-        body = await self._read_capped(response, op, self.policy.max_body_bytes, True)
         log.debug("%s %s -> %d (%d bytes)", op.method, op.shown, status, len(body))
-        return Reply(status, self._decode(body, status, content_type, op))
-
-    async def _read_capped(
-        self, response: httpx.Response, op: _Operation, cap: int, strict: bool
-    ) -> bytes:
-        """The body, at most `cap` bytes. Over the cap: `strict` raises, otherwise the body is
-        cut short (error pages only need an excerpt)."""
-        declared = response.headers.get("content-length", "")
-        if strict and declared.isdigit() and int(declared) > cap:
-            raise self._too_large(op, response, f"it announces {int(declared):,} bytes")
-        received = bytearray()
-        # Leaving the loop early must not leave httpx/httpcore's nested async generators to the
-        # garbage collector: qasync installs no asyncgen hooks, so a collected generator would be
-        # closed synchronously and its `await` in cleanup fails ("ignored GeneratorExit"). So the
-        # response is closed first (an awaited, orderly close of the connection), then the
-        # generator chain, whose own cleanup then has nothing left to await.
-        chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-        try:
-            async for chunk in chunks:
-                received += chunk
-                if len(received) > cap:
-                    if strict:
-                        raise self._too_large(op, response, f"it went past {cap:,} bytes")
-                    received = received[:cap]
-                    break
-                if self._clock.monotonic() > op.deadline:
-                    raise deadline_exceeded(
-                        method=op.method, path=op.shown, budget_s=self.policy.deadline_s
-                    )
-        finally:
-            if not response.is_closed:
-                await response.aclose()
-            await chunks.aclose()
-        return bytes(received)
-
-    def _too_large(self, op: _Operation, response: httpx.Response, how: str) -> ApiError:
-        limit = self.policy.max_body_bytes / MiB
-        return unexpected_response(
-            f"it is larger than the {limit:g} MiB the console accepts ({how})",
-            method=op.method,
-            path=op.shown,
-            status=response.status_code,
-            content_type=response.headers.get("content-type", ""),
+        data = decode_json(
+            body, status=status, content_type=content_type, method=op.method, path=op.shown
         )
-
-    def _decode(
-        self, body: bytes, status: int, content_type: str, op: _Operation
-    ) -> Mapping[str, object] | None:
-        if not body.strip():
-            return None
-
-        def bad(why: str) -> ApiError:
-            error = unexpected_response(
-                why,
-                method=op.method,
-                path=op.shown,
-                status=status,
-                content_type=content_type,
-                body=body,
-            )
-            self._redact(error)
-            return error
-
-        if looks_like_html(body, content_type):
-            raise bad("it is a web page (HTML), not data")
-        try:
-            data: Any = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise bad("it is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise bad("it is JSON, but not an object")
-        return data
+        return Reply(status, data)
