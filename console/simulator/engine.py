@@ -229,7 +229,7 @@ class Engine:
     def schedule_hangup(self, call: CallRecord, elapsed_s: float = 0.0) -> None:
         low, high = self.config.call_duration_s
         rng = self.state.rng
-        remaining = max(5.0, rng.uniform(low, high) - elapsed_s)
+        remaining = max(min(5.0, low), rng.uniform(low, high) - elapsed_s)
         call.hangup_at = asyncio.get_running_loop().time() + remaining
 
     async def _churn(self) -> None:

@@ -33,6 +33,10 @@ def assert_same_shape(ours: dict[str, Any], recorded: dict[str, Any]) -> None:
         assert type(ours[key]) is type(value), (key, ours[key], value)
         if isinstance(value, dict):
             assert_same_shape(ours[key], value)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            assert ours[key], f"{key}: empty where Plivo had items"
+            for item in ours[key]:
+                assert_same_shape(item, value[0])
 
 
 def assert_error(response: httpx.Response, status: int, text: str | None = None) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.domain.stream_params import AudioTrack, CallbackMethod, ContentType
 from console.simulator.rules import RuleError, StartParams, check_start
@@ -142,3 +144,41 @@ def test_extra_headers_limit_is_512_bytes() -> None:
 def test_empty_optional_strings_mean_unset() -> None:
     params = check_start({"service_url": WS, "status_callback_url": "", "extra_headers": ""})
     assert params.status_callback_url == "" and params.extra_headers == ""
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+FIELDS = (
+    "service_url",
+    "bidirectional",
+    "audio_track",
+    "stream_timeout",
+    "status_callback_url",
+    "status_callback_method",
+    "content_type",
+    "extra_headers",
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=8),
+    st.sampled_from(["ws://a.example/x", "wss://b.example", None]),
+)
+def test_any_body_gets_params_or_a_rule_error(body: dict[str, object], url: str | None) -> None:
+    """Whatever a client sends, the answer is parameters or a 400 text: never a crash."""
+    if url is not None:
+        body = {**body, "service_url": url}
+    try:
+        params = check_start(body)
+    except RuleError as exc:
+        assert str(exc)
+        return
+    assert params.service_url.lower().startswith(("ws://", "wss://"))
+    assert params.stream_timeout > 0
+    assert not (params.bidirectional and params.audio_track is not AudioTrack.INBOUND)
