@@ -30,6 +30,7 @@ from console.api.clock import SYSTEM_CLOCK, Clock
 PLIVO_LIMIT = 300
 PLIVO_WINDOW_S = 5.0
 _EPSILON_S = 1e-9
+_MIN_SLEEP_S = 0.001  # qasync timers have millisecond resolution: no sub-ms spinning
 
 
 class Priority(IntEnum):
@@ -145,7 +146,7 @@ class TokenBucket:
                     self._tokens = max(0.0, self._tokens - 1.0)
                     self.granted += 1
                     return now - started
-                await self._clock.sleep(wait)
+                await self._clock.sleep(max(wait, _MIN_SLEEP_S))
         finally:
             self._queue.remove(ticket)
             self._wake_head()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
 import pytest
 
@@ -22,6 +23,14 @@ def worst_window(times: list[float], window: float) -> int:
             inside.popleft()
         best = max(best, len(inside))
     return best
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
 
 
 def test_default_limit_leaves_margin_under_plivos() -> None:
@@ -53,7 +62,7 @@ async def test_grants_never_exceed_the_window_bound() -> None:
 
 @pytest.mark.asyncio
 async def test_operator_goes_ahead_of_queued_background_requests() -> None:
-    bucket = TokenBucket(RateLimit(rate=20, burst=3, operator_reserve=2))  # real clock
+    bucket = TokenBucket(RateLimit(rate=5, burst=3, operator_reserve=2))  # real clock
     order: list[str] = []
 
     async def take(name: str, priority: Priority) -> None:
@@ -62,7 +71,7 @@ async def test_operator_goes_ahead_of_queued_background_requests() -> None:
 
     # The first background request drains the bucket down to the reserve; queue more.
     tasks = [asyncio.ensure_future(take(f"bg{i}", Priority.BACKGROUND)) for i in range(4)]
-    await asyncio.sleep(0)
+    await until(lambda: order == ["bg0"] and bucket.waiting == 3)
     tasks.append(asyncio.ensure_future(take("op", Priority.OPERATOR)))
     await asyncio.gather(*tasks)
     assert order[0] == "bg0"
@@ -72,9 +81,6 @@ async def test_operator_goes_ahead_of_queued_background_requests() -> None:
 
 @pytest.mark.asyncio
 async def test_a_cancelled_waiter_takes_nothing() -> None:
-    clock = FakeClock()
-    bucket = TokenBucket(RateLimit(rate=1, burst=1, operator_reserve=0), clock)
-    await bucket.acquire()
     gate = asyncio.Event()
 
     class GatedClock(FakeClock):
@@ -87,8 +93,7 @@ async def test_a_cancelled_waiter_takes_nothing() -> None:
     await bucket.acquire()
     waiter = asyncio.ensure_future(bucket.acquire())
     follower = asyncio.ensure_future(bucket.acquire())
-    await asyncio.sleep(0.01)
-    assert bucket.waiting == 2
+    await until(lambda: bucket.waiting == 2)
     waiter.cancel()
     gate.set()
     await follower

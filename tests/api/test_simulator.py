@@ -119,6 +119,19 @@ async def test_filters_reach_the_simulator() -> None:
         assert await client.list_live_call_ids(from_number="+14155550100") == inbound
 
 
+@pytest.mark.asyncio
+async def test_list_streams_follows_pages() -> None:
+    async with running(calls=1) as sim, client_for(sim) as client:
+        call = sim.live_call_uuids()[0]
+        for n in range(25):
+            await client.start_stream(call, StreamRequest(f"{WS}/{n}"))
+        sim.stats.reset()
+        streams = await client.list_streams(call)
+    assert sorted(s.stream_id for s in streams) == sorted(r.stream_id for r in sim.streams_of(call))
+    assert len(streams) == 25
+    assert sim.stats.count(kind="list_streams") == 2
+
+
 # --- every documented error --------------------------------------------------------------
 
 
