@@ -136,12 +136,13 @@ class CallbackEmitter:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             self._stats.callbacks_failed += 1
-            log.debug("status callback to %s failed: %s", url, exc)
+            log.info("status callback %s to %s failed: %s", params.get("Event"), url, exc)
             return None
         if 200 <= status < 300:
             self._stats.callbacks_delivered += 1
             return True
         self._stats.callbacks_failed += 1
+        log.info("status callback %s to %s answered %d", params.get("Event"), url, status)
         return None if status >= 500 else False
 
     async def drain(self, timeout_s: float = 5.0) -> None:

@@ -66,7 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument("--drop-rate", type=_share, default=0.0, help="share of dropped requests")
     faults.add_argument("--stall", type=_seconds, default=0.0, help="seconds between head and body")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what the simulator does")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log requests, calls, streams and callbacks"
+    )
 
 
 def _retry_after(text: str) -> int | str | None:
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         churn=not args.no_churn,
         media=not args.no_media,
         rate_limit=not args.no_rate_limit,
+        access_log=args.verbose,
     )
     faults = {
         "latency_s": args.latency,

@@ -63,6 +63,8 @@ class SimulatorConfig:
     callback_concurrency: int = 64
 
     bill_rate_per_minute: str = "0.00300"
+    access_log: bool = False
+    """Log every HTTP request (logger `aiohttp.access`); `simulate -v` turns it on."""
 
     def __post_init__(self) -> None:
         if self.list_meta_count not in META_COUNT_STYLES:

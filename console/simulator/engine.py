@@ -144,6 +144,12 @@ class Engine:
             return
         record.status = S_IN_PROGRESS
         record.start_time = utc_now()
+        log.info(
+            "stream %s started (call %s -> %s)",
+            record.stream_id,
+            record.call_uuid,
+            record.service_url,
+        )
         self._timers[record.stream_id] = asyncio.get_running_loop().call_later(
             record.params.stream_timeout, self._timed_out, record
         )
@@ -157,6 +163,7 @@ class Engine:
         record.status = status
         record.end_time = utc_now()
         record.end_reason = reason
+        log.info("stream %s %s (%s)", record.stream_id, status, reason)
         timer = self._timers.pop(record.stream_id, None)
         if timer is not None:
             timer.cancel()
@@ -175,6 +182,7 @@ class Engine:
         if not record.active:
             return
         self._finish(record, S_FAILED, "dropped")
+        log.info("stream %s dropped: %s", record.stream_id, error)
         self._close_session(record.stream_id)
         self._callback(record, StreamEventName.DROPPED, Error=error)
 
@@ -220,6 +228,7 @@ class Engine:
         """End a call; its active streams end with it and, as at Plivo, send no StopStream."""
         if call.status not in (LIVE, QUEUED):
             return
+        log.info("call %s hung up", call.call_uuid)
         for record in self.state.streams_of(call.call_uuid):
             if record.active:
                 self._finish(record, S_COMPLETED, "call_hangup")
@@ -253,7 +262,15 @@ class Engine:
                     elif call.answer_at <= now:
                         self.answer(call)
             if len(self.state.calls_of(main, LIVE)) < self.config.calls and rng.random() < 0.3:
-                self.schedule_hangup(self.state.new_call(main, LIVE))
+                call = self.state.new_call(main, LIVE)
+                self.schedule_hangup(call)
+                log.info(
+                    "call %s answered (%s %s -> %s)",
+                    call.call_uuid,
+                    call.direction,
+                    call.from_number,
+                    call.to_number,
+                )
             queued = len(self.state.calls_of(main, QUEUED))
             if queued < self.config.queued_calls and rng.random() < 0.1:
                 self.state.new_call(main, QUEUED)

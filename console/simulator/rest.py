@@ -51,27 +51,26 @@ def json_response(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(status=status, text=json.dumps(data), content_type="application/json")
 
 
+_KINDS = {
+    ("calls", "GET", "live"): "list_calls",
+    ("calls", "GET", "queued"): "list_queued_calls",
+    ("calls", "GET", None): "list_cdrs",
+    ("call", "GET", "live"): "get_call",
+    ("call", "GET", "queued"): "get_queued_call",
+    ("call", "GET", None): "get_cdr",
+    ("streams", "POST", None): "start_stream",
+    ("streams", "GET", None): "list_streams",
+    ("streams", "DELETE", None): "stop_all_streams",
+    ("stream", "GET", None): "get_stream",
+    ("stream", "DELETE", None): "stop_stream",
+}
+
+
 def endpoint_kind(request: web.Request) -> str:
     """The name tests count requests by (`Stats.count(kind=...)`)."""
-    name = request.match_info.route.name
-    method = request.method
-    status = request.query.get("status")
-    if name in ("calls", "call") and method == "GET":
-        prefix = "list" if name == "calls" else "get"
-        if status == "live":
-            return f"{prefix}_calls" if name == "calls" else "get_call"
-        if status == "queued":
-            return f"{prefix}_queued_calls" if name == "calls" else "get_queued_call"
-        if status is None:
-            return f"{prefix}_cdrs" if name == "calls" else "get_cdr"
-    kinds = {
-        ("streams", "POST"): "start_stream",
-        ("streams", "GET"): "list_streams",
-        ("streams", "DELETE"): "stop_all_streams",
-        ("stream", "GET"): "get_stream",
-        ("stream", "DELETE"): "stop_stream",
-    }
-    return kinds.get((name or "", method), "unknown")
+    name = request.match_info.route.name or ""
+    status = request.query.get("status") if name in ("calls", "call") else None
+    return _KINDS.get((name, request.method, status), "unknown")
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:

@@ -7,7 +7,7 @@ checks are not.
 
 Rules (each failure is a 400 with the message given here):
 - `service_url`: required string; scheme `ws` or `wss` (any case); a host; a valid port if given;
-  no whitespace or control characters; at most 2048 characters.
+  no whitespace or control characters. (No length limit is documented, so none is enforced.)
 - `bidirectional`: JSON boolean, or the strings "true"/"false" (any case) from a form body.
 - `audio_track`: exactly `inbound`, `outbound` or `both`; with bidirectional=true only `inbound`.
 - `stream_timeout`: a positive integer (JSON number with no fraction, or a string of digits);
@@ -41,7 +41,6 @@ from console.domain.stream_params import (
 
 _E = TypeVar("_E", AudioTrack, ContentType)
 
-MAX_URL_LENGTH = 2048
 _EXTRA_HEADERS = re.compile(r"[A-Za-z0-9]+=[A-Za-z0-9]+(?:,[A-Za-z0-9]+=[A-Za-z0-9]+)*")
 _BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -63,7 +62,7 @@ class StartParams:
 
 
 def _url_ok(value: str, schemes: tuple[str, ...]) -> bool:
-    if len(value) > MAX_URL_LENGTH or _BAD_URL_CHARS.search(value):
+    if _BAD_URL_CHARS.search(value):
         return False
     try:
         parts = urlsplit(value)

@@ -10,6 +10,7 @@ Binds 127.0.0.1 unless told otherwise (aiohttp's host=None would mean every inte
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any
 
@@ -51,11 +52,15 @@ class Simulator:
             raise RuntimeError("the simulator is already running")
         if not host:
             raise ValueError("give an explicit host: an empty host would listen on every interface")
+        cfg = self.config
         rest = RestApi(self)
         app = web.Application(middlewares=[rest.middleware], client_max_size=1024 * 1024)
         rest.add_routes(app)
         AdminApi(self).add_routes(app)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        access_log = logging.getLogger("aiohttp.access") if cfg.access_log else None
+        runner = web.AppRunner(
+            app, access_log=access_log, handle_signals=False, shutdown_timeout=1.0
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)
