@@ -35,3 +35,15 @@ class QueuedCall:
     caller_name: str | None = None
     call_status: str | None = None
     request_uuid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCallRefresh:
+    """One incremental refresh of the live-call list: every current call (in Plivo's listing
+    order), which uuids appeared and disappeared since the previous refresh with the same
+    filters, and how many HTTP requests it cost (retries included)."""
+
+    calls: tuple[LiveCall, ...]
+    added: frozenset[str]
+    removed: frozenset[str]
+    requests: int

@@ -5,6 +5,7 @@ and every other field is optional."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 ACTIVE_STREAM_STATUSES = frozenset({"initiated", "in-progress", "streaming", "connecting"})
 
@@ -37,8 +38,28 @@ class Stream:
 
 @dataclass(frozen=True, slots=True)
 class StreamStarted:
-    """Plivo's answer to a start: `{api_id, message, stream_id}`."""
+    """Plivo's answer to a start: `{api_id, message, stream_id}`. `reconciled` is True when no
+    clear answer came back and the stream was found afterwards by listing the call's streams
+    (then `message` says so)."""
 
     stream_id: str
     api_id: str | None = None
     message: str | None = None
+    reconciled: bool = False
+
+
+class StopOutcome(StrEnum):
+    STOPPED = "stopped"  # Plivo confirmed the stop (204)
+    ALREADY_STOPPED = "already-stopped"  # Plivo said there was no active stream to stop
+    GONE_AFTER_RETRY = "gone-after-retry"  # 404 on a repeat: an earlier attempt had stopped it
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStopped:
+    """The result of stopping one stream (`stream_id` set) or all streams of a call (None).
+    Every outcome means "no longer streaming"; `message` says which, in plain words."""
+
+    call_uuid: str
+    stream_id: str | None
+    outcome: StopOutcome
+    message: str
