@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -18,6 +20,21 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
     from PySide6.QtWidgets import QApplication
 
     return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As in the console (console/app/gc_guard.py): no automatic collection, which could run on a
+    # worker thread and destroy a Qt object there; the fixture below collects on the main thread.
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """Qt objects left in reference cycles by one test are destroyed here, on the GUI thread,
+    never by a collection that a later test's worker thread happens to trigger (a Qt object
+    destroyed off its thread leaves a dangling timer that crashes the GUI thread)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

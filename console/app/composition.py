@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console import __version__
 from console.app.accounts import AccountsController
 from console.app.error_hooks import ErrorHooks
+from console.app.gc_guard import MainThreadCollector
 from console.app.settings import ProfileRepository
 from console.app.shell import build_main_window
 from console.app.tasks import TaskRunner
@@ -59,6 +60,7 @@ class ConsoleApp:
             MemoryCredentialStore(),
         )
         self.closed: asyncio.Future[None] | None = None
+        self.collector = MainThreadCollector()
         self._loop: asyncio.AbstractEventLoop | None = None
 
         self.window = window if window is not None else build_main_window(demo=demo)
@@ -85,6 +87,7 @@ class ConsoleApp:
         self._loop = loop
         self.closed = loop.create_future()
         self.hooks.install(loop)
+        self.collector.start()
         self.window.show()
         await self.closed
 
@@ -98,6 +101,7 @@ class ConsoleApp:
         started = time.monotonic()
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         self.hooks.uninstall(self._loop)
+        self.collector.stop()
         self.window.hide()
         took = time.monotonic() - started
         _log.info("shut down in %.2f s", took)
