@@ -13,24 +13,37 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console import __version__
+from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.accounts import AccountsController
+from console.app.activity import ActivityController
+from console.app.api_status import ApiStatus
+from console.app.binding import AccountBinding
+from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
+from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
 from console.app.gc_guard import MainThreadCollector
 from console.app.settings import ProfileRepository
 from console.app.shell import build_main_window
+from console.app.streams_controller import StreamsController
 from console.app.tasks import TaskRunner
+from console.app.token_source import StoredToken
 from console.credentials import (
     CredentialStore,
     KeyringCredentialStore,
     LayeredCredentialStore,
     MemoryCredentialStore,
 )
+from console.store.activity_log import ActivityLog
 from console.ui.banners import Level
+from console.ui.call_pane import CallPane
+from console.ui.calls_region import CallsRegion
+from console.ui.dialogs import Dialogs
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
+DEMO_LABEL = "Demo account (simulator)"
 
 
 class ConsoleApp:
@@ -42,8 +55,11 @@ class ConsoleApp:
         *,
         demo: bool = False,
         log_dir: Path | None = None,
+        data_dir: Path | None = None,
         keyring_store: CredentialStore | None = None,
         window: MainWindow | None = None,
+        demo_backend: DemoBackend | None = None,
+        refresh_interval_s: float = REFRESH_INTERVAL_S,
     ) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -60,36 +76,78 @@ class ConsoleApp:
             MemoryCredentialStore(),
         )
         self.closed: asyncio.Future[None] | None = None
-        self.collector = MainThreadCollector()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.collector = MainThreadCollector()
+        self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
+        self.binding: AccountBinding | None = None
 
         self.window = window if window is not None else build_main_window(demo=demo)
+        region = self.window.calls_region
+        pane = self.window.call_region
+        assert isinstance(region, CallsRegion) and isinstance(pane, CallPane)
+        self.region = region
+        self.pane = pane
+        self.dialogs = Dialogs(self.window)
         self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
+        self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
+        self.calls = CallsController(
+            region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
+        )
+        self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
+        self.streams = StreamsController(
+            pane, region.calls, self.tasks, self.dialogs, self.activity_log
+        )
+        self.streams.on_recent_urls = self._save_recent_urls
+        self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
-        self.window.profile_selected.connect(self._on_profile_selected)
+        self.window.profile_selected.connect(self.select_profile)
+        self.window.refresh_requested.connect(self.refresh_now)
         self.window.open_logs_requested.connect(self._open_logs)
         self.window.about_requested.connect(self._about)
+        self.window.activity_requested.connect(self.activity.open_dialog)
         self.window.close_requested.connect(self._on_close_requested)
-        self.accounts.profiles_changed.connect(self._refresh_profiles)
-        for button in getattr(self.window.calls_region, "buttons", []):
-            if button.text() == "Add account…":
-                button.clicked.connect(lambda: self.accounts.open_dialog(new=True))
+        self.region.add_account_requested.connect(lambda: self.accounts.open_dialog(new=True))
+        self.region.demo_requested.connect(lambda: self.select_profile(DEMO_PROFILE_ID))
+        self.accounts.profiles_changed.connect(self._on_profiles_changed)
         self.window.restore_layout(settings)
-        self._refresh_profiles()
+        self._refresh_profile_list()
         self.window.receiver_status.set_state(
             Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
-        """Show the window and return when the agent closes it."""
+        """Show the window, connect to the current account, return when the agent closes it."""
         loop = asyncio.get_running_loop()
         self._loop = loop
         self.closed = loop.create_future()
         self.hooks.install(loop)
         self.collector.start()
         self.window.show()
+        if self.activity_log is not None:
+            await self._open_activity_log(self.activity_log)
+        initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
+        await self.activate(initial)
         await self.closed
+
+    async def _open_activity_log(self, log: ActivityLog) -> None:
+        try:
+            await log.open()
+        except Exception as exc:
+            self.activity_log = self.streams.activity = self.activity.log = None
+            self.window.banners.show_banner(
+                "activity", Level.WARNING,
+                "The activity history could not be opened, so starts and stops are not being "
+                "recorded this session.", f"{type(exc).__name__}: {exc}",
+            )  # fmt: skip
+            return
+        if log.recovered_from is not None:
+            self.window.banners.show_banner(
+                "activity", Level.WARNING,
+                "The activity history file was damaged; it was set aside and a new one started.",
+                f"Old file kept as {log.recovered_from}",
+            )  # fmt: skip
 
     def _on_close_requested(self) -> None:
         self.window.save_layout(self.settings)
@@ -99,7 +157,15 @@ class ConsoleApp:
     async def shutdown(self) -> float:
         """Cancel every task and close every service; returns the seconds it took."""
         started = time.monotonic()
+        self.calls.bind(None)
+        self.streams.bind(None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
+        binding, self.binding = self.binding, None
+        if binding is not None:
+            await binding.client.aclose()
+        await self.demo_backend.stop()
+        if self.activity_log is not None:
+            await self.activity_log.close()
         self.hooks.uninstall(self._loop)
         self.collector.stop()
         self.window.hide()
@@ -107,37 +173,111 @@ class ConsoleApp:
         _log.info("shut down in %.2f s", took)
         return took
 
+    # --- accounts -------------------------------------------------------------------------------
+    def select_profile(self, profile_id: str) -> None:
+        if self.binding is None or self.binding.profile.profile_id != profile_id:
+            self.tasks.run("activate", self.activate(profile_id))
+
+    async def activate(self, profile_id: str | None) -> AccountBinding | None:
+        """Connect to `profile_id` ("demo" for the simulator, None for nobody yet)."""
+        old, self.binding = self.binding, None
+        self.calls.bind(None)
+        self.streams.bind(None)
+        if old is not None:
+            await old.client.aclose()
+        tokens: TokenSource
+        if profile_id == DEMO_PROFILE_ID:
+            self.window.api_status.set_state(Health.BUSY, "starting the simulator…")
+            profile = await self.demo_backend.start()
+            tokens = StaticToken(self.demo_backend.token)
+        else:
+            found = self.profiles.get(profile_id) if profile_id else None
+            if found is None:
+                self._refresh_profile_list()
+                self.region.show_first_run()
+                self.pane.show_call(None)
+                return None
+            profile = found
+            tokens = StoredToken(self.credentials, profile.profile_id, profile.auth_id)
+            self.profiles.set_current(profile.profile_id)
+        client = PlivoClient(profile.auth_id, tokens, profile.api_base_url, observer=self.status)
+        binding = AccountBinding(
+            profile, client, simulator=profile.demo,
+            media_sink_url=self.demo_backend.media_sink_url if profile.demo else None,
+        )  # fmt: skip
+        self.binding = binding
+        self.pane.form.set_recent_service_urls(self._recent_urls(binding))
+        form_url = self.pane.form.service_url
+        if binding.media_sink_url and not form_url.text():
+            # Demo: a stream URL that works out of the box (the simulator's own media sink).
+            form_url.setText(binding.media_sink_url)
+        self.streams.bind(binding)
+        self.calls.bind(binding)
+        self.region.show_calls()
+        self._refresh_profile_list()
+        self.window.api_status.set_state(Health.BUSY, "connecting…")
+        return binding
+
+    def _refresh_profile_list(self) -> None:
+        profiles = self.profiles.list()
+        entries = [(p.profile_id, p.display_name) for p in profiles]
+        entries.append((DEMO_PROFILE_ID, DEMO_LABEL))
+        current = self.binding.profile.profile_id if self.binding else None
+        self.window.set_profiles(entries, current)
+        if self.binding is None:
+            self.window.account_status.set_state(
+                Health.WARNING, "none", "Add an account, or try the demo account"
+            )
+            self.window.api_status.set_state(Health.UNKNOWN, "not connected")
+            return
+        profile = self.binding.profile
+        where = "the embedded simulator" if profile.demo else profile.api_base_url
+        self.window.account_status.set_state(
+            Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
+        )
+
+    def _on_profiles_changed(self) -> None:
+        """Edited or re-entered credentials take effect at once; a removed profile disconnects."""
+        current = self.binding.profile.profile_id if self.binding else None
+        if current == DEMO_PROFILE_ID:
+            self._refresh_profile_list()
+            return
+        wanted = current if current and self.profiles.get(current) else self.profiles.current_id()
+        self.tasks.run("activate", self.activate(wanted))
+
+    def _reenter(self) -> None:
+        dialog = self.accounts.open_dialog()
+        if self.binding is not None and not self.binding.profile.demo:
+            dialog.set_profiles(self.profiles.list(), select=self.binding.profile.profile_id)
+            dialog.auth_token.setFocus()
+
+    def _recent_urls(self, binding: AccountBinding) -> list[str]:
+        stored = self.settings.value(f"recent_service_urls/{binding.profile.profile_id}", [])
+        urls = (
+            [str(u) for u in stored]
+            if isinstance(stored, list)
+            else ([str(stored)] if stored else [])
+        )
+        if binding.media_sink_url and binding.media_sink_url not in urls:
+            urls.insert(0, binding.media_sink_url)
+        return urls
+
+    def _save_recent_urls(self, urls: list[str]) -> None:
+        if self.binding is not None:
+            self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
+
+    def refresh_now(self) -> None:
+        self.calls.refresh_now()
+        call = self.pane.call
+        if call is not None:
+            self.streams.reload(call.call_uuid)
+
     # --- errors ---------------------------------------------------------------------------------
     def report_error(self, message: str, detail: str) -> None:
         self.window.banners.show_banner("unexpected", Level.ERROR, message, detail)
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self.hooks.handle(exc, f"background task {name}")
-
-    # --- accounts -------------------------------------------------------------------------------
-    def _refresh_profiles(self) -> None:
-        profiles = self.profiles.list()
-        current = self.profiles.current_id()
-        if self.demo:
-            self.window.set_profiles([("demo", "Demo account (simulator)")], "demo")
-            self.window.account_status.set_state(Health.OK, "Demo account")
-            self.window.api_status.set_state(Health.UNKNOWN, "simulator")
-            return
-        self.window.set_profiles([(p.profile_id, p.display_name) for p in profiles], current)
-        chosen = next((p for p in profiles if p.profile_id == current), None)
-        if chosen is None:
-            self.window.account_status.set_state(Health.WARNING, "none", "Add an account first")
-            self.window.api_status.set_state(Health.UNKNOWN, "not connected")
-        else:
-            self.window.account_status.set_state(
-                Health.OK, chosen.display_name, f"{chosen.auth_id} at {chosen.api_base_url}"
-            )
-            self.window.api_status.set_state(Health.UNKNOWN, "not connected")
-
-    def _on_profile_selected(self, profile_id: str) -> None:
-        if profile_id != "demo":
-            self.profiles.set_current(profile_id)
-            self._refresh_profiles()
 
     # --- help -----------------------------------------------------------------------------------
     def _open_logs(self) -> None:

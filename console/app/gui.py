@@ -68,10 +68,13 @@ async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
     from console.app.logs import configure_logging
     from console.app.settings import app_data_dir, open_settings
 
-    log_dir = Path(app_data_dir()) / "logs"
+    data_dir = Path(app_data_dir())
+    log_dir = data_dir / "logs"
     configure_logging(log_dir)
     _log.info("Stream Console %s starting%s", __version__, " (demo)" if demo else "")
-    console = ConsoleApp(open_settings(), demo=demo, log_dir=log_dir, window=window)
+    console = ConsoleApp(
+        open_settings(), demo=demo, log_dir=log_dir, data_dir=data_dir, window=window
+    )
     _STOP.target = console.window.close
     if _STOP.requested:
         QTimer.singleShot(0, console.window.close)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -35,7 +35,9 @@ class CallPane(QWidget):
         super().__init__(parent)
         self.setObjectName("call_region")
         self.call: LiveCall | None = None
+        self.ended = False
         self.form = form if form is not None else StreamForm()
+        self.form.call_label.setVisible(False)  # the pane's header already names the call
 
         self.title = QLabel()
         self.title.setObjectName("call_title")
@@ -142,9 +144,11 @@ class CallPane(QWidget):
         self.splitter.setObjectName("call_splitter")
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(streams_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.table.setMinimumHeight(self.fontMetrics().height() * 5)
+        self._form_sized = False
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -160,10 +164,20 @@ class CallPane(QWidget):
         self.content = content
         self.show_call(None)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._form_sized:
+            # The form gets its full height (Start always in view); the streams table the rest.
+            self._form_sized = True
+            form_height = self.form.sizeHint().height() + 4
+            total = max(self.splitter.height(), form_height + 160)
+            self.splitter.setSizes([form_height, total - form_height])
+
     # --- state from the app ------------------------------------------------------------------
     def show_call(self, call: LiveCall | None, *, ended: bool = False) -> None:
         changed = (call.call_uuid if call else None) != (self.call.call_uuid if self.call else None)
         self.call = call
+        self.ended = ended
         if call is None:
             self.stack.setCurrentWidget(self.empty)
             self.form.set_call(None)
@@ -206,7 +220,7 @@ class CallPane(QWidget):
     def _stop_selected(self) -> None:
         stream_id = self.selected_stream_id()
         row = self.streams.row_of(stream_id) if stream_id else None
-        if self.call and stream_id and row is not None and self.streams.stream(row).is_active:
+        if self.call and stream_id and row is not None and self.streams.is_active(row):
             self.stop_requested.emit(self.call.call_uuid, stream_id)
 
     def _stop_all(self) -> None:
@@ -220,7 +234,7 @@ class CallPane(QWidget):
     def _update_buttons(self) -> None:
         stream_id = self.selected_stream_id()
         row = self.streams.row_of(stream_id) if stream_id else None
-        active_selected = row is not None and self.streams.stream(row).is_active
+        active_selected = row is not None and self.streams.is_active(row)
         self.stop_button.setEnabled(active_selected)
         self.stop_button.setToolTip(
             "Stop the selected stream (Del)" if active_selected

@@ -43,7 +43,7 @@ class CallsView(QWidget):
 
     def __init__(self, model: CallsTableModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("calls_region")
+        self.setObjectName("calls_view")
         self.model = model if model is not None else CallsTableModel(parent=self)
         self.proxy = CallsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -88,14 +88,14 @@ class CallsView(QWidget):
         hh.setHighlightSections(False)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (Column.FROM, 130),
-            (Column.TO, 130),
-            (Column.DIRECTION, 80),
-            (Column.CALLER, 130),
-            (Column.STATUS, 90),
+            (Column.FROM, 125),
+            (Column.TO, 125),
+            (Column.DIRECTION, 75),
+            (Column.CALLER, 110),
+            (Column.STATUS, 85),
             (Column.STARTED, 70),
-            (Column.DURATION, 70),
-            (Column.STREAMS, 60),
+            (Column.DURATION, 65),
+            (Column.STREAMS, 55),
         ):
             self.table.setColumnWidth(column, width)
         hh.setStretchLastSection(True)

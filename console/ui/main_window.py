@@ -29,6 +29,7 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     open_logs_requested = Signal()
     about_requested = Signal()
+    activity_requested = Signal()
     first_painted = Signal()
 
     def __init__(
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self.receiver_status = StatusIndicator("receiver_status", "Receiver")
         for item in (self.account_status, self.api_status, self.receiver_status):
             self.statusBar().addPermanentWidget(item)
-        self.resize(1280, 820)
+        self.resize(1400, 900)
 
     # --- chrome -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -130,6 +131,11 @@ class MainWindow(QMainWindow):
         self.toggle_events.setCheckable(True)
         self.toggle_events.setChecked(True)
         self.toggle_events.toggled.connect(self.events_region.setVisible)
+        activity = view.addAction("&Activity history…")
+        activity.setObjectName("activity_action")
+        activity.setShortcut(QKeySequence("Ctrl+H"))
+        activity.triggered.connect(self.activity_requested)
+        view.addSeparator()
         view.addAction("&Reset layout").triggered.connect(self.reset_layout)
 
         account = menus.addMenu("&Account")
@@ -166,6 +172,8 @@ class MainWindow(QMainWindow):
 
     # --- layout persistence -------------------------------------------------------------------
     def restore_layout(self, settings: QSettings) -> None:
+        if settings.value("window/main_splitter") is None:
+            self.reset_layout()
         for key, apply in (
             ("window/geometry", self.restoreGeometry),
             ("window/state", self.restoreState),
@@ -186,13 +194,13 @@ class MainWindow(QMainWindow):
 
     def _default_sizes(self) -> None:
         if sum(self.top_splitter.sizes()) == 0:
-            self.top_splitter.setSizes([720, 520])
+            self.top_splitter.setSizes([760, 640])
         if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes([560, 220])
+            self.main_splitter.setSizes([680, 110])
 
     def reset_layout(self) -> None:
-        self.top_splitter.setSizes([720, 520])
-        self.main_splitter.setSizes([560, 220])
+        self.top_splitter.setSizes([760, 640])
+        self.main_splitter.setSizes([680, 110])
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------

@@ -56,6 +56,9 @@ class StreamForm(StreamFormView):
         self._report = ValidationReport()
         self._request: StreamRequest | None = None
         self._field_states: dict[str, str] = {}
+        # An empty Stream URL is not an error to shout about before the agent has typed in it:
+        # Start stays disabled and its hint says why; the inline message waits for an edit.
+        self._url_untouched = True
 
         self._connect()
         self.set_call(None)
@@ -65,6 +68,7 @@ class StreamForm(StreamFormView):
     # --- wiring ------------------------------------------------------------------------------
 
     def _connect(self) -> None:
+        self.service_url.textEdited.connect(self._url_edited)
         for line_edit in (self.service_url, self.stream_timeout, self.status_callback_url):
             line_edit.textChanged.connect(self._revalidate)
         self.extra_headers_editor.textChanged.connect(self._revalidate)
@@ -174,8 +178,12 @@ class StreamForm(StreamFormView):
             extra_headers=self.extra_headers_editor.text(),
         )
 
+    def _url_edited(self) -> None:
+        self._url_untouched = False
+
     def load(self, raw: StreamFormInput) -> None:
         """Show `raw` in the widgets (e.g. to restore a previous request)."""
+        self._url_untouched = True
         self.callbacks_to_console.setChecked(False)
         self.service_url.setText(raw.service_url)
         self._track_before_bidirectional = None
@@ -268,6 +276,12 @@ class StreamForm(StreamFormView):
         self._report, self._request = build_stream_request(raw, target=self._target)
         for name, label in self.messages.items():
             problems = self._report.for_field(name)
+            if (
+                name == "service_url"
+                and self._url_untouched
+                and {p.code for p in problems} == {"service_url.required"}
+            ):
+                problems = ()
             show_problems(label, problems)
             widget = self.inputs[name]
             state = field_state(problems)

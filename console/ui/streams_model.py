@@ -70,8 +70,8 @@ class StreamsTableModel(QAbstractTableModel):
         if role == STREAM_ID_ROLE:
             return stream.stream_id
         if role == ACTIVE_ROLE:
-            return stream.is_active
-        if role == Qt.ItemDataRole.ForegroundRole and not stream.is_active:
+            return self.is_active(index.row())
+        if role == Qt.ItemDataRole.ForegroundRole and not self.is_active(index.row()):
             return QApplication.palette().color(
                 QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
             )
@@ -89,8 +89,13 @@ class StreamsTableModel(QAbstractTableModel):
                 return row
         return None
 
+    def is_active(self, row: int) -> bool:
+        """Active as far as the agent can act on it: a just-started (pending) stream counts."""
+        stream = self._rows[row]
+        return stream.status == PENDING_STATUS or stream.is_active
+
     def active_count(self) -> int:
-        return sum(1 for s in self._rows if s.is_active)
+        return sum(1 for row in range(len(self._rows)) if self.is_active(row))
 
     def set_streams(self, streams: list[Stream]) -> None:
         """Show Plivo's list: known rows updated in place, gone rows removed, new rows added

@@ -84,7 +84,7 @@ async def test_splitter_layout_is_remembered(settings_path: Path, log_dir: Path)
     got = second.window.findChild(QSplitter, "top_splitter").sizes()
     # restoreGeometry clamps the window to the (small) offscreen screen, so compare proportions.
     assert got[0] / sum(got) == pytest.approx(wanted[0] / sum(wanted), abs=0.01)
-    assert got[0] / sum(got) != pytest.approx(0.58, abs=0.05)  # not the default layout
+    assert got[0] / sum(got) != pytest.approx(760 / 1400, abs=0.05)  # not the default layout
     second.window.close()
     await runner
     await second.shutdown()

@@ -1,0 +1,105 @@
+"""Plivo's health as the agent sees it: the status-bar dot, quiet notices for waits, and banners
+for problems that need a decision. The API client's observer calls arrive here, as do the final
+errors of background refreshes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from console.api import (
+    ApiError,
+    AuthenticationFailed,
+    CredentialsUnavailable,
+    RateLimited,
+    Wait,
+    WaitReason,
+)
+from console.ui.banners import Level
+from console.ui.main_window import MainWindow
+from console.ui.status_indicator import Health
+
+API_BANNER = "api"
+AUTH_BANNER = "auth"
+
+
+class ApiStatus:
+    """Also the API client's `ClientObserver`."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        retry: Callable[[], object],
+        reenter_token: Callable[[], object],
+    ) -> None:
+        self.window = window
+        self._retry = retry
+        self._reenter_token = reenter_token
+        self.last_error: ApiError | None = None
+
+    # --- ClientObserver -------------------------------------------------------------------------
+    def waiting(self, wait: Wait) -> None:
+        self.window.statusBar().showMessage(wait.describe(), int(max(wait.seconds, 1) * 1000))
+        if wait.reason is WaitReason.RETRY_AFTER:
+            until = time.strftime("%H:%M:%S", time.localtime(wait.until))
+            self.window.api_status.set_state(
+                Health.WARNING, f"rate-limited until {until}", wait.describe()
+            )
+
+    def request_failed(self, error: ApiError, *, retrying: bool) -> None:
+        if retrying and error.affects_health:
+            self.window.api_status.set_state(Health.WARNING, "retrying", error.message)
+
+    def healthy(self) -> None:
+        self.window.api_status.set_state(Health.OK, "connected")
+
+    # --- results of refreshes -------------------------------------------------------------------
+    def refreshed(self, calls: int, requests: int, elapsed_s: float) -> None:
+        self.last_error = None
+        self.window.banners.dismiss(API_BANNER)
+        self.window.banners.dismiss(AUTH_BANNER)
+        self.window.api_status.set_state(
+            Health.OK,
+            "connected",
+            f"Last refresh: {calls} live calls, {requests} requests, {elapsed_s * 1000:.0f} ms",
+        )
+
+    def failed(self, error: ApiError, account: str) -> None:
+        """A background refresh failed for good: say so once, in the right place."""
+        self.last_error = error
+        detail = "\n".join(error.detail.lines())
+        if isinstance(error, AuthenticationFailed):
+            self.window.api_status.set_state(Health.ERROR, "token refused", error.message)
+            self.window.banners.show_banner(
+                AUTH_BANNER, Level.ERROR,
+                f"Plivo refused the Auth Token for “{account}”. Re-enter the token to continue; "
+                "the list shows the calls as they were last seen.",
+                detail, [("Re-enter token…", self._reenter_token)],
+            )  # fmt: skip
+        elif isinstance(error, CredentialsUnavailable):
+            self.window.api_status.set_state(Health.ERROR, "no token", error.message)
+            self.window.banners.show_banner(
+                AUTH_BANNER, Level.ERROR, error.message, detail,
+                [("Manage accounts…", self._reenter_token), ("Retry", self._retry)],
+            )  # fmt: skip
+        elif isinstance(error, RateLimited):
+            # Quiet: Plivo asked to slow down; the next refresh waits for it.
+            until = (
+                time.strftime("%H:%M:%S", time.localtime(error.retry_at))
+                if error.retry_at else "shortly"
+            )  # fmt: skip
+            self.window.api_status.set_state(
+                Health.WARNING, f"rate-limited until {until}", error.message
+            )
+            self.window.statusBar().showMessage(
+                f"Plivo's rate limit reached; refreshing resumes {until}.", 10_000
+            )
+        else:
+            self.window.api_status.set_state(Health.ERROR, "unreachable", error.message)
+            self.window.banners.show_banner(
+                API_BANNER, Level.WARNING,
+                f"Plivo is not answering: {error.message} The list shows the calls as they were "
+                "last seen and refreshes again on its own.",
+                detail, [("Retry now", self._retry)],
+            )  # fmt: skip

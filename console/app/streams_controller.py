@@ -1,0 +1,250 @@
+"""Starting and stopping streams on the selected call: the form's and the streams table's intents
+turned into API calls, recorded in the activity history, shown back to the agent."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import time
+from collections.abc import Callable
+
+from console.api import AmbiguousStart, ApiError, Priority
+from console.app.binding import AccountBinding
+from console.app.tasks import TaskRunner
+from console.domain.activity import Action, ActivityEntry, Outcome
+from console.domain.stream_request import StreamRequest
+from console.domain.stream_rules import validate_stream_request
+from console.domain.streams import Stream, StreamStarted
+from console.store.activity_log import ActivityLog
+from console.ui.call_pane import CallPane
+from console.ui.calls_view import CallsView
+from console.ui.dialogs import Dialogs
+
+_log = logging.getLogger(__name__)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers: still record something
+        return "unknown"
+
+
+class StreamsController:
+    def __init__(
+        self,
+        pane: CallPane,
+        calls: CallsView,
+        tasks: TaskRunner,
+        dialogs: Dialogs,
+        activity: ActivityLog | None,
+    ) -> None:
+        self.pane = pane
+        self.calls = calls
+        self.tasks = tasks
+        self.dialogs = dialogs
+        self.activity = activity
+        self.binding: AccountBinding | None = None
+        self.user = _os_user()
+        self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
+        pane.form.start_requested.connect(self._on_start)
+        pane.stop_requested.connect(self._on_stop)
+        pane.stop_all_requested.connect(self._on_stop_all)
+        pane.refresh_streams_requested.connect(self.reload)
+        calls.call_selected.connect(self._on_call_selected)
+        calls.stop_all_requested.connect(self._on_stop_all)
+
+    def bind(self, binding: AccountBinding | None) -> None:
+        self.binding = binding
+        form = self.pane.form
+        form.set_target_is_simulator(binding is not None and binding.simulator)
+        if binding is not None:
+            form.set_api_base_url(binding.profile.api_base_url)
+
+    # --- reading ---------------------------------------------------------------------------------
+    def _on_call_selected(self, call_uuid: str | None) -> None:
+        if call_uuid:
+            self.reload(call_uuid)
+
+    def reload(self, call_uuid: str) -> None:
+        self.tasks.run("streams", self.load_streams(call_uuid))
+
+    async def load_streams(self, call_uuid: str) -> list[Stream] | None:
+        binding = self.binding
+        if binding is None:
+            return None
+        self.pane.set_streams_status("Loading…")
+        try:
+            streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
+        except ApiError as error:
+            if self._showing(call_uuid):
+                self.pane.set_streams_status(error.message, error=True)
+            return None
+        if self._showing(call_uuid):
+            self.pane.streams.set_streams(streams)
+            self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
+        self.calls.model.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
+        return streams
+
+    def _showing(self, call_uuid: str) -> bool:
+        return self.pane.call is not None and self.pane.call.call_uuid == call_uuid
+
+    # --- start -----------------------------------------------------------------------------------
+    def _on_start(self, request: StreamRequest) -> None:
+        call = self.pane.call
+        if call is None:
+            self.pane.form.set_busy(False)
+            return
+        self.tasks.run(f"start-{call.call_uuid}", self.start(call.call_uuid, request))
+
+    async def start(self, call_uuid: str, request: StreamRequest) -> StreamStarted | None:
+        binding = self.binding
+        form = self.pane.form
+        if binding is None:
+            form.show_error("No account is active: choose one in the toolbar first.")
+            return None
+        report = validate_stream_request(request, target=binding.target)
+        if not report.ok:  # the form already refuses these; this gate guards every other path
+            form.show_error(report.errors[0].message)
+            return None
+        try:
+            started = await binding.client.start_stream(call_uuid, request)
+        except AmbiguousStart as error:
+            form.show_error(error.message, "\n".join(error.detail.lines()))
+            await self._record(
+                Action.START_STREAM, call_uuid, Outcome.UNCERTAIN, request, "", error.message
+            )
+            await self.load_streams(call_uuid)
+            return None
+        except ApiError as error:
+            form.show_error(error.message, "\n".join(error.detail.lines()))
+            await self._record(
+                Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
+            )
+            return None
+        form.show_started(started)
+        if self._showing(call_uuid):
+            self.pane.streams.add_pending(Stream(
+                stream_id=started.stream_id, call_uuid=call_uuid,
+                service_url=request.service_url,
+                audio_track=(request.audio_track or "inbound"),
+                bidirectional=bool(request.bidirectional),
+            ))  # fmt: skip
+            self.pane.select_stream(started.stream_id)
+        self._remember_url(request.service_url)
+        await self._record(
+            Action.START_STREAM,
+            call_uuid,
+            Outcome.OK,
+            request,
+            started.stream_id,
+            started.message or "",
+        )
+        await self.load_streams(call_uuid)
+        return started
+
+    def _remember_url(self, url: str) -> None:
+        form = self.pane.form
+        urls = ([url] + [u for u in form.recent_service_urls() if u != url])[:10]
+        form.set_recent_service_urls(urls)
+        if self.on_recent_urls is not None:
+            self.on_recent_urls(urls)
+
+    # --- stop ------------------------------------------------------------------------------------
+    def _on_stop(self, call_uuid: str, stream_id: str) -> None:
+        self.tasks.run(f"stop-{stream_id}", self.stop(call_uuid, stream_id), preempt=False)
+
+    async def stop(self, call_uuid: str, stream_id: str) -> bool:
+        binding = self.binding
+        if binding is None:
+            return False
+        row = self.pane.streams.row_of(stream_id)
+        url = (self.pane.streams.stream(row).service_url or "") if row is not None else ""
+        self.pane.streams.mark_stopped([stream_id])
+        self.pane.set_streams_status("Stopping…")
+        try:
+            stopped = await binding.client.stop_stream(call_uuid, stream_id)
+        except ApiError as error:
+            self.pane.set_streams_status(error.message, error=True)
+            await self._record(
+                Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id, error.message, url
+            )
+            await self.load_streams(call_uuid)
+            return False
+        await self._record(
+            Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
+        )
+        await self.load_streams(call_uuid)
+        if self._showing(call_uuid):
+            self.pane.set_streams_status(stopped.message)
+        return True
+
+    def _on_stop_all(self, call_uuid: str) -> None:
+        self.tasks.run(f"stop-all-{call_uuid}", self.stop_all(call_uuid))
+
+    async def stop_all(self, call_uuid: str, *, confirm: bool = True) -> bool:
+        binding = self.binding
+        if binding is None:
+            return False
+        if self._showing(call_uuid):
+            count = self.pane.streams.active_count()
+        else:
+            streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
+            count = sum(1 for s in streams if s.is_active)
+        row = self.calls.model.row_of(call_uuid)
+        label = (
+            f"{self.calls.model.froms[row]} → {self.calls.model.tos[row]}" if row is not None
+            else call_uuid
+        )  # fmt: skip
+        noun = "stream" if count == 1 else "streams"
+        if confirm and not await self.dialogs.confirm(
+            "Stop all streams",
+            f"Stop all {count} active {noun} on the call {label}?",
+            f"Stop {count} {noun}" if count else "Stop all",
+            detail=f"Call UUID {call_uuid}. Their WebSocket services stop receiving audio at once.",
+        ):
+            return False
+        if self._showing(call_uuid):
+            self.pane.streams.mark_stopped([s.stream_id for s in self.pane.streams.streams()])
+            self.pane.set_streams_status("Stopping all…")
+        try:
+            stopped = await binding.client.stop_all_streams(call_uuid)
+        except ApiError as error:
+            if self._showing(call_uuid):
+                self.pane.set_streams_status(error.message, error=True)
+            await self._record(
+                Action.STOP_ALL_STREAMS, call_uuid, Outcome.FAILED, None, "", error.message
+            )
+            await self.load_streams(call_uuid)
+            return False
+        await self._record(
+            Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
+        )
+        await self.load_streams(call_uuid)
+        if self._showing(call_uuid):
+            self.pane.set_streams_status(stopped.message)
+        return True
+
+    # --- audit -----------------------------------------------------------------------------------
+    async def _record(
+        self,
+        action: Action,
+        call_uuid: str,
+        outcome: Outcome,
+        request: StreamRequest | None,
+        stream_id: str,
+        detail: str,
+        url: str = "",
+    ) -> None:
+        if self.activity is None or self.binding is None:
+            return
+        entry = ActivityEntry(
+            at=time.time(), user=self.user, account=self.binding.profile.auth_id, action=action,
+            call_uuid=call_uuid, outcome=outcome,
+            service_url=request.service_url if request is not None else url,
+            stream_id=stream_id, detail=detail,
+        )  # fmt: skip
+        try:
+            await self.activity.append(entry)
+        except Exception:
+            _log.exception("activity history: could not record %s", action)

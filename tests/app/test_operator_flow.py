@@ -1,0 +1,418 @@
+"""The operator's main screen against the simulator on loopback, driven as an agent would: find a
+call, start a stream through the form, see it, stop it, stop all (with the confirmation), and the
+states the screen shows when Plivo says no."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from console.app.composition import ConsoleApp
+from console.credentials import MemoryCredentialStore
+from console.domain.accounts import Profile
+from console.domain.secret import Secret
+from console.simulator import Simulator, SimulatorConfig
+from console.ui.calls_model import UUID_ROLE
+from tests.app.conftest import wait_for
+
+AUTH_ID = "MAOPERATORFLOWTEST01"
+TOKEN = "operator-flow-token-123"
+
+
+@dataclass
+class Rig:
+    console: ConsoleApp
+    sim: Simulator
+    profile: Profile
+    runner: asyncio.Future[None]
+
+    @property
+    def view(self):  # type: ignore[no-untyped-def]
+        return self.console.region.calls
+
+    @property
+    def pane(self):  # type: ignore[no-untyped-def]
+        return self.console.pane
+
+    async def refreshed(self) -> None:
+        """Ask for a refresh and wait until one has completed after the ask."""
+        before = self.console.calls.refreshes
+        self.console.refresh_now()
+        await wait_for(lambda: self.console.calls.refreshes > before, what="a refresh")
+
+    async def select(self, call_uuid: str) -> None:
+        await wait_for(lambda: self.view.select_call(call_uuid), what="call in the list")
+        await wait_for(
+            lambda: self.pane.call is not None and self.pane.call.call_uuid == call_uuid,
+            what="call pane showing the call",
+        )
+
+
+async def _rig(tmp_path: Path, sim: Simulator, token: str = TOKEN) -> Rig:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = MemoryCredentialStore()
+    console = ConsoleApp(
+        settings, keyring_store=store, data_dir=tmp_path / "data", refresh_interval_s=0.3
+    )
+    profile = console.profiles.save(
+        Profile(profile_id="", display_name="Support EU", auth_id=AUTH_ID,
+                api_base_url=sim.base_url)
+    )  # fmt: skip
+    console.profiles.set_current(profile.profile_id)
+    await store.set(profile.profile_id, Secret(token))
+    runner = asyncio.ensure_future(console.run())
+    rig = Rig(console, sim, profile, runner)
+    await wait_for(lambda: rig.view.model.rowCount() == len(sim.live_call_uuids()), what="calls")
+    return rig
+
+
+async def _close(rig: Rig) -> None:
+    rig.console.window.close()
+    await rig.runner
+    await rig.console.shutdown()
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    simulator = Simulator(
+        SimulatorConfig(auth_id=AUTH_ID, auth_token=TOKEN, calls=8, seed=11, churn=False,
+                        media=False, queued_calls=0)
+    )  # fmt: skip
+    await simulator.start("127.0.0.1", 0)
+    yield simulator
+    await simulator.stop()
+
+
+@pytest_asyncio.fixture
+async def rig(tmp_path: Path, sim: Simulator) -> AsyncIterator[Rig]:
+    r = await _rig(tmp_path, sim)
+    yield r
+    await _close(r)
+
+
+def _number_of(sim: Simulator, call_uuid: str) -> str:
+    return str(sim.state.calls[call_uuid].from_number)
+
+
+@pytest.mark.asyncio
+async def test_find_call_start_stream_see_it_stop_it(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[3]
+    number = _number_of(rig.sim, target)
+    QTest.keyClicks(rig.view.search, target[:13])  # part of the call UUID
+    await wait_for(lambda: rig.view.proxy.rowCount() == 1, what="search narrows to one call")
+    shown = rig.view.proxy.index(0, 0)
+    assert shown.data(UUID_ROLE) == target and shown.data() == number
+    rig.view.table.setFocus()
+    QTest.keyClick(rig.view.table, Qt.Key.Key_Down)
+    await wait_for(lambda: rig.pane.call is not None and rig.pane.call.call_uuid == target)
+    assert number in rig.pane.title.text()
+
+    form = rig.pane.form
+    form.service_url.clear()
+    QTest.keyClicks(form.service_url, "wss://media.example.com/stream")
+    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1, what="stream at the simulator")
+    stream_id = rig.sim.streams_of(target)[0].stream_id
+    await wait_for(lambda: rig.pane.streams.row_of(stream_id) is not None, what="stream row")
+    await wait_for(lambda: form.result.stream_id.field.text() == stream_id, what="id shown")
+    await wait_for(lambda: rig.pane.streams.active_count() == 1)
+    model = rig.view.model
+    await wait_for(lambda: model.streams[model.row_of(target) or 0] == 1, what="count column")
+    assert rig.pane.streams.streams()[0].service_url == "wss://media.example.com/stream"
+
+    rig.pane.select_stream(stream_id)
+    rig.pane.table.setFocus()
+    QTest.keyClick(rig.pane.table, Qt.Key.Key_Delete)
+    await wait_for(lambda: not rig.sim.stream(stream_id).active, what="stopped at the simulator")
+    await wait_for(lambda: rig.pane.streams.active_count() == 0, what="table shows it stopped")
+
+    log = rig.console.activity_log
+    assert log is not None
+    entries = await log.recent()
+    assert [(e.action.value, e.outcome.value, e.stream_id) for e in entries] == [
+        ("stop stream", "ok", stream_id),
+        ("start stream", "ok", stream_id),
+    ]
+    assert entries[1].service_url == "wss://media.example.com/stream"
+    assert entries[1].call_uuid == target and entries[1].account == AUTH_ID
+
+
+@pytest.mark.asyncio
+async def test_plivo_refusal_is_shown_in_plain_words_and_recorded(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[0]
+    await rig.select(target)
+    form = rig.pane.form
+    QTest.keyClicks(form.service_url, "wss://same.example.com/a")
+    form.start_button.click()
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    await wait_for(lambda: form.start_button.isEnabled(), what="form ready again")
+    form.start_button.click()  # the same URL again: Plivo refuses an active duplicate
+    await wait_for(lambda: "already" in form.result.headline.text().lower(), what="refusal shown")
+    assert len(rig.sim.streams_of(target)) == 1
+    log = rig.console.activity_log
+    assert log is not None
+    assert (await log.recent())[0].outcome.value == "failed"
+
+
+async def _answer_confirmation(accept: bool) -> str:
+    box: list[QMessageBox] = []
+
+    def find() -> bool:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMessageBox) and widget.isVisible():
+                box.append(widget)
+                return True
+        return False
+
+    await wait_for(find, what="confirmation dialog")
+    dialog = box[0]
+    text = dialog.text()
+    if accept:
+        ok = dialog.findChild(QPushButton, "confirm_ok")
+        assert ok is not None
+        ok.click()
+    else:
+        dialog.reject()
+    return text
+
+
+@pytest.mark.asyncio
+async def test_stop_all_asks_first_naming_call_and_count(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[1]
+    await rig.select(target)
+    form = rig.pane.form
+    for url in ("wss://a.example.com/1", "wss://b.example.com/2"):
+        form.service_url.setText(url)
+        await wait_for(lambda: form.start_button.isEnabled())
+        form.start_button.click()
+        await wait_for(lambda u=url: any(s.service_url == u for s in rig.sim.streams_of(target)))
+    await wait_for(lambda: rig.pane.streams.active_count() == 2, what="two active rows")
+
+    button = rig.pane.stop_all_button
+    assert button.isEnabled()
+    button.click()
+    text = await _answer_confirmation(accept=False)
+    assert "2 active streams" in text and _number_of(rig.sim, target) in text
+    await asyncio.sleep(0.2)
+    assert sum(s.active for s in rig.sim.streams_of(target)) == 2  # cancelled: nothing stopped
+
+    button.click()
+    await _answer_confirmation(accept=True)
+    await wait_for(lambda: not any(s.active for s in rig.sim.streams_of(target)))
+    await wait_for(lambda: rig.pane.streams.active_count() == 0)
+    log = rig.console.activity_log
+    assert log is not None
+    latest: list[str] = []
+
+    async def newest() -> None:
+        latest[:] = [(await log.recent(1))[0].action.value]
+
+    deadline = time.monotonic() + 5
+    while latest != ["stop all streams"] and time.monotonic() < deadline:
+        await newest()
+        await asyncio.sleep(0.02)
+    assert latest == ["stop all streams"]
+
+
+@pytest.mark.asyncio
+async def test_ended_call_fades_and_pane_says_so(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[2]
+    await rig.select(target)
+    rig.sim.hangup(target)
+    await rig.refreshed()
+    row = rig.view.model.row_of(target)
+    assert row is not None and rig.view.model.is_ended(row)  # still listed, faded
+    assert "ended" in rig.pane.meta.text()
+    assert not rig.pane.form.start_button.isEnabled()
+    assert rig.view.selected_call() == target
+    # Another call selected: the ended call leaves once its fade time is over.
+    other = rig.sim.live_call_uuids()[0]
+    await rig.select(other)
+    model = rig.view.model
+    model._clock = lambda: time.time() + 60  # jump past the fade instead of waiting for it
+    await rig.refreshed()
+    assert model.row_of(target) is None and rig.view.selected_call() == other
+
+
+@pytest.mark.asyncio
+async def test_selection_and_scroll_survive_refreshes_with_new_calls(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[5]
+    await rig.select(target)
+    rig.sim.add_live_calls(30)
+    await rig.refreshed()
+    await wait_for(lambda: rig.view.model.rowCount() == 38)
+    assert rig.view.selected_call() == target
+    assert rig.view.table.currentIndex().data(UUID_ROLE) == target
+    assert rig.pane.call is not None and rig.pane.call.call_uuid == target
+
+
+@pytest.mark.asyncio
+async def test_keyboard_only_walkthrough(rig: Rig) -> None:
+    window = rig.console.window
+    target = rig.sim.live_call_uuids()[4]
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    await wait_for(lambda: rig.view.search.hasFocus(), what="Ctrl+F focuses search")
+    QTest.keyClicks(rig.view.search, target[:12])
+    await wait_for(lambda: rig.view.proxy.rowCount() == 1)
+    QTest.keyClick(rig.view.search, Qt.Key.Key_Tab)  # to the direction filter
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # to the table
+    await wait_for(lambda: rig.view.table.hasFocus(), what="table focused by Tab")
+    QTest.keyClick(rig.view.table, Qt.Key.Key_Down)
+    await wait_for(lambda: rig.pane.call is not None and rig.pane.call.call_uuid == target)
+    QTest.keyClick(rig.view.table, Qt.Key.Key_Return)  # Enter: to the form
+    form = rig.pane.form
+    await wait_for(lambda: form.service_url.hasFocus(), what="Enter opens the form")
+    QTest.keyClicks(form.service_url, "wss://keys.example.com/x")
+    QTest.keyClick(form.service_url, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1, what="Ctrl+Enter started it")
+    stream_id = rig.sim.streams_of(target)[0].stream_id
+    await wait_for(lambda: rig.pane.streams.row_of(stream_id) is not None)
+    rig.pane.table.setFocus()
+    rig.pane.select_stream(stream_id)
+    QTest.keyClick(rig.pane.table, Qt.Key.Key_Delete)
+    await wait_for(lambda: not rig.sim.stream(stream_id).active, what="Del stopped it")
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_is_a_quiet_notice_and_recovers(rig: Rig) -> None:
+    status = rig.console.window.api_status
+    rig.sim.faults.update({"force_429": True, "retry_after": 2})
+    await wait_for(lambda: "rate-limited until" in status.text(), timeout=10, what="notice")
+    assert rig.console.window.banners.active_keys() == []  # no banner for a rate limit
+    rig.sim.faults.reset()
+    await wait_for(lambda: status.text() == "API: connected", timeout=10, what="recovery")
+
+
+@pytest.mark.asyncio
+async def test_unreachable_api_shows_banner_with_retry(rig: Rig) -> None:
+    banners = rig.console.window.banners
+    rig.sim.faults.update({"error_rate": 1.0, "error_status": 503})
+    await wait_for(lambda: "api" in banners.active_keys(), timeout=15, what="api banner")
+    banner = banners.banner("api")
+    assert banner is not None and "Plivo is not answering" in banner.text.text()
+    assert rig.view.model.rowCount() == 8  # the last known calls stay
+    assert "unreachable" in rig.console.window.api_status.text()
+    rig.sim.faults.reset()
+    retry = [b for b in banner.findChildren(QPushButton) if b.text() == "Retry now"]
+    retry[0].click()
+    await wait_for(lambda: "api" not in banners.active_keys(), timeout=10, what="banner gone")
+
+
+@pytest.mark.asyncio
+async def test_wrong_token_asks_to_reenter_it(tmp_path: Path, sim: Simulator) -> None:
+    r = await _rig_without_waiting(tmp_path, sim, token="not-the-token")
+    try:
+        banners = r.console.window.banners
+        await wait_for(lambda: "auth" in banners.active_keys(), what="auth banner")
+        banner = banners.banner("auth")
+        assert banner is not None and "refused the Auth Token" in banner.text.text()
+        assert "token refused" in r.console.window.api_status.text()
+        reenter = [b for b in banner.findChildren(QPushButton) if b.text() == "Re-enter token…"]
+        reenter[0].click()
+        dialog = r.console.accounts.dialog
+        assert dialog is not None and dialog.isVisible()
+        QTest.keyClicks(dialog.auth_token, TOKEN)
+        dialog.save_button.click()
+        await wait_for(lambda: r.view.model.rowCount() == 8, timeout=10, what="calls after fix")
+        assert "auth" not in banners.active_keys()
+    finally:
+        await _close(r)
+
+
+async def _rig_without_waiting(tmp_path: Path, sim: Simulator, token: str) -> Rig:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = MemoryCredentialStore()
+    console = ConsoleApp(settings, keyring_store=store, refresh_interval_s=0.3)
+    profile = console.profiles.save(
+        Profile(profile_id="", display_name="Support EU", auth_id=AUTH_ID,
+                api_base_url=sim.base_url)
+    )  # fmt: skip
+    console.profiles.set_current(profile.profile_id)
+    await store.set(profile.profile_id, Secret(token))
+    runner = asyncio.ensure_future(console.run())
+    await wait_for(console.window.isVisible)
+    return Rig(console, sim, profile, runner)
+
+
+@pytest.mark.asyncio
+async def test_first_run_offers_account_and_demo(tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    from console.app.demo import DemoBackend
+
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), refresh_interval_s=0.3,
+        demo_backend=DemoBackend(calls=5, seed=2),
+    )  # fmt: skip
+    runner = asyncio.ensure_future(console.run())
+    try:
+        await wait_for(console.window.isVisible)
+        region = console.region
+        assert not region.showing_calls
+        demo = region.first_run.findChild(QPushButton, "try_demo_button")
+        assert demo is not None and demo.isVisible()
+        demo.click()
+        await wait_for(lambda: region.showing_calls and region.calls.model.rowCount() >= 5,
+                       timeout=10, what="demo calls")  # fmt: skip
+        assert console.window.account_status.text() == "Account: Demo account (simulator)"
+        assert console.window.profile_combo.currentText() == "Demo account (simulator)"
+        form = console.pane.form
+        region.calls.select_call(region.calls.model.uuids[0])
+        await wait_for(lambda: console.pane.call is not None)
+        assert form.service_url.text().startswith("ws://127.0.0.1:")  # the simulator's sink
+        assert form.start_button.isEnabled()
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_switching_profiles_from_the_toolbar(tmp_path: Path, sim: Simulator) -> None:
+    other = Simulator(
+        SimulatorConfig(auth_id="SAOTHERACCOUNTTEST01", auth_token="other-token", calls=3,
+                        seed=5, churn=False, media=False, queued_calls=0)
+    )  # fmt: skip
+    await other.start("127.0.0.1", 0)
+    r = await _rig(tmp_path, sim)
+    try:
+        second = r.console.profiles.save(
+            Profile(profile_id="", display_name="Other team", auth_id="SAOTHERACCOUNTTEST01",
+                    api_base_url=other.base_url)
+        )  # fmt: skip
+        await r.console.credentials.set_for_session(second.profile_id, Secret("other-token"))
+        r.console._refresh_profile_list()
+        combo = r.console.window.profile_combo
+        index = combo.findData(second.profile_id)
+        assert index >= 0
+        combo.setCurrentIndex(index)
+        combo.activated.emit(index)
+        await wait_for(lambda: set(r.view.model.uuids) == set(other.live_call_uuids()),
+                       timeout=10, what="other account's calls")  # fmt: skip
+        assert r.console.window.account_status.text() == "Account: Other team"
+    finally:
+        await _close(r)
+        await other.stop()
+
+
+def test_streams_model_passes_qt_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    from console.domain.streams import Stream
+    from console.ui.streams_model import StreamsTableModel
+
+    model = StreamsTableModel()
+    qtmodeltester.check(model, force_py=True)
+    model.set_streams([Stream("s1", status="in-progress"), Stream("s2", status="initiated")])
+    model.add_pending(Stream("s3", service_url="wss://x"))
+    model.mark_stopped(["s1"])
+    model.set_streams([Stream("s2", status="in-progress"), Stream("s3", status="initiated")])
+    assert [s.stream_id for s in model.streams()] == ["s3", "s2"]
+    model.clear()
