@@ -62,5 +62,6 @@ class ActivityController:
         except OSError as exc:
             self.dialog.show_message(f"Could not write {target}: {exc.strerror or exc}.")
             return None
-        self.dialog.show_message(f"Exported {count} entries to {target}.")
+        noun = "entry" if count == 1 else "entries"
+        self.dialog.show_message(f"Exported {count} {noun} to {target}.")
         return target

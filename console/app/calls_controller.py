@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 from console.api import ApiError
 from console.app.api_status import ApiStatus
@@ -39,6 +40,7 @@ class CallsController:
         self.calls: dict[str, LiveCall] = {}
         self.refreshes = 0
         self._wake = asyncio.Event()
+        self.after_refresh: Callable[[], None] | None = None  # e.g. reload the selected streams
         view.call_selected.connect(self._on_selected)
         view.open_form_requested.connect(self._open_form)
 
@@ -87,6 +89,8 @@ class CallsController:
         self.refreshes += 1
         self.status.refreshed(len(result.calls), result.requests, time.monotonic() - started)
         self._update_selected_call()
+        if self.after_refresh is not None:
+            self.after_refresh()
         return True
 
     # --- selection -----------------------------------------------------------------------------

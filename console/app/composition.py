@@ -98,6 +98,7 @@ class ConsoleApp:
             pane, region.calls, self.tasks, self.dialogs, self.activity_log
         )
         self.streams.on_recent_urls = self._save_recent_urls
+        self.calls.after_refresh = self.streams.reload_in_background
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())

@@ -69,13 +69,26 @@ class StreamsController:
     def reload(self, call_uuid: str) -> None:
         self.tasks.run("streams", self.load_streams(call_uuid))
 
-    async def load_streams(self, call_uuid: str) -> list[Stream] | None:
+    def reload_in_background(self) -> None:
+        """The selected call's streams again, so status changes (in-progress, dropped, timed
+        out) show without the agent asking; skipped while an action is running."""
+        call = self.pane.call
+        if call is None or self.pane.ended or self.tasks.running("streams"):
+            return
+        self.tasks.run(
+            "streams", self.load_streams(call.call_uuid, priority=Priority.BACKGROUND, quiet=True)
+        )
+
+    async def load_streams(
+        self, call_uuid: str, *, priority: Priority = Priority.OPERATOR, quiet: bool = False
+    ) -> list[Stream] | None:
         binding = self.binding
         if binding is None:
             return None
-        self.pane.set_streams_status("Loading…")
+        if not quiet:
+            self.pane.set_streams_status("Loading…")
         try:
-            streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
+            streams = await binding.client.list_streams(call_uuid, priority=priority)
         except ApiError as error:
             if self._showing(call_uuid):
                 self.pane.set_streams_status(error.message, error=True)

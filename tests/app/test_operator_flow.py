@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
@@ -416,3 +417,47 @@ def test_streams_model_passes_qt_model_tester(qtmodeltester) -> None:  # type: i
     model.set_streams([Stream("s2", status="in-progress"), Stream("s3", status="initiated")])
     assert [s.stream_id for s in model.streams()] == ["s3", "s2"]
     model.clear()
+
+
+@pytest.mark.asyncio
+async def test_stream_status_changes_show_without_asking(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[6]
+    await rig.select(target)
+    form = rig.pane.form
+    QTest.keyClicks(form.service_url, "wss://drops.example.com/x")
+    form.start_button.click()
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    stream_id = rig.sim.streams_of(target)[0].stream_id
+    await wait_for(lambda: rig.pane.streams.active_count() == 1)
+    await rig.sim.drop_stream(stream_id)
+    row = rig.pane.streams.row_of(stream_id)
+    # No click: the periodic refresh brings Plivo's new status into the table.
+    await wait_for(
+        lambda: rig.pane.streams.stream(rig.pane.streams.row_of(stream_id) or 0).status
+        == "failed",
+        timeout=10, what="dropped stream shown as failed",
+    )  # fmt: skip
+    assert row is not None and rig.pane.streams.active_count() == 0
+    assert not rig.pane.stop_all_button.isEnabled()
+
+
+@pytest.mark.asyncio
+async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) -> None:
+    target = rig.sim.live_call_uuids()[7]
+    await rig.select(target)
+    QTest.keyClicks(rig.pane.form.service_url, "wss://audit.example.com/x")
+    rig.pane.form.start_button.click()
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    rig.console.window.findChild(QAction, "activity_action").trigger()
+    dialog = rig.console.activity.dialog
+    assert dialog is not None
+    await wait_for(lambda: dialog.table.rowCount() == 1, what="history row")
+    assert dialog.table.item(0, 3).text() == "start stream"
+    assert dialog.table.item(0, 4).text() == target
+    assert dialog.table.item(0, 7).text() == "ok"
+    target_csv = tmp_path / "history.csv"
+    await rig.console.activity.export(target_csv)
+    lines = target_csv.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and target in lines[1] and "wss://audit.example.com/x" in lines[1]
+    assert "Exported 1 entry to" in dialog.summary.text()
+    dialog.close()

@@ -75,3 +75,59 @@ async def test_canary_token_never_written_anywhere(
     assert "request failed" in (log_dir / LOG_FILE_NAME).read_text()
     assert _hits(tmp_path, needles) == []
     assert _hits(Path.home(), needles) == []
+
+
+@pytest.mark.asyncio
+async def test_canary_token_used_against_the_api_leaves_no_trace(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The whole path: keyring -> token source -> HTTP Basic -> refreshes, a started stream, a
+    refused request (401 after the token is changed) -> log, settings, activity database."""
+    from PySide6.QtCore import QSettings
+
+    from console.app.composition import ConsoleApp
+    from console.domain.accounts import Profile
+    from console.domain.secret import Secret
+    from console.domain.stream_request import StreamRequest
+    from console.simulator import Simulator, SimulatorConfig
+
+    token = f"PLIVO-CANARY-{uuid.uuid4()}"
+    basic = base64.b64encode(f"{AUTH_ID}:{token}".encode()).decode()
+    sim = Simulator(SimulatorConfig(auth_id=AUTH_ID, auth_token=token, calls=3, seed=1,
+                                    churn=False, media=False, access_log=True))  # fmt: skip
+    await sim.start("127.0.0.1", 0)
+    from console.app.logs import configure_logging
+
+    log_dir = tmp_path / "logs"
+    configure_logging(log_dir, level=logging.DEBUG)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = KeyringCredentialStore(service=f"stream-console-canary-{uuid.uuid4().hex[:6]}")
+    console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data",
+                         log_dir=log_dir, refresh_interval_s=0.2)  # fmt: skip
+    profile = console.profiles.save(Profile("", "Canary", AUTH_ID, api_base_url=sim.base_url))
+    console.profiles.set_current(profile.profile_id)
+    await store.set(profile.profile_id, Secret(token))
+    runner = asyncio.ensure_future(console.run())
+    try:
+        await wait_for(lambda: console.region.calls.model.rowCount() == 3, what="calls")
+        call = sim.live_call_uuids()[0]
+        await console.streams.start(call, StreamRequest("wss://canary.example.com/s"))
+        assert len(sim.streams_of(call)) == 1
+        await store.set(profile.profile_id, Secret(token + "-changed"))
+        await console.activate(profile.profile_id)  # a fresh client reads the new token
+        await wait_for(lambda: "auth" in console.window.banners.active_keys(), what="401")
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()
+        await sim.stop()
+        await store.delete(profile.profile_id)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    out, err = capfd.readouterr()
+    assert token not in out + err and basic not in out + err
+    assert (log_dir / LOG_FILE_NAME).stat().st_size > 0
+    assert (tmp_path / "data" / "stream-console.sqlite3").exists()
+    needles = [token.encode(), basic.encode()]
+    assert _hits(tmp_path, needles) == []
+    assert _hits(Path.home(), needles) == []
