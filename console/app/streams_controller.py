@@ -124,6 +124,7 @@ class StreamsController:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
             form.show_error(error.message, "\n".join(error.detail.lines()))
+            self.pane.reveal_result()
             await self._record(
                 Action.START_STREAM, call_uuid, Outcome.UNCERTAIN, request, "", error.message
             )
@@ -131,11 +132,13 @@ class StreamsController:
             return None
         except ApiError as error:
             form.show_error(error.message, "\n".join(error.detail.lines()))
+            self.pane.reveal_result()
             await self._record(
                 Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
             )
             return None
         form.show_started(started)
+        self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.streams.add_pending(Stream(
                 stream_id=started.stream_id, call_uuid=call_uuid,

@@ -60,6 +60,9 @@ class AccountDialog(QDialog):
         self.remove_button.setToolTip("Remove this profile and its token from the OS keyring")
         self.remove_button.clicked.connect(self._on_remove)
         left = QVBoxLayout()
+        saved = QLabel("Saved &accounts")
+        saved.setBuddy(self.profiles_list)
+        left.addWidget(saved)
         left.addWidget(self.profiles_list, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -175,6 +178,10 @@ class AccountDialog(QDialog):
             item = QListWidgetItem(f"{profile.display_name}\n{profile.auth_id}")
             item.setData(Qt.ItemDataRole.UserRole, profile.profile_id)
             self.profiles_list.addItem(item)
+        if not profiles:
+            hint = QListWidgetItem("No accounts yet.\nFill in the form and Save.")
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.profiles_list.addItem(hint)
         self.profiles_list.blockSignals(False)
         if select and select in self._profiles:
             for row in range(self.profiles_list.count()):
@@ -204,7 +211,7 @@ class AccountDialog(QDialog):
         if item is None:
             return ""
         value = item.data(Qt.ItemDataRole.UserRole)
-        return "" if value == _NEW else str(value)
+        return "" if value in (None, _NEW) else str(value)
 
     def draft(self) -> Profile:
         auth_id = self.auth_id.text().strip()

@@ -62,7 +62,7 @@ class CallPane(QWidget):
         header.addLayout(texts, 1)
         header.addWidget(self.copy_uuid, 0, Qt.AlignmentFlag.AlignTop)
 
-        scroll = QScrollArea()
+        self.form_scroll = scroll = QScrollArea()
         scroll.setObjectName("stream_form_scroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -195,6 +195,10 @@ class CallPane(QWidget):
             self.streams.clear()
             self.streams_status.setText("")
         self._update_buttons()
+
+    def reveal_result(self) -> None:
+        """Scroll the form so the start result (stream id, or Plivo's error) is in view."""
+        self.form_scroll.ensureWidgetVisible(self.form.result, 0, 8)
 
     def set_streams_status(self, text: str, *, error: bool = False) -> None:
         self.streams_status.setText(text)

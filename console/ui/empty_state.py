@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 
@@ -31,8 +32,12 @@ class EmptyState(QWidget):
         self.message.setObjectName("empty_message")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setForegroundRole(self.message.foregroundRole())
-        self.message.setEnabled(False)  # the palette's muted text colour, in light and dark
+        # The palette's muted text colour (readable in light and dark), not a fixed grey.
+        muted = self.message.palette()
+        muted.setColor(
+            QPalette.ColorRole.WindowText, muted.color(QPalette.ColorRole.PlaceholderText)
+        )
+        self.message.setPalette(muted)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
         self.buttons: list[QPushButton] = []

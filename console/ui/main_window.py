@@ -157,10 +157,10 @@ class MainWindow(QMainWindow):
         """(profile_id, label) pairs for the toolbar's account switcher."""
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
+        if not current:
+            self.profile_combo.addItem("Choose an account…", "")
         for profile_id, label in profiles:
             self.profile_combo.addItem(label, profile_id)
-        if not profiles:
-            self.profile_combo.addItem("No account yet", "")
         index = self.profile_combo.findData(current) if current else 0
         self.profile_combo.setCurrentIndex(max(index, 0))
         self.profile_combo.blockSignals(False)

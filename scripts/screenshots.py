@@ -1,0 +1,164 @@
+"""Render the README's screenshots from the real console, on the embedded simulator.
+
+    make screenshots        (runs this under Xvfb with a throwaway keyring and HOME)
+
+Writes docs/screenshots/{first-run,main-window,main-window-dark,account-dialog,banner,
+activity-history}.png, then the stream form's own set (scripts/screenshots_stream_form.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from console.app.composition import ConsoleApp  # noqa: E402
+from console.app.demo import DemoBackend  # noqa: E402
+from console.app.gui import _make_application  # noqa: E402
+from console.credentials import MemoryCredentialStore  # noqa: E402
+
+
+async def until(cond: Callable[[], object], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screenshot scene did not come up")
+        await asyncio.sleep(0.05)
+
+
+async def settle(seconds: float = 0.6) -> None:
+    await asyncio.sleep(seconds)
+
+
+def grab(widget: QWidget, path: Path) -> None:
+    # No processEvents() here: a nested event loop inside a coroutine would run other tasks
+    # re-entrantly. The scenes `await settle()` before grabbing instead.
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None:
+    settings = QSettings(
+        str(workdir / ("dark.ini" if dark else "light.ini")), QSettings.Format.IniFormat
+    )
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=workdir / "data",
+        demo_backend=DemoBackend(calls=14, seed=7), refresh_interval_s=1.0,
+    )  # fmt: skip
+    window = console.window
+    window.resize(1400, 880)
+    runner = asyncio.ensure_future(console.run())
+    await until(window.isVisible)
+    await settle()
+    if not dark:
+        grab(window, out / "first-run.png")
+    console.select_profile("demo")
+    view = console.region.calls
+    await until(lambda: view.model.rowCount() >= 14)
+    await settle(2.0)  # let the demo's calls age a little so durations read naturally
+    view.select_call(view.model.uuids[3])
+    await until(lambda: console.pane.call is not None)
+    form = console.pane.form
+    form.start_button.click()  # the demo's own media sink: a stream that really connects
+    await until(lambda: console.pane.streams.active_count() == 1)
+    await settle(1.5)
+    form.service_url.setText("wss://transcribe.example.com/live")
+    form.bidirectional.setChecked(True)
+    form.extra_headers.setText("ticket=48213,agent=ann")
+    form.start_button.click()
+    await until(lambda: console.pane.streams.rowCount() == 2)
+    await settle(1.5)
+    grab(window, out / ("main-window-dark.png" if dark else "main-window.png"))
+    if not dark:
+        await activity_and_dialogs(console, out)
+        await banner_scene(console, out)
+    window.close()
+    await runner
+    await console.shutdown()
+
+
+async def activity_and_dialogs(console: ConsoleApp, out: Path) -> None:
+    dialog = console.activity.open_dialog()
+    dialog.resize(1150, 300)
+    await until(lambda: dialog.table.rowCount() >= 2)
+    await settle()
+    grab(dialog, out / "activity-history.png")
+    dialog.close()
+    accounts = console.accounts.open_dialog(new=True)
+    accounts.display_name.setText("Support EU")
+    accounts.auth_id.setText("MA123")
+    accounts.auth_token.setText("secret-token")
+    await settle()
+    grab(accounts, out / "account-dialog.png")
+    accounts.close()
+
+
+async def banner_scene(console: ConsoleApp, out: Path) -> None:
+    simulator = console.demo_backend.simulator
+    assert simulator is not None
+    simulator.faults.update({"error_rate": 1.0, "error_status": 503})
+    banners = console.window.banners
+    await until(lambda: "api" in banners.active_keys(), timeout=30)
+    await settle()
+    top = banners.mapTo(console.window, banners.rect().topLeft())
+    height = top.y() + banners.height() + 260
+    console.window.grab().copy(0, 0, console.window.width(), height).save(str(out / "banner.png"))
+    print(f"wrote {out / 'banner.png'}")
+    simulator.faults.reset()
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#25272a",
+        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2f33",
+        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#1f6feb",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2f33",
+        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#8b949e",
+        QPalette.ColorRole.Link: "#58a6ff",
+    }  # fmt: skip
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
+    return p
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    app = _make_application()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
+    ):
+        runner.run(console_scene(out, Path(tmp)))
+        # What a desktop in dark mode hands Qt (Xvfb has no platform theme to ask).
+        light = app.palette()
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+        runner.run(console_scene(out, Path(tmp), dark=True))
+        app.setPalette(light)
+    sys.argv = [sys.argv[0], str(out)]
+    runpy.run_path(str(REPO / "scripts" / "screenshots_stream_form.py"), run_name="__main__")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
