@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from console import __version__
 
 # Subcommand name -> module exposing HELP (str), add_arguments(parser) and run(args) -> int.
-# Those modules import only argparse at import time, so `--help` and GUI start stay fast.
+# They are loaded only when the command line could name one (the GUI's start-up skips them).
 SUBCOMMANDS: dict[str, str] = {
     "simulate": "console.simulator.cli",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stream-console",
         description=(
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--benchmark-paint", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", title="subcommands", metavar="COMMAND")
-    for name, module_name in SUBCOMMANDS.items():
+    for name, module_name in SUBCOMMANDS.items() if with_subcommands else ():
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
@@ -41,8 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _may_name_subcommand(argv: Sequence[str]) -> bool:
+    """Anything but the GUI's own options: a subcommand, --help, or a typo to report."""
+    return any(arg not in ("--demo", "--benchmark-paint") for arg in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_subcommands=_may_name_subcommand(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         from console.app.gui import run_gui  # lazy: the GUI's imports cost start-up time

@@ -82,9 +82,8 @@ class ConsoleApp:
         self.binding: AccountBinding | None = None
 
         self.window = window if window is not None else build_main_window(demo=demo)
-        region = self.window.calls_region
-        pane = self.window.call_region
-        assert isinstance(region, CallsRegion) and isinstance(pane, CallPane)
+        region, pane = CallsRegion(), CallPane()
+        self.window.set_regions(region, pane)
         self.region = region
         self.pane = pane
         self.dialogs = Dialogs(self.window)

@@ -3,8 +3,6 @@ agent or a test can see exactly what is on disk. Tokens are never written here."
 
 from __future__ import annotations
 
-import uuid
-
 from PySide6.QtCore import QSettings, QStandardPaths
 
 from console.domain.accounts import DEFAULT_API_BASE_URL, Profile
@@ -51,6 +49,8 @@ class ProfileRepository:
     def save(self, profile: Profile) -> Profile:
         """Insert or update; a profile without an id gets a fresh one."""
         if not profile.profile_id:
+            import uuid  # not at import time: it is not needed to draw the window
+
             profile = Profile(
                 profile_id=uuid.uuid4().hex[:12],
                 display_name=profile.display_name,

@@ -12,7 +12,6 @@ which costs ~0.7 s at 10,000 rows.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -180,6 +179,8 @@ class CallsTableModel(QAbstractTableModel):
         """`apply`, handing the event loop back every `slice_s` so that painting and input go on
         during a large refresh. The model is consistent at every hand-back; if the caller is
         cancelled between slices, the next refresh finishes the job."""
+        import asyncio  # only when refreshing: asyncio is not needed to draw the window
+
         steps = self._apply_steps(calls, keep, slice_s=slice_s)
         while True:
             try:

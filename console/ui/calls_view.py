@@ -81,8 +81,11 @@ class CallsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        # Uniform fixed-height rows: the header need not track 10,000 section sizes on inserts.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)

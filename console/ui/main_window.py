@@ -152,6 +152,21 @@ class MainWindow(QMainWindow):
         about = help_menu.addAction("&About Stream Console")
         about.triggered.connect(self.about_requested)
 
+    def set_regions(self, calls_region: QWidget, call_region: QWidget) -> None:
+        """Swap in the working regions. The first paint shows light placeholders, so the window
+        is on screen before the heavier widgets (and their imports) are built."""
+        for index, (old, new) in enumerate(
+            ((self.calls_region, calls_region), (self.call_region, call_region))
+        ):
+            if old is new:
+                continue
+            sizes = self.top_splitter.sizes()
+            self.top_splitter.replaceWidget(index, new)
+            self.top_splitter.setSizes(sizes)
+            old.deleteLater()
+        self.calls_region = calls_region
+        self.call_region = call_region
+
     # --- state shown --------------------------------------------------------------------------
     def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:
         """(profile_id, label) pairs for the toolbar's account switcher."""
