@@ -57,9 +57,17 @@ HEADERS = {
     Column.DURATION: "Duration",
     Column.STREAMS: "Streams",
 }
-UUID_ROLE = Qt.ItemDataRole.UserRole + 1
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
-ENDED_ROLE = Qt.ItemDataRole.UserRole + 3
+UUID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+ENDED_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ALIGN, UUID_ROLE, SEARCH_ROLE, ENDED_ROLE})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_NUMERIC = frozenset({int(Column.DURATION), int(Column.STREAMS)})
+_STATUS = int(Column.STATUS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,40 +114,43 @@ class CallsTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row, col = index.row(), index.column()
-        if not index.isValid() or row >= len(self.uuids):
+        # Called thousands of times per repaint: plain int roles, no enum lookups on the way.
+        if role not in _ROLES:
             return None
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            text = self._display(row, Column(col))
-            if role == Qt.ItemDataRole.ToolTipRole and col == Column.STATUS and self.ended_at[row]:
-                return "This call has ended; it leaves the list in a few seconds."
-            return text
+        row = index.row()
+        if row >= len(self.uuids) or row < 0:
+            return None
+        if role == _DISPLAY:
+            return self._display(row, index.column())
+        if role == _FOREGROUND:
+            return _faded_colour() if self.ended_at[row] is not None else None
+        if role == _ALIGN:
+            return _RIGHT if index.column() in _NUMERIC else None
         if role == UUID_ROLE:
             return self.uuids[row]
         if role == SEARCH_ROLE:
             return self.search[row]
         if role == ENDED_ROLE:
             return self.ended_at[row] is not None
-        if role == Qt.ItemDataRole.ForegroundRole and self.ended_at[row] is not None:
-            return _faded_colour()
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Column.DURATION, Column.STREAMS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        # ToolTipRole
+        if index.column() == _STATUS and self.ended_at[row] is not None:
+            return "This call has ended; it leaves the list in a few seconds."
+        return self._display(row, index.column())
 
-    def _display(self, row: int, col: Column) -> str:
-        if col is Column.FROM:
+    def _display(self, row: int, col: int) -> str:
+        if col == 0:
             return self.froms[row]
-        if col is Column.TO:
+        if col == 1:
             return self.tos[row]
-        if col is Column.DIRECTION:
+        if col == 2:
             return self.directions[row]
-        if col is Column.CALLER:
+        if col == 3:
             return self.callers[row]
-        if col is Column.STATUS:
+        if col == 4:
             return "ended" if self.ended_at[row] is not None else self.statuses[row]
-        if col is Column.STARTED:
+        if col == 5:
             return self.started_text[row]
-        if col is Column.DURATION:
+        if col == 6:
             start = self.starts[row]
             end = self.ended_at[row] or self._clock()
             return format_clock(None if start is None else end - start)
