@@ -58,7 +58,7 @@ class Rig:
         )
 
 
-async def _rig(tmp_path: Path, sim: Simulator, token: str = TOKEN) -> Rig:
+async def _rig(tmp_path: Path, sim: Simulator, token: str = TOKEN, *, wait: bool = True) -> Rig:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     store = MemoryCredentialStore()
     console = ConsoleApp(
@@ -72,7 +72,9 @@ async def _rig(tmp_path: Path, sim: Simulator, token: str = TOKEN) -> Rig:
     await store.set(profile.profile_id, Secret(token))
     runner = asyncio.ensure_future(console.run())
     rig = Rig(console, sim, profile, runner)
-    await wait_for(lambda: rig.view.model.rowCount() == len(sim.live_call_uuids()), what="calls")
+    await wait_for(console.window.isVisible)
+    if wait:
+        await wait_for(lambda: rig.view.model.rowCount() == len(sim.live_call_uuids()))
     return rig
 
 
@@ -311,7 +313,7 @@ async def test_unreachable_api_shows_banner_with_retry(rig: Rig) -> None:
 
 @pytest.mark.asyncio
 async def test_wrong_token_asks_to_reenter_it(tmp_path: Path, sim: Simulator) -> None:
-    r = await _rig_without_waiting(tmp_path, sim, token="not-the-token")
+    r = await _rig(tmp_path, sim, token="not-the-token", wait=False)
     try:
         banners = r.console.window.banners
         await wait_for(lambda: "auth" in banners.active_keys(), what="auth banner")
@@ -328,21 +330,6 @@ async def test_wrong_token_asks_to_reenter_it(tmp_path: Path, sim: Simulator) ->
         assert "auth" not in banners.active_keys()
     finally:
         await _close(r)
-
-
-async def _rig_without_waiting(tmp_path: Path, sim: Simulator, token: str) -> Rig:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    store = MemoryCredentialStore()
-    console = ConsoleApp(settings, keyring_store=store, refresh_interval_s=0.3)
-    profile = console.profiles.save(
-        Profile(profile_id="", display_name="Support EU", auth_id=AUTH_ID,
-                api_base_url=sim.base_url)
-    )  # fmt: skip
-    console.profiles.set_current(profile.profile_id)
-    await store.set(profile.profile_id, Secret(token))
-    runner = asyncio.ensure_future(console.run())
-    await wait_for(console.window.isVisible)
-    return Rig(console, sim, profile, runner)
 
 
 @pytest.mark.asyncio
