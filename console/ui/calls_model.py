@@ -16,7 +16,6 @@ import bisect
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -30,33 +29,13 @@ from PySide6.QtWidgets import QApplication
 
 from console.domain.calls import LiveCall
 from console.domain.times import format_clock, parse_plivo_time
+from console.ui.calls_columns import HEADERS, Column, Descending, sort_key
 
 Index = QModelIndex | QPersistentModelIndex
 FADE_SECONDS = 8.0
 BULK_INSERT_MIN = 200  # more new rows than this (or 10%): append them all, then sort once
 
 
-class Column(IntEnum):
-    FROM = 0
-    TO = 1
-    DIRECTION = 2
-    CALLER = 3
-    STATUS = 4
-    STARTED = 5
-    DURATION = 6
-    STREAMS = 7
-
-
-HEADERS = {
-    Column.FROM: "From",
-    Column.TO: "To",
-    Column.DIRECTION: "Direction",
-    Column.CALLER: "Caller name",
-    Column.STATUS: "Status",
-    Column.STARTED: "Started",
-    Column.DURATION: "Duration",
-    Column.STREAMS: "Streams",
-}
 UUID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 ENDED_ROLE = int(Qt.ItemDataRole.UserRole) + 3
@@ -310,7 +289,7 @@ class CallsTableModel(QAbstractTableModel):
 
     def _insert(self, call: LiveCall) -> None:
         values = self._values(call)
-        key = self._wrap(_key_for_values(self._sort_column, values, call.call_uuid, 0))
+        key = self._wrap(sort_key(self._sort_column, values, call.call_uuid, 0))
         row = bisect.bisect_right(self.keys, key)
         self.beginInsertRows(QModelIndex(), row, row)
         self.uuids.insert(row, call.call_uuid)
@@ -406,7 +385,7 @@ class CallsTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _wrap(self, key: Any) -> Any:
-        return key if self._sort_order == Qt.SortOrder.AscendingOrder else _Descending(key)
+        return key if self._sort_order == Qt.SortOrder.AscendingOrder else Descending(key)
 
     @property
     def sort_column(self) -> Column:
@@ -435,27 +414,6 @@ def _search_key(call: LiveCall) -> str:
     ).lower()
 
 
-def _key_for_values(
-    column: Column, values: tuple[str, str, str, str, str, float | None, str], uuid_: str, n: int
-) -> Any:
-    if column in (Column.STARTED, Column.DURATION):
-        start = values[5]
-        key: Any = (start is None, start or 0.0)
-        if column is Column.DURATION:  # longest first when ascending by duration
-            key = (start is None, -(start or 0.0))
-        return (key, uuid_)
-    if column is Column.STREAMS:
-        return (n, uuid_)
-    text = {
-        Column.FROM: values[0],
-        Column.TO: values[1],
-        Column.DIRECTION: values[2],
-        Column.CALLER: values[3],
-        Column.STATUS: values[4],
-    }[column]
-    return (text.lower(), uuid_)
-
-
 def _key_of(column: Column, model: CallsTableModel, row: int) -> Any:
     values = (
         model.froms[row],
@@ -466,26 +424,7 @@ def _key_of(column: Column, model: CallsTableModel, row: int) -> Any:
         model.starts[row],
         model.started_text[row],
     )
-    return _key_for_values(column, values, model.uuids[row], model.streams[row])
-
-
-class _Descending:
-    """A sort key compared in reverse, so one ascending `keys` list serves both orders."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Descending) -> bool:
-        result: bool = other.key < self.key
-        return result
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Descending) and other.key == self.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
+    return sort_key(column, values, model.uuids[row], model.streams[row])
 
 
 def _faded_colour() -> QColor:

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import UUID_ROLE, CallsTableModel, Column
+from console.ui.calls_model import UUID_ROLE, CallsTableModel
 from console.ui.empty_state import EmptyState
 
 

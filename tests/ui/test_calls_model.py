@@ -8,8 +8,9 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from console.domain.calls import LiveCall
+from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import FADE_SECONDS, CallsTableModel, Column
+from console.ui.calls_model import FADE_SECONDS, CallsTableModel
 from console.ui.calls_view import CallsView
 
 
