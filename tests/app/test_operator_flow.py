@@ -131,6 +131,13 @@ async def test_find_call_start_stream_see_it_stop_it(rig: Rig) -> None:
     model = rig.view.model
     await wait_for(lambda: model.streams[model.row_of(target) or 0] == 1, what="count column")
     assert rig.pane.streams.streams()[0].service_url == "wss://media.example.com/stream"
+    # Remembered for this account, offered again after a restart of the connection.
+    saved = rig.console.settings.value(f"recent_service_urls/{rig.profile.profile_id}")
+    assert saved == ["wss://media.example.com/stream"]
+    await rig.console.activate(rig.profile.profile_id)
+    assert form.recent_service_urls()[0] == "wss://media.example.com/stream"
+    await rig.select(target)
+    await wait_for(lambda: rig.pane.streams.row_of(stream_id) is not None, what="streams again")
 
     rig.pane.select_stream(stream_id)
     rig.pane.table.setFocus()
