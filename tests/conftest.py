@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -20,6 +21,14 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
     from PySide6.QtWidgets import QApplication
 
     return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+# Shared 2-core machines are noisy: a per-example deadline or a "too slow" health check would turn
+# load into failures that say nothing about the code. pytest-timeout still bounds every test.
+settings.register_profile(
+    "stream-console", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("stream-console")
 
 
 def pytest_configure(config: pytest.Config) -> None:
