@@ -28,7 +28,9 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 settings.register_profile(
     "stream-console", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("stream-console")
+# `STREAM_CONSOLE_HYPOTHESIS=thorough make pytest`: 20x the examples, for a bug hunt.
+settings.register_profile("thorough", settings.get_profile("stream-console"), max_examples=2000)
+settings.load_profile(os.environ.get("STREAM_CONSOLE_HYPOTHESIS", "stream-console"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,6 +8,7 @@ numbers, `meta.count` or `meta.total_count`. A missing id or a body of the wrong
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,16 +49,16 @@ def integer(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value)
     if isinstance(value, str):
         try:
-            number = float(value.strip())
+            value = float(value.strip())
         except ValueError:
             return None
-        if number != number or number in (float("inf"), float("-inf")):  # NaN, infinities
+    if isinstance(value, float):
+        # Python's json accepts NaN and Infinity; neither is a count of seconds.
+        if not math.isfinite(value):
             return None
-        return int(number) if number.is_integer() else round(number)
+        return int(value) if value.is_integer() else round(value)
     return None
 
 

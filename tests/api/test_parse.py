@@ -125,3 +125,11 @@ def test_any_json_object_parses_or_is_a_shape_error(data: dict[str, object]) -> 
                    parse.stream_started, parse.list_total):  # fmt: skip
         with contextlib.suppress(parse.ShapeError):
             reader(data)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "inf", "NaN"])
+def test_non_finite_numbers_are_no_duration(value: object) -> None:
+    """Python's json.loads accepts Infinity and NaN; found by the property test above."""
+    assert parse.integer(value) is None
+    stream = parse.stream({"stream_id": "s", "bill_duration": value})
+    assert stream.bill_duration is None
