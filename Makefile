@@ -34,8 +34,11 @@ bench: $(VENV)/.test-installed
 screenshots: system-run $(VENV)/.test-installed
 	xvfb-run -a -s "-screen 0 1600x1000x24" scripts/with-test-keyring.sh env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py docs/screenshots
 
-package: $(VENV)/.test-installed
-	$(BIN)/python packaging/build.py
+# dist/stream-console_<version>_<arch>.deb from a PyInstaller one-folder build (packaging/).
+package: $(VENV)/.run-installed
+	@scripts/system-deps.sh package
+	$(BIN)/python -m pip install -q -e '.[packaging]'
+	$(BIN)/python packaging/build_deb.py
 
 system-run:
 	@scripts/system-deps.sh run

@@ -3,6 +3,8 @@
 #   scripts/system-deps.sh run    Qt's X11 libraries, so the window can open on a desktop or Xvfb
 #   scripts/system-deps.sh test   Qt offscreen libraries, D-Bus and gnome-keyring for the real
 #                                 Secret Service used by the tests, Xvfb for screenshots
+#   scripts/system-deps.sh package  what `make package` needs: every library the PyInstaller
+#                                 bundle takes in or links, binutils (objcopy) and dpkg-deb
 # Only missing packages are installed, so a second run costs nothing.
 set -euo pipefail
 
@@ -13,6 +15,9 @@ x11=(libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
      libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0
      libxcb-sync1 libxcb-xinerama0 libxrender1 libsm6 libice6 xvfb xauth)
 keyring=(dbus-daemon dbus-bin gnome-keyring libsecret-tools)
+# Qt's Wayland plugin links these; PyInstaller never bundles them, so they must be here to be
+# resolved (and become the .deb's Depends).
+wayland=(libwayland-client0 libwayland-cursor0 libwayland-egl1)
 
 case "${1:-run}" in
   run) wanted=("${common[@]}" "${x11[@]}" "${keyring[@]}") ;;
@@ -22,7 +27,8 @@ case "${1:-run}" in
     command -v curl >/dev/null 2>&1 || wanted+=(curl)
     command -v node >/dev/null 2>&1 || wanted+=(nodejs)
     ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  package) wanted=("${common[@]}" "${x11[@]}" "${wayland[@]}" binutils dpkg) ;;
+  *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
