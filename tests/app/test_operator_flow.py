@@ -144,6 +144,9 @@ async def test_find_call_start_stream_see_it_stop_it(rig: Rig) -> None:
     QTest.keyClick(rig.pane.table, Qt.Key.Key_Delete)
     await wait_for(lambda: not rig.sim.stream(stream_id).active, what="stopped at the simulator")
     await wait_for(lambda: rig.pane.streams.active_count() == 0, what="table shows it stopped")
+    # The row turns "stopped" before Plivo answers; the log entry follows the answer.
+    stopping = f"stop-{stream_id}"
+    await wait_for(lambda: not rig.console.tasks.running(stopping), what="stop task finished")
 
     log = rig.console.activity_log
     assert log is not None
