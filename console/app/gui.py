@@ -87,7 +87,11 @@ async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
         await console.run()
     finally:
         waker.stop()
-        took = await console.shutdown()
+        try:
+            took = await console.shutdown()
+        except RuntimeError as exc:  # Qt's loop is already gone (see run_gui)
+            _log.error("shutdown without an event loop: %s", exc)
+            raise
         if benchmark:
             print(f"shutdown {took:.4f}", flush=True)
     return 0
@@ -120,4 +124,11 @@ def run_gui(*, demo: bool = False, benchmark: bool = False) -> int:
     import qasync  # after PySide6, so qasync binds to it without probing other Qt bindings
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(_main(window, demo=demo, benchmark=benchmark))
+        try:
+            return runner.run(_main(window, demo=demo, benchmark=benchmark))
+        except RuntimeError as exc:
+            # Qt ended its event loop under us (the display server went away, a session
+            # logout): there is no loop left to shut services down on, so say so and leave.
+            _log.error("the event loop stopped unexpectedly: %s", exc)
+            print("Stream Console closed: the display connection was lost.", file=sys.stderr)
+            return 1
