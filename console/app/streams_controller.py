@@ -108,7 +108,10 @@ class StreamsController:
         if call is None:
             self.pane.form.set_busy(False)
             return
-        self.tasks.run(f"start-{call.call_uuid}", self.start(call.call_uuid, request))
+        # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
+        self.tasks.run(
+            f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
+        )
 
     async def start(self, call_uuid: str, request: StreamRequest) -> StreamStarted | None:
         binding = self.binding
