@@ -156,12 +156,9 @@ class CallsTableModel(QAbstractTableModel):
         """Make the model show `calls` in one go. Calls no longer present are marked ended and
         removed after FADE_SECONDS; uuids in `keep` (the selected call) stay until released."""
         steps = self._apply_steps(calls, keep, slice_s=None)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                result: ApplyResult = done.value
-                return result
+        while (result := _advance(steps)) is None:
+            pass
+        return result
 
     async def apply_in_slices(
         self, calls: Iterable[LiveCall], *, keep: Iterable[str] = (), slice_s: float = 0.008
@@ -172,13 +169,9 @@ class CallsTableModel(QAbstractTableModel):
         import asyncio  # only when refreshing: asyncio is not needed to draw the window
 
         steps = self._apply_steps(calls, keep, slice_s=slice_s)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                result: ApplyResult = done.value
-                return result
+        while (result := _advance(steps)) is None:
             await asyncio.sleep(0)
+        return result
 
     def _apply_steps(
         self, calls: Iterable[LiveCall], keep: Iterable[str], slice_s: float | None
@@ -394,6 +387,16 @@ class CallsTableModel(QAbstractTableModel):
     @property
     def sort_order(self) -> Qt.SortOrder:
         return self._sort_order
+
+
+def _advance(steps: Generator[None, None, ApplyResult]) -> ApplyResult | None:
+    """Run one slice of a refresh; its result once the last slice is done."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        result: ApplyResult = done.value
+        return result
+    return None
 
 
 def _descending_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
