@@ -6,8 +6,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -60,7 +60,7 @@ class AccountDialog(QDialog):
         self.remove_button.setToolTip("Remove this profile and its token from the OS keyring")
         self.remove_button.clicked.connect(self._on_remove)
         left = QVBoxLayout()
-        saved = QLabel("Saved &accounts")
+        saved = QLabel("Sa&ved accounts")
         saved.setBuddy(self.profiles_list)
         left.addWidget(saved)
         left.addWidget(self.profiles_list, 1)
@@ -83,15 +83,17 @@ class AccountDialog(QDialog):
             "Stored only in your operating system's keyring, never in a file",
         )
         self.auth_token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.show_token = QAction("Show", self.auth_token)
-        self.show_token.setCheckable(True)
-        self.show_token.setToolTip("Show or hide the token")
+        self.show_token = QCheckBox("Sho&w")
+        self.show_token.setObjectName("show_token")
+        self.show_token.setToolTip("Show or hide the token while you type it")
         self.show_token.toggled.connect(
             lambda on: self.auth_token.setEchoMode(
                 QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
             )
         )
-        self.auth_token.addAction(self.show_token, QLineEdit.ActionPosition.TrailingPosition)
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.auth_token, 1)
+        token_row.addWidget(self.show_token)
         self.api_base_url = self._line(
             "api_base_url",
             "API base URL",
@@ -105,7 +107,10 @@ class AccountDialog(QDialog):
         form.addRow("&Display name:", self.display_name)
         form.addRow("Auth &ID:", self.auth_id)
         form.addRow("", self.auth_id_error)
-        form.addRow("Auth &Token:", self.auth_token)
+        form.addRow("Auth &Token:", token_row)
+        token_label = form.labelForField(token_row)
+        if isinstance(token_label, QLabel):
+            token_label.setBuddy(self.auth_token)  # Alt+T goes to the field, not the row
         form.addRow("API &base URL:", self.api_base_url)
         form.addRow("", self.url_error)
 
@@ -147,7 +152,8 @@ class AccountDialog(QDialog):
         self.setTabOrder(self.remove_button, self.display_name)
         self.setTabOrder(self.display_name, self.auth_id)
         self.setTabOrder(self.auth_id, self.auth_token)
-        self.setTabOrder(self.auth_token, self.api_base_url)
+        self.setTabOrder(self.auth_token, self.show_token)
+        self.setTabOrder(self.show_token, self.api_base_url)
         self.setTabOrder(self.api_base_url, self.save_button)
         self.start_new()
 

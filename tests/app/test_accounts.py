@@ -115,3 +115,15 @@ async def test_no_keyring_offers_session_only_and_writes_nothing(
         console.window.close()
         await runner
         await console.shutdown()
+
+
+def test_token_is_hidden_unless_shown(qtbot: object) -> None:
+    dialog = AccountDialog()
+    token = dialog.findChild(QLineEdit, "auth_token")
+    assert token is not None and token.echoMode() == QLineEdit.EchoMode.Password
+    show = dialog.show_token
+    show.setChecked(True)
+    assert token.echoMode() == QLineEdit.EchoMode.Normal
+    show.setChecked(False)
+    assert token.echoMode() == QLineEdit.EchoMode.Password
+    dialog.deleteLater()
