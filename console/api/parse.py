@@ -80,31 +80,30 @@ def call_ids(obj: Json) -> list[str]:
     return [i for i in ids if i]
 
 
+def _call_fields(obj: Json, call_uuid: str | None) -> dict[str, str | None]:
+    """What live and queued calls share; `from`/`to` with the CDR spellings as fallbacks."""
+    return {
+        "call_uuid": _id(obj, "call_uuid", call_uuid),
+        "from_number": text(obj.get("from", obj.get("from_number"))),
+        "to_number": text(obj.get("to", obj.get("to_number"))),
+        "direction": text(obj.get("direction", obj.get("call_direction"))),
+        "caller_name": text(obj.get("caller_name")),
+        "call_status": text(obj.get("call_status")),
+        "request_uuid": text(obj.get("request_uuid")),
+    }
+
+
 def live_call(obj: Json, call_uuid: str | None = None) -> LiveCall:
     return LiveCall(
-        call_uuid=_id(obj, "call_uuid", call_uuid),
-        from_number=text(obj.get("from", obj.get("from_number"))),
-        to_number=text(obj.get("to", obj.get("to_number"))),
-        direction=text(obj.get("direction", obj.get("call_direction"))),
-        caller_name=text(obj.get("caller_name")),
-        call_status=text(obj.get("call_status")),
+        **_call_fields(obj, call_uuid),  # type: ignore[arg-type]
         session_start=text(obj.get("session_start")),
-        request_uuid=text(obj.get("request_uuid")),
         stir_verification=text(obj.get("stir_verification")),
         stir_attestation=text(obj.get("stir_attestation")),
     )
 
 
 def queued_call(obj: Json, call_uuid: str | None = None) -> QueuedCall:
-    return QueuedCall(
-        call_uuid=_id(obj, "call_uuid", call_uuid),
-        from_number=text(obj.get("from", obj.get("from_number"))),
-        to_number=text(obj.get("to", obj.get("to_number"))),
-        direction=text(obj.get("direction", obj.get("call_direction"))),
-        caller_name=text(obj.get("caller_name")),
-        call_status=text(obj.get("call_status")),
-        request_uuid=text(obj.get("request_uuid")),
-    )
+    return QueuedCall(**_call_fields(obj, call_uuid))  # type: ignore[arg-type]
 
 
 def stream(obj: Json) -> Stream:
