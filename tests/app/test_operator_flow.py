@@ -445,6 +445,10 @@ async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) 
     QTest.keyClicks(rig.pane.form.service_url, "wss://audit.example.com/x")
     rig.pane.form.start_button.click()
     await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    # The history entry is written after Plivo's answer reaches the console, not when the
+    # simulator holds the stream: open the window once the start task is over.
+    starting = f"start-{target}"
+    await wait_for(lambda: not rig.console.tasks.running(starting), what="start task finished")
     rig.console.window.findChild(QAction, "activity_action").trigger()
     dialog = rig.console.activity.dialog
     assert dialog is not None
