@@ -120,6 +120,8 @@ class Simulator:
         """Add n live calls; overrides set fields (auth_id, direction, from/from_number,
         to/to_number, caller_name, ...). With churn they hang up in due course."""
         auth_id = overrides.pop("auth_id", self.config.auth_id)
+        if not isinstance(auth_id, str):
+            raise TypeError("auth_id must be a string")
         if auth_id not in self.state.accounts:
             raise ValueError(f"unknown account: {auth_id}")
         uuids = []
