@@ -353,7 +353,11 @@ class Session:
             ),
         )  # fmt: skip
         if not ok:
-            retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.time())
+            asked = (
+                parse_retry_after(response.headers.get("retry-after"), self._clock.time())
+                if status == 429
+                else None
+            )
             raise error_for_status(
                 status,
                 method=op.method,
@@ -361,7 +365,8 @@ class Session:
                 content_type=content_type,
                 body=body,
                 subject=op.subject,
-                retry_after=retry_after if status == 429 else None,
+                retry_after=asked.seconds if asked is not None else None,
+                retry_after_capped=asked is not None and asked.capped,
                 now=self._clock.time(),
             )
         log.debug("%s %s -> %d (%d bytes)", op.method, op.shown, status, len(body))

@@ -9,6 +9,8 @@ CredentialError             base: .message (what happened) and .fix (what to do)
 
 from __future__ import annotations
 
+from console.domain.durations import format_seconds
+
 SESSION_HINT = "You can also use the token for this session only: it is then kept in memory and forgotten when the console closes."  # noqa: E501
 
 
@@ -46,8 +48,8 @@ class KeyringLocked(CredentialError):
 class KeyringTimeout(CredentialError):
     def __init__(self, seconds: float) -> None:
         super().__init__(
-            f"The system keyring did not answer within {seconds:g} s. It may be waiting for an "
-            "unlock prompt that is hidden behind another window.",
+            f"The system keyring did not answer within {format_seconds(seconds)}. It may be "
+            "waiting for an unlock prompt that is hidden behind another window.",
             "Answer or dismiss the keyring prompt and try again. " + SESSION_HINT,
         )
 
