@@ -141,10 +141,12 @@ class StreamsController:
         except AmbiguousStart as error:
             form.show_error(error.message, "\n".join(error.detail.lines()))
             self.pane.reveal_result()
-            await self._record(
-                Action.START_STREAM, call_uuid, Outcome.UNCERTAIN, request, "", error.message
-            )
-            await self.load_streams(call_uuid)
+            # `checked`: the call's streams were listed and none to this URL is active (a found
+            # one is returned as started), so the history can say "not started" for certain.
+            outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
+            await self._record(Action.START_STREAM, call_uuid, outcome, request, "", error.message)
+            # The start has used its deadline: the table's own reload runs on its own time.
+            self.reload(call_uuid)
             return None
         except ApiError as error:
             form.show_error(error.message, "\n".join(error.detail.lines()))
