@@ -22,6 +22,7 @@ from console.api.errors import (
     ApiError,
     BadRequest,
     ConnectionLost,
+    DeadlineExceeded,
     NotFound,
     RequestTimeout,
     ServerError,
@@ -40,7 +41,8 @@ from console.domain.streams import StopOutcome, Stream, StreamStarted, StreamSto
 T = TypeVar("T")
 PAGE_SIZE = 20
 MAX_PAGES = 1000  # 20,000 calls: a guard against a server that ignores `offset`
-_AMBIGUOUS = (RequestTimeout, ConnectionLost, ServerError, UnexpectedResponse)
+# Failures after which a start may or may not have acted (a deadline cut included).
+_AMBIGUOUS = (RequestTimeout, DeadlineExceeded, ConnectionLost, ServerError, UnexpectedResponse)
 
 
 def _segment(value: str, what: str) -> str:
@@ -279,23 +281,33 @@ class PlivoClient:
     async def start_stream(self, call_uuid: str, request: StreamRequest) -> StreamStarted:
         """Start one audio stream. Never repeated once the request may have reached Plivo: if
         no clear answer comes back, the call's streams are listed and either the new stream is
-        returned (`reconciled=True`) or `AmbiguousStart` says what was found."""
+        returned (`reconciled=True`) or `AmbiguousStart` says what was found.
+
+        The whole start, reconcile included, fits `policy.deadline_s`: the POST gets
+        `1 - reconcile_share` of it and the listing what is left, less the backstop's grace (which
+        only a server dripping its headers can use up) so it too ends in time
+        (docs/api-client.md)."""
         path = f"Call/{_segment(call_uuid, 'call_uuid')}/Stream/"
+        policy = self.policy
+        reserve = policy.deadline_s * policy.reconcile_share
+        end = self._session.now() + policy.deadline_s
+        post_end = end - reserve
         try:
             reply = await self._session.request(
                 "POST", path, body=request.to_body(), priority=Priority.OPERATOR,
-                subject="this call",
+                subject="this call", deadline=post_end,
             )  # fmt: skip
             return self._parsed(reply, "POST", path, parse.stream_started)
         except _AMBIGUOUS as error:
-            return await self._reconcile_start(call_uuid, request, error)
+            check_end = end - min(policy.backstop_grace_s, reserve / 2)
+            return await self._reconcile_start(call_uuid, request, error, check_end)
 
     async def _reconcile_start(
-        self, call_uuid: str, request: StreamRequest, error: ApiError
+        self, call_uuid: str, request: StreamRequest, error: ApiError, deadline: float
     ) -> StreamStarted:
         failure = error.message.split(". ")[0].rstrip(".")
         try:
-            streams = await self.list_streams(call_uuid, priority=Priority.OPERATOR)
+            streams = await self._list_streams(call_uuid, Priority.OPERATOR, deadline)
         except NotFound:
             raise AmbiguousStart(
                 f"No stream is running: the start request failed ({failure}) and Plivo no "
@@ -332,13 +344,19 @@ class PlivoClient:
         self, call_uuid: str, *, priority: Priority = Priority.BACKGROUND
     ) -> list[Stream]:
         """Every stream Plivo lists for the call (following `meta.next` if it ever pages)."""
+        return await self._list_streams(call_uuid, priority, None)
+
+    async def _list_streams(
+        self, call_uuid: str, priority: Priority, deadline: float | None
+    ) -> list[Stream]:
         path = f"Call/{_segment(call_uuid, 'call_uuid')}/Stream/"
         streams: list[Stream] = []
         params: dict[str, str] | None = None
         for _ in range(MAX_PAGES):
             reply = await self._session.request(
-                "GET", path, params=params, priority=priority, subject="this call"
-            )
+                "GET", path, params=params, priority=priority, subject="this call",
+                deadline=deadline,
+            )  # fmt: skip
             page, params = self._parsed(reply, "GET", path, parse.stream_page)
             known = {s.stream_id for s in streams}
             streams.extend(s for s in page if s.stream_id not in known)

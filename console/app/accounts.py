@@ -93,7 +93,10 @@ class AccountsController(QObject):
             dialog.set_profiles(self.profiles.list(), select=saved.profile_id)
             dialog.token_saved()
             where = "Token stored in the OS keyring." if token is not None else "Saved."
-            dialog.show_message(f"{saved.display_name}: {where}", error=False)
+            caution = self.credentials.warning if token is not None else None
+            if caution:
+                where = f"Token stored. {caution}"
+            dialog.show_message(f"{saved.display_name}: {where}", error=bool(caution))
         self.profiles_changed.emit()
         return saved
 

@@ -16,7 +16,8 @@ class Action(StrEnum):
 class Outcome(StrEnum):
     OK = "ok"
     FAILED = "failed"
-    UNCERTAIN = "uncertain"  # the request may or may not have reached Plivo
+    NOT_STARTED = "not started"  # no clear answer, but Plivo's list proved no stream started
+    UNCERTAIN = "uncertain"  # the request may have reached Plivo and that could not be checked
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ All SQLite work runs on one dedicated thread (SQLite connections belong to the t
 them), so the GUI loop never waits for the disk. WAL journal with `synchronous=FULL`: an entry
 reported as written survives a crash or power loss. A database that cannot be opened (corrupt,
 truncated) is moved aside with a timestamp and a new one started; the app is told so it can say so.
+A new database is created 0600 on POSIX (it names accounts, calls and service URLs), and SQLite
+gives its -wal and -shm files the database's mode.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -81,7 +84,7 @@ class ActivityLog:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             self._conn = self._connect()
         except sqlite3.DatabaseError:
@@ -96,6 +99,7 @@ class ActivityLog:
             self._conn = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
+        _create_private(self.path)
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -172,6 +176,18 @@ class ActivityLog:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing database file empty with mode 0600 (POSIX), so SQLite never makes it
+    with the umask's 0644; an existing file is left as it is."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _entry(row: tuple[float, str, str, str, str, str, str, str, str]) -> ActivityEntry:
