@@ -268,11 +268,11 @@ async def test_unwritable_log_is_503(tmp_path: Path) -> None:
     try:
         body = urlencode(params(1))
         headers = sign_request(TOKEN, "POST", URL, params(1)).as_dict() | {"Content-Type": FORM}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(
-                receiver.local_url + CALLBACK_PATH, data=body, headers=headers
-            ) as r:
-                assert r.status == 503
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(receiver.local_url + CALLBACK_PATH, data=body, headers=headers) as r,
+        ):
+            assert r.status == 503
         assert receiver.stats.unavailable == 1
     finally:
         await receiver.stop()
@@ -292,13 +292,11 @@ async def test_binds_loopback_by_default(rig: Rig) -> None:
 
 
 def _own_addresses() -> list[str]:
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover
-        return []
-    found = []
-    for addrs in psutil.net_if_addrs().values():
-        for a in addrs:
-            if a.family == socket.AF_INET and not a.address.startswith("127."):
-                found.append(a.address)
-    return found
+    """This machine's primary non-loopback IPv4 address, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+        except OSError:
+            return []
+        address = str(probe.getsockname()[0])
+    return [] if address.startswith("127.") else [address]
