@@ -102,7 +102,7 @@ async def _receiver_main(db: Path) -> None:
     probing.cancel()
     await receiver.stop()
     await log.close()
-    first, last = (marks + [0.0, 0.0])[:2]
+    first, last = [*marks, 0.0, 0.0][:2]
     window = [lag for at, lag in lags if first <= at <= last]
     print(
         json.dumps(
