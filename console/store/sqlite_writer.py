@@ -18,9 +18,9 @@ instead of pretending, and recovers when the disk does.
 from __future__ import annotations
 
 import asyncio
-import os
 import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
