@@ -70,6 +70,7 @@ class Simulator:
             shutdown_timeout=1.0,
             keepalive_timeout=cfg.idle_timeout_s,
             lingering_time=min(cfg.body_timeout_s, 2.0),
+            auto_decompress=False,  # console.simulator.bodies inflates, within the size limit
             logger=QuietServerLog(),
         )
         await runner.setup()

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import zlib
 from base64 import b64encode
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 
 import httpx
 import pytest
@@ -143,12 +144,25 @@ async def test_bodies_too_large_declared_or_streamed_get_413(
 
 
 @pytest.mark.asyncio
-async def test_broken_content_encoding_is_a_400(sim: Simulator, http: httpx.AsyncClient) -> None:
-    headers = {"Content-Type": JSON, "Content-Encoding": "gzip"}
-    broken = await http.post(stream_path(sim), content=b"not gzip at all", headers=headers)
-    assert_plivo_error(broken, 400, "malformed")
-    good = gzip.compress(b'{"service_url": "ws://a.example"}')
-    assert (await http.post(stream_path(sim), content=good, headers=headers)).status_code == 201
+async def test_content_encodings_broken_unknown_or_bombs(
+    sim: Simulator, http: httpx.AsyncClient
+) -> None:
+    def post(body: bytes, encoding: str) -> Awaitable[httpx.Response]:
+        headers = {"Content-Type": JSON, "Content-Encoding": encoding}
+        return http.post(stream_path(sim), content=body, headers=headers)
+
+    assert_plivo_error(await post(b"not gzip at all", "gzip"), 400, "not valid gzip data")
+    truncated = gzip.compress(b'{"service_url": "ws://a.example"}')[:-12]
+    assert_plivo_error(await post(truncated, "gzip"), 400, "not valid gzip data")
+    assert_plivo_error(await post(b"{}", "br"), 415, "Unsupported content encoding")
+    bomb = gzip.compress(b" " * (50 * 1024 * 1024))  # 50 KB that inflate to 50 MB
+    assert len(bomb) < 100_000
+    assert_plivo_error(await post(bomb, "gzip"), 413, "too large")
+    assert sim.state.streams == {}
+    gzipped = gzip.compress(b'{"service_url": "ws://a.example/gzip"}')
+    assert (await post(gzipped, "gzip")).status_code == 201
+    deflated = zlib.compress(b'{"service_url": "ws://a.example/deflate"}')
+    assert (await post(deflated, "deflate")).status_code == 201
 
 
 @pytest.mark.asyncio
@@ -406,3 +420,32 @@ async def test_churn_survives_a_tick_that_raises(
     finally:
         await sim.stop()
     assert any("churn tick failed" in r.getMessage() for r in errors.records)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,  # a TLS hello
+        b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /v1/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"zz\r\nabc\r\n0\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+    ],
+)
+async def test_bytes_that_are_not_http_get_a_400_and_one_warning_line(
+    sim: Simulator, garbage: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Below the routes, aiohttp's parser answers what is not HTTP at all with its own plain
+    400 and closes the socket (as a load balancer in front of Plivo would); logged as one
+    warning line, never an error with a traceback."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port_of(sim))
+    writer.write(garbage)
+    try:
+        answer = await closed_within(reader, 5.0)
+    finally:
+        writer.close()
+    assert answer.startswith((b"HTTP/1.0 400", b"HTTP/1.1 400")), answer[:200]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    async with httpx.AsyncClient(base_url=sim.base_url + ACCOUNT, auth=AUTH) as http:
+        assert (await http.get("/Call/", params={"status": "live"})).status_code == 200
