@@ -27,7 +27,8 @@ DEADLINE_S = 2.0
 # A short deadline keeps the test quick; the read timeout (10 s) is longer than the deadline, as
 # in the default policy, so only the shared deadline can end the start in time.
 POLICY = ClientPolicy(deadline_s=DEADLINE_S, rate=FAST, backstop_grace_s=0.5)
-SLACK_S = 0.4  # scheduling on a busy 2-core machine, never anywhere near a second deadline
+# Scheduling on a busy 2-core machine; the old behaviour took a second deadline on top (2 s).
+SLACK_S = 1.0
 
 
 @pytest_asyncio.fixture
@@ -43,14 +44,23 @@ async def rig(
 
 
 async def _start_and_time(rig: Rig, call_uuid: str) -> tuple[float, str]:
+    """Seconds from the agent's start until the form shows the outcome, and what it shows."""
     await rig.select(call_uuid)
+    form = rig.pane.form
+    shown_at: list[float] = []
+    real_show_error = form.show_error
+
+    def show_error(message: str, detail: str = "") -> None:
+        shown_at.append(time.monotonic())
+        real_show_error(message, detail)
+
+    form.show_error = show_error  # type: ignore[method-assign]
     started = time.monotonic()
     result = await rig.console.streams.start(call_uuid, StreamRequest("wss://slow.example/a"))
-    elapsed = time.monotonic() - started
-    assert result is None  # no stream was reported started
-    shown = rig.pane.form.result.headline.text()
+    assert result is None and len(shown_at) == 1  # no stream reported started; one outcome
+    shown = form.result.headline.text()
     assert not re.search(r"\d\.\d\d", shown), shown  # spans rounded for people
-    return elapsed, shown
+    return shown_at[0] - started, shown
 
 
 async def _last_start_outcome(rig: Rig) -> tuple[Outcome, str]:
