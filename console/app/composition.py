@@ -135,7 +135,7 @@ class ConsoleApp:
         self.window.show()
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
-        self.tasks.run("receiver-start", self.receiver.start())
+        self.receiver.start_in_background()
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
