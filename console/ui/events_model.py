@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Coroutine, Iterable
 from enum import IntEnum
 from typing import Any
 
@@ -211,7 +211,7 @@ class EventsTableModel(QAbstractTableModel):
         if self.canFetchMore(parent) and self._reader is not None and self.ids:
             self._start(self._load_older(self._reader, self.ids[-1], self._generation))
 
-    def _start(self, coro: Any) -> asyncio.Task[None]:
+    def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         if self._task is not None and not self._task.done():
             self._task.cancel()
         task = self._task = asyncio.ensure_future(coro)
@@ -246,9 +246,9 @@ class EventsTableModel(QAbstractTableModel):
             self._extend(rows, at_end=True)
             self.endInsertRows()
 
-    async def _read(self, pending: Any) -> list[StoredEvent] | None:
+    async def _read(self, pending: Awaitable[list[StoredEvent]]) -> list[StoredEvent] | None:
         try:
-            rows: list[StoredEvent] = await pending
+            rows = await pending
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the log is a file on disk: it can fail; the pane says so

@@ -13,6 +13,8 @@ import itertools
 import time
 from collections.abc import Iterable
 
+from PySide6.QtCore import QObject, Signal
+
 from console.domain.events import EventFilter, StoredEvent, Verdict
 from console.ui.events_filter import matches
 
@@ -93,3 +95,9 @@ class MemoryEventReader:
     async def get(self, event_id: int, *, rejected: bool = False) -> StoredEvent | None:
         await self._pause()
         return next((e for e in self.events if e.id == event_id), None)
+
+
+class MemoryFeed(QObject):
+    """Stands in for the receiver's CallbackFeed: the same signal, emitted by the test."""
+
+    events_committed = Signal(list)
