@@ -13,14 +13,13 @@ import re
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
 
-# Requests the receiver refused; the pane shows them only in its "Rejected requests" view.
-REJECTED_VERDICTS = frozenset({Verdict.FORGED, Verdict.UNSIGNED, Verdict.MALFORMED})
 CELL_MAX = 200  # characters shown in one cell; the details panel shows the rest
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def is_rejected(event: StoredEvent) -> bool:
-    return event.verdict in REJECTED_VERDICTS
+    """Refused requests and replays live apart from the accepted events, in their own view."""
+    return event.verdict is not Verdict.ACCEPTED
 
 
 def matches(flt: EventFilter, event: StoredEvent) -> bool:
@@ -35,9 +34,11 @@ def matches(flt: EventFilter, event: StoredEvent) -> bool:
         return False
     if flt.since is not None and event.received_at < flt.since:
         return False
-    if flt.text:
+    if flt.text:  # the log searches the parameters' names and values, ignoring case
         needle = flt.text.casefold()
-        return any(needle in value.casefold() for value in event.params.values())
+        return any(
+            needle in k.casefold() or needle in v.casefold() for k, v in event.params.items()
+        )
     return True
 
 

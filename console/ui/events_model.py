@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from console.domain.events import EventFilter, EventReader, StoredEvent
+from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.ui.events_filter import cell_text, is_rejected, matches, tooltip_html
 from console.ui.events_style import colour_for, icon_for, kind_of
 
@@ -55,6 +55,8 @@ HEADERS = ("Time", "Event", "Call", "Stream", "Details")
 
 def event_label(event: StoredEvent) -> str:
     """What the Event column says: the event name, or why a request was refused."""
+    if event.verdict is Verdict.REPLAY:
+        return "Replay (answered, kept once)"
     if is_rejected(event):
         return f"Rejected ({event.verdict.value})"
     return event.event or "(no Event)"

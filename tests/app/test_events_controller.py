@@ -32,7 +32,7 @@ from console.domain.signature import (
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 from tests.app.conftest import wait_for
-from tests.ui.events_fakes import MemoryEventReader, MemoryFeed
+from tests.ui.events_support import MemoryEventReader, MemoryFeed
 
 TOKEN = "Y2Q2ZDgxZmY5YWRiOTI5YmQ1Njg0MTAxZWIyOTc4"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,9 +1,9 @@
-"""An in-memory EventReader: a test double for the pure-widget tests of the event pane.
+"""Events for the event-pane tests, the real SQLite event log to hold them, and two doubles.
 
-The real event log (SQLite) is tested with the pane in tests/app; this double exists so that a
-widget test can say exactly which events exist without a receiver. It follows the EventReader
-contract (newest first, keyset cursor, filters via the pane's own `matches`), and can be told to
-be slow or to fail.
+The pane's tests run on the real `EventLog` (a file in tmp_path). `MemoryEventReader` is a test
+double kept only where the real log cannot do what a test needs (fail on demand); `MemoryFeed`
+stands in for the receiver's CallbackFeed, a QObject with the same signal, for tests that play the
+receiver themselves.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import asyncio
 import itertools
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.store.event_log import EventLog
 from console.ui.events_filter import matches
 
 _ids = itertools.count(100_000)  # above the small ids that tests pick themselves
@@ -49,6 +51,22 @@ def make_event(
         headers={"Content-Type": "application/x-www-form-urlencoded", "X-Plivo-Signature-V3": "x"},
         detail=detail,
     )
+
+
+async def open_log(path: Path, events: Iterable[StoredEvent] = ()) -> EventLog:
+    """A real event log at `path`, holding `events` (ids 1, 2, ... in the order given)."""
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    for event in events:
+        await log.append(event)
+    return log
+
+
+async def append_all(log: EventLog, events: Iterable[StoredEvent], chunk: int = 250) -> None:
+    """Append many events quickly: concurrent appends share the writer's transactions."""
+    pending = list(events)
+    for i in range(0, len(pending), chunk):
+        await asyncio.gather(*(log.append(e) for e in pending[i : i + chunk]))
 
 
 class MemoryEventReader:
