@@ -21,6 +21,7 @@ from console.app.binding import AccountBinding
 from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
 from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
+from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.settings import ProfileRepository
 from console.app.shell import build_main_window
@@ -38,6 +39,7 @@ from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
 from console.ui.dialogs import Dialogs
+from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 
@@ -99,6 +101,13 @@ class ConsoleApp:
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.reload_in_background
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        self.events_pane = EventsPane()
+        self.window.set_events_region(self.events_pane)
+        self.events = EventsController(
+            self.events_pane, self.tasks, self.dialogs, self._callback_target
+        )
+        self.events.bind(None, None)  # no receiver yet: the pane says so
+        region.calls.call_selected.connect(self.events_pane.set_selected_call)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -159,6 +168,7 @@ class ConsoleApp:
         started = time.monotonic()
         self.calls.bind(None)
         self.streams.bind(None)
+        self.events.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         binding, self.binding = self.binding, None
         if binding is not None:
@@ -265,6 +275,27 @@ class ConsoleApp:
     def _save_recent_urls(self, urls: list[str]) -> None:
         if self.binding is not None:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
+
+    def receiver_public_url(self) -> str | None:
+        """The address Plivo reaches the callback receiver at (None: no receiver running)."""
+        return None
+
+    async def _callback_target(self) -> CallbackTarget | str:
+        """Where "Send test callback" posts, signed with the current account's token."""
+        binding = self.binding
+        if binding is None:
+            return "Choose an account first: the test callback is signed with its token."
+        public_url = self.receiver_public_url()
+        if not public_url:
+            return "The callback receiver is not running, so there is nowhere to send a test."
+        if binding.profile.demo:
+            token = self.demo_backend.token
+        else:
+            profile = binding.profile
+            token = await StoredToken(self.credentials, profile.profile_id, profile.auth_id).token()
+        if not token:
+            return "This account has no token stored; enter it in Manage accounts."
+        return CallbackTarget(public_url, token)
 
     def refresh_now(self) -> None:
         self.calls.refresh_now()
