@@ -1,13 +1,15 @@
 """ "Send test callback" against real HTTP servers on loopback: each way the path can be broken
-gives its own plain sentence. The servers are real aiohttp apps; the one that plays the console's
-receiver verifies the V3 signature against its own idea of the public URL, as the receiver does.
+gives its own plain sentence. The console's side is real: the callback receiver (aiohttp) writing
+to the SQLite event log, whose commits reach the pane through the signal the receiver's feed
+carries (`MemoryFeed` relays the log's commit listener). Other servers (a site answering 404, one
+answering 200 to anything) are real aiohttp apps.
 """
 
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -15,25 +17,17 @@ from aiohttp import web
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from console.app.events_controller import (
-    CALLBACK_PATH,
-    CallbackTarget,
-    EventsController,
-    ProbeOutcome,
-)
+from console.app.events_controller import CallbackTarget, EventsController, ProbeOutcome
 from console.app.tasks import TaskRunner
-from console.domain.events import StoredEvent, Verdict
-from console.domain.signature import (
-    MAIN_ACCOUNT_SIGNATURE_HEADER,
-    NONCE_HEADER,
-    SIGNATURE_HEADER,
-    verify_signature,
-)
+from console.domain.events import EventFilter
+from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential
+from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 from tests.app.conftest import wait_for
-from tests.ui.events_support import MemoryEventReader, MemoryFeed
+from tests.ui.events_support import MemoryFeed, open_log
 
+AUTH_ID = "MAXXXXXXXXXXXXXXXXX1"
 TOKEN = "Y2Q2ZDgxZmY5YWRiOTI5YmQ1Njg0MTAxZWIyOTc4"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -49,59 +43,17 @@ async def serve(handler: Handler) -> tuple[web.AppRunner, str]:
     return runner, f"http://{host}:{port}"
 
 
-def receiver(feed: MemoryFeed, public_url: Callable[[], str], token: str = TOKEN) -> Handler:
-    """A stand-in receiver: verify like the real one, store nothing, announce the event."""
-    count = 0
-
-    async def handle(request: web.Request) -> web.Response:
-        nonlocal count
-        if request.path != CALLBACK_PATH:
-            return web.Response(status=404)
-        form = {k: str(v) for k, v in (await request.post()).items()}
-        ok = verify_signature(
-            token,
-            request.method,
-            public_url() + CALLBACK_PATH,
-            form,
-            request.headers.get(NONCE_HEADER, ""),
-            [
-                request.headers.get(SIGNATURE_HEADER),
-                request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER),
-            ],
-        )
-        if not ok:
-            return web.Response(status=403, text="signature mismatch")
-        count += 1
-        feed.events_committed.emit(
-            [
-                StoredEvent(
-                    id=count,
-                    received_at=time.time(),
-                    event=form.get("Event", ""),
-                    call_uuid=form.get("CallUUID", ""),
-                    stream_id=form.get("StreamID", ""),
-                    account="MAXXXXXXXXXXXXXXXXXX",
-                    source=request.remote or "",
-                    verdict=Verdict.ACCEPTED,
-                    method=request.method,
-                    url=public_url() + CALLBACK_PATH,
-                    params=form,
-                    headers=dict(request.headers),
-                )
-            ]
-        )
-        return web.Response(text="ok")
-
-    return handle
-
-
 class Setup:
-    def __init__(self, pane: EventsPane, controller: EventsController, feed: MemoryFeed) -> None:
-        self.pane = pane
-        self.controller = controller
-        self.feed = feed
-        self.public_url = ""
-        self.token = TOKEN
+    """The pane and its controller, the receiver and its log; what the console is told."""
+
+    def __init__(
+        self, pane: EventsPane, controller: EventsController, log: EventLog, rx: CallbackReceiver
+    ) -> None:
+        self.pane, self.controller, self.log, self.receiver = pane, controller, log, rx
+        self.public_url = ""  # what the console believes the public URL is
+        self.token = TOKEN  # the token the console signs with
+        # What the receiver verifies against: the account's token and the URL Plivo was given.
+        self.credentials = [Credential(AUTH_ID, TOKEN, rx.local_url + CALLBACK_PATH)]
 
     async def target(self) -> CallbackTarget | str:
         if not self.public_url:
@@ -123,22 +75,29 @@ class Setup:
 
 
 @pytest_asyncio.fixture
-async def setup(qtbot: QtBot) -> AsyncIterator[Setup]:
+async def setup(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[Setup]:
     pane = EventsPane()
     qtbot.addWidget(pane)
     pane.show()
     tasks = TaskRunner(on_error=lambda name, exc: pytest.fail(f"{name}: {exc!r}"))
+    log = await open_log(tmp_path / "events.sqlite3")
     feed = MemoryFeed()
+    log.add_listener(feed.events_committed.emit)
     holder: list[Setup] = []
+    receiver = CallbackReceiver(log, lambda: holder[0].credentials, port=0)
+    await receiver.start()
 
     async def target() -> CallbackTarget | str:
         return await holder[0].target()
 
     controller = EventsController(pane, tasks, Dialogs(pane), target)
-    controller.bind(MemoryEventReader(), feed)
-    holder.append(Setup(pane, controller, feed))
+    holder.append(Setup(pane, controller, log, receiver))
+    controller.bind(log, feed)
     yield holder[0]
+    log.remove_listener(feed.events_committed.emit)  # the pane may be gone already (qtbot)
     await tasks.cancel_all()
+    await receiver.stop()
+    await log.close()
 
 
 @pytest_asyncio.fixture
@@ -156,33 +115,32 @@ async def server(setup: Setup) -> AsyncIterator[Callable[[Handler], Awaitable[st
 
 
 @pytest.mark.asyncio
-async def test_ok_when_the_event_arrives_and_verifies(
-    qtbot: QtBot, setup: Setup, server: Callable[[Handler], Awaitable[str]]
-) -> None:
-    setup.public_url = await server(receiver(setup.feed, lambda: setup.public_url))
+async def test_ok_when_the_event_arrives_and_verifies(qtbot: QtBot, setup: Setup) -> None:
+    setup.public_url = setup.receiver.local_url + "/"  # a trailing slash is forgiven
     text = await setup.click(qtbot)
     assert text == "OK: the test event arrived and its signature verified."
     await wait_for(lambda: setup.pane.model.rowCount() == 1, what="test event listed")
     event = setup.pane.model.event_at(0)
     assert event.event == "StartStream" and event.params["ConsoleTest"] == "true"
+    assert event.account == AUTH_ID
+    [stored] = await setup.log.newest(EventFilter())
+    assert stored.id == event.id
 
 
 @pytest.mark.asyncio
-async def test_signature_mismatch_when_the_public_url_differs(
-    qtbot: QtBot, setup: Setup, server: Callable[[Handler], Awaitable[str]]
-) -> None:
-    url = await server(receiver(setup.feed, lambda: "https://tunnel.example.com"))
-    setup.public_url = url
+async def test_signature_mismatch_when_the_public_url_differs(qtbot: QtBot, setup: Setup) -> None:
+    # Plivo was given the tunnel's address; the console is set to post to another one.
+    setup.credentials = [Credential(AUTH_ID, TOKEN, "https://tunnel.example.com" + CALLBACK_PATH)]
+    setup.public_url = setup.receiver.local_url
     text = await setup.click(qtbot)
     assert text.startswith("Signature mismatch (403)")
     assert "exactly the address Plivo calls" in text
+    assert setup.receiver.stats.forged == 1 and setup.pane.model.rowCount() == 0
 
 
 @pytest.mark.asyncio
-async def test_signature_mismatch_with_another_token(
-    setup: Setup, server: Callable[[Handler], Awaitable[str]]
-) -> None:
-    setup.public_url = await server(receiver(setup.feed, lambda: setup.public_url))
+async def test_signature_mismatch_with_another_token(setup: Setup) -> None:
+    setup.public_url = setup.receiver.local_url
     setup.token = "a-token-from-last-month"
     outcome = await setup.controller.send_test_callback()
     assert outcome == ProbeOutcome(False, "signature", outcome.message)
@@ -197,6 +155,13 @@ async def test_wrong_url_when_something_else_answers_404(
         return web.Response(status=404, text="<h1>Not Found</h1>")
 
     setup.public_url = await server(other_site)
+    text = await setup.click(qtbot)
+    assert text.startswith("Wrong URL (404)")
+
+
+@pytest.mark.asyncio
+async def test_wrong_url_when_the_public_url_has_a_path(qtbot: QtBot, setup: Setup) -> None:
+    setup.public_url = setup.receiver.local_url + "/console"  # the receiver is at the root
     text = await setup.click(qtbot)
     assert text.startswith("Wrong URL (404)")
 
