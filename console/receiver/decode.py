@@ -23,6 +23,8 @@ class Malformed(ValueError):
 
 
 def _decode_part(raw: str) -> str:
+    if "%" not in raw and "+" not in raw:
+        return raw  # nothing escaped: the common case for ids and event names
     try:
         return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "strict")
     except UnicodeDecodeError as exc:
@@ -31,6 +33,11 @@ def _decode_part(raw: str) -> str:
 
 def parse_form(raw: str) -> list[tuple[str, str]]:
     """Pairs in the order sent; blank values kept. Raises Malformed."""
+    if not raw.isascii():
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError as exc:  # undecodable bytes the HTTP layer let through
+            raise Malformed("the request is not valid UTF-8") from exc
     if _BAD_ESCAPE.search(raw):
         raise Malformed("a bad %-escape")
     pairs: list[tuple[str, str]] = []

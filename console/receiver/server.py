@@ -237,6 +237,11 @@ class CallbackReceiver:
             server.request_started(request.protocol)
         try:
             return await self._answer(request)
+        except Exception:  # a bug, or input nobody foresaw: still a 4xx, never a traceback page
+            log.exception("unexpected failure handling a callback request")
+            self.stats.malformed += 1
+            self._on_change()
+            return _text(400, "Bad request")
         finally:
             if server is not None:
                 server.request_finished(request.protocol)
@@ -305,7 +310,8 @@ class CallbackReceiver:
             )
         account = ""
         signed_url = ""
-        if len(own) + len(main) + len(nonce) <= MAX_SIGNATURE_HEADER:
+        plausible = len(own) + len(main) + len(nonce) <= MAX_SIGNATURE_HEADER
+        if plausible and (own + main + nonce).isascii():
             params = grouped(pairs)
             query = request.raw_path.partition("?")[2]
             for credential in self.credentials():

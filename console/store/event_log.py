@@ -96,6 +96,8 @@ class Appended:
 
 def _clean(text: str) -> str:
     """Text SQLite can store: undecodable bytes smuggled in as surrogates become U+FFFD."""
+    if text.isascii():  # the hot path: Plivo's parameters and headers are ASCII
+        return text
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 

@@ -301,3 +301,28 @@ def _own_addresses() -> list[str]:
             return []
         address = str(probe.getsockname()[0])
     return [] if address.startswith("127.") else [address]
+
+
+@pytest.mark.asyncio
+async def test_raw_bytes_on_the_wire_are_400_not_5xx(rig: Rig) -> None:
+    """Bytes aiohttp lets through undecoded (request line, header values) never reach the
+    signature maths as text it cannot encode."""
+    import asyncio
+
+    good = sign_request(TOKEN, "GET", URL, {"Event": "x"})
+    requests = [
+        f"GET {CALLBACK_PATH}?Event=\xff HTTP/1.1\r\nHost: x\r\n".encode("latin-1")
+        + f"{NONCE_HEADER}: {good.nonce}\r\n{SIGNATURE_HEADER}: {good.signature}\r\n\r\n".encode(),
+        f"GET {CALLBACK_PATH}?Event=x HTTP/1.1\r\nHost: x\r\n{NONCE_HEADER}: ".encode()
+        + b"\xff\xfe1\r\n"
+        + f"{SIGNATURE_HEADER}: {good.signature}\r\nConnection: close\r\n\r\n".encode(),
+    ]
+    for raw in requests:
+        reader, writer = await asyncio.open_connection("127.0.0.1", rig.receiver.port)
+        writer.write(raw)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        await writer.wait_closed()
+        assert status_line.split()[1] in (b"400", b"403"), status_line
+    assert await accepted(rig) == []
