@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,10 +25,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from console.app.events_export import pages, write_events
+from console.app.events_export import export_matching, export_selection
 from console.app.tasks import TaskRunner
 from console.domain.events import EventReader, StoredEvent, Verdict
 from console.domain.signature import sign_request
+from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 
@@ -115,7 +117,8 @@ class EventsController:
         if selected is not None and not selected:
             self.pane.show_message("Select the events to export first (Shift/Ctrl+click).")
             return None
-        if selected is None and self.reader is None:
+        log = self.reader if isinstance(self.reader, EventLog) else None
+        if selected is None and log is None:
             self.pane.show_message("There is no event log to export this session.")
             return None
         if target is None:
@@ -129,14 +132,13 @@ class EventsController:
         self.pane.show_message(f"Exporting to {target}…")
         try:
             if selected is not None:
-                count = await write_events(target, fmt, selected)
+                count = await export_selection(target, fmt, selected)
             else:
-                assert self.reader is not None
-                count = await write_events(
-                    target, fmt, pages(self.reader, self.pane.current_filter())
-                )
-        except OSError as exc:
-            self.pane.show_message(f"Could not write {target}: {exc.strerror or exc}.")
+                assert log is not None
+                count = await export_matching(target, fmt, log.path, self.pane.current_filter())
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.pane.show_message(f"Could not write {target}: {reason}.")
             return None
         noun = "event" if count == 1 else "events"
         self.pane.show_message(f"Exported {count:,} {noun} to {target}.")

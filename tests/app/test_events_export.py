@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QFileDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from console.app.events_controller import CallbackTarget, EventsController
-from console.app.events_export import CSV_HEADER
 from console.app.tasks import TaskRunner
 from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
@@ -79,10 +78,11 @@ async def test_export_all_matching_as_jsonl(rig: Rig, tmp_path: Path) -> None:
     target = tmp_path / "dropped.jsonl"
     await rig.export_via_menu("export_all_jsonl", target)
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert [r["stream_id"] for r in records] == [f"s-{i}" for i in range(29, -1, -1) if i % 3 == 2]
+    # Every matching event, not only the rows loaded, oldest first (as `stream-console export`).
+    assert [r["stream_id"] for r in records] == [f"s-{i}" for i in range(30) if i % 3 == 2]
     first = records[0]
     assert first["event"] == "DroppedStream" and first["verdict"] == "accepted"
-    assert first["params"]["Error"] == '=HYPERLINK("http://evil/29")'  # verbatim in JSON Lines
+    assert first["params"]["Error"] == '=HYPERLINK("http://evil/2")'  # verbatim in JSON Lines
     assert first["call_uuid"] == "@SUM(A1)"
     assert first["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert rig.pane.status.text() == f"Exported 10 events to {target}."
@@ -98,19 +98,18 @@ async def test_export_selection_as_csv(qtbot: QtBot, rig: Rig, tmp_path: Path) -
             table.model().index(row, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
-    wanted = [rig.pane.model.event_at(r) for r in (0, 1, 3)]
+    wanted = sorted((rig.pane.model.event_at(r) for r in (0, 1, 3)), key=lambda e: e.id)
     target = tmp_path / "picked.csv"
     await rig.export_via_menu("export_selection_csv", target)
     with target.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    assert rows[0] == CSV_HEADER
-    assert [r[0] for r in rows[1:]] == [str(e.id) for e in wanted]
-    assert [r[4] for r in rows[1:]] == [e.stream_id for e in wanted]
-    dropped = next(r for r in rows[1:] if r[2] == "DroppedStream")
-    params = json.loads(dropped[CSV_HEADER.index("params_json")])
-    assert params["Error"].startswith("=HYPERLINK")  # the value itself is kept ...
-    assert dropped[3] == "'@SUM(A1)"  # ... but a cell never starts a spreadsheet formula
-    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == [str(e.id) for e in wanted]
+    assert [r["StreamID"] for r in rows] == [e.stream_id for e in wanted]
+    dropped = next(r for r in rows if r["Event"] == "DroppedStream")
+    assert dropped["Error"].startswith("'=HYPERLINK")  # never a formula in a spreadsheet
+    assert dropped["CallUUID"] == "'@SUM(A1)"
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+    assert {"BufferUsage", "Error", "Event", "CallUUID", "verdict", "url"} <= set(rows[0])
 
 
 @pytest.mark.asyncio
