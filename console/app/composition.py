@@ -144,7 +144,7 @@ class ConsoleApp:
         self.window.show()
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
-        self.tasks.run("receiver-start", self.receiver.start())
+        self.tasks.run("receiver-start", self._start_receiver())
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
@@ -288,18 +288,25 @@ class ConsoleApp:
         if self.binding is not None:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
 
-    def receiver_public_url(self) -> str | None:
-        """The address Plivo reaches the callback receiver at (None: no receiver running)."""
-        return None
+    async def _start_receiver(self) -> None:
+        """The receiver and its log, then the event pane on them."""
+        await self.receiver.start()
+        if self.receiver.log is not None:
+            self.events.bind(self.receiver.log, self.receiver.feed)
 
     async def _callback_target(self) -> CallbackTarget | str:
         """Where "Send test callback" posts, signed with the current account's token."""
         binding = self.binding
         if binding is None:
             return "Choose an account first: the test callback is signed with its token."
-        public_url = self.receiver_public_url()
-        if not public_url:
+        if self.receiver.receiver is None:
             return "The callback receiver is not running, so there is nowhere to send a test."
+        url = self.receiver.callback_url_for(binding.profile)
+        if not url:
+            return (
+                "This account has no public URL yet: click Receiver in the status bar and enter "
+                "your tunnel's address."
+            )
         if binding.profile.demo:
             token = self.demo_backend.token
         else:
@@ -307,7 +314,7 @@ class ConsoleApp:
             token = await StoredToken(self.credentials, profile.profile_id, profile.auth_id).token()
         if not token:
             return "This account has no token stored; enter it in Manage accounts."
-        return CallbackTarget(public_url, token)
+        return CallbackTarget(url, token)
 
     def refresh_now(self) -> None:
         self.calls.refresh_now()

@@ -2,11 +2,11 @@
 
 The test callback checks the whole path Plivo's callbacks take: it signs a sample StartStream
 event with the current account's token, exactly as Plivo signs, and posts it to the receiver's
-public URL (the tunnel's address) plus `/plivo/stream-status`. The answer tells the agent which
-part is wrong, in plain words: nothing answered (tunnel down), 404 (the URL leads somewhere else),
-403 (the receiver refused the signature: its public URL or the token differs), or 200. A 200 is
-"arrived and verified" only once the event comes back through this console's own feed; a 200
-without it means some other server answered.
+public callback URL (the tunnel's address + `/plivo/stream-status`). The answer tells the agent
+which part is wrong, in plain words: nothing answered (tunnel down), 404 (the URL leads
+somewhere else), 403 (the receiver refused the signature: its public URL or the token differs),
+or 200. A 200 is "arrived and verified" only once the event comes back through this console's own
+feed; a 200 without it means some other server answered.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 
 _log = logging.getLogger(__name__)
-CALLBACK_PATH = "/plivo/stream-status"
 TEST_TIMEOUT_S = 8.0
 ARRIVAL_WAIT_S = 3.0
 TEST_MARKER = "ConsoleTest"  # a parameter only the test event carries
@@ -52,7 +51,7 @@ class EventFeed(Protocol):
 class CallbackTarget:
     """Where and how to send a test callback for the current account."""
 
-    public_url: str  # the receiver's public base URL, e.g. https://abc.ngrok.app
+    callback_url: str  # the public URL + /plivo/stream-status, as Plivo is told to call it
     auth_token: str
 
 
@@ -161,13 +160,12 @@ class EventsController:
         target = await self.target()
         if isinstance(target, str):
             return ProbeOutcome(False, "setup", target)
-        base = target.public_url.strip().rstrip("/")
-        parts = urlsplit(base)
+        url = target.callback_url.strip()
+        parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return ProbeOutcome(
-                False, "setup", f"The receiver's public URL is not an http(s) URL: {base!r}."
+                False, "setup", f"The receiver's public URL is not an http(s) URL: {url!r}."
             )
-        url = base + CALLBACK_PATH
         stream_id = str(uuid.uuid4())
         params = {
             "Event": "StartStream",
@@ -220,7 +218,7 @@ class EventsController:
                 "wrong-url",
                 f"Wrong URL (404): {host} answered, but not as this console's receiver. Check "
                 "that the public URL forwards to the receiver (the path "
-                f"{CALLBACK_PATH} must reach it).",
+                f"{urlsplit(url).path} must reach it).",
             )
         if status in (401, 403):
             return ProbeOutcome(

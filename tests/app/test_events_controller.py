@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from console.app.events_controller import CallbackTarget, EventsController, ProbeOutcome
 from console.app.tasks import TaskRunner
 from console.domain.events import EventFilter
-from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential
+from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential, callback_url
 from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
@@ -58,7 +58,7 @@ class Setup:
     async def target(self) -> CallbackTarget | str:
         if not self.public_url:
             return "Set the receiver's public URL first."
-        return CallbackTarget(self.public_url, self.token)
+        return CallbackTarget(callback_url(self.public_url), self.token)
 
     async def click(self, qtbot: QtBot) -> str:
         before = self.pane.test_result.text()
