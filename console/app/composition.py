@@ -108,6 +108,7 @@ class ConsoleApp:
             self.events_pane, self.tasks, self.dialogs, self._callback_target
         )
         self.events.bind(None, None)  # no receiver yet: the pane says so
+        self._shutting_down = False
         region.calls.call_selected.connect(self.events_pane.set_selected_call)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
@@ -132,6 +133,7 @@ class ConsoleApp:
         self.accounts.profiles_changed.connect(
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
+        self.receiver.feed.stats_changed.connect(self._on_receiver_status)
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -144,7 +146,7 @@ class ConsoleApp:
         self.window.show()
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
-        self.tasks.run("receiver-start", self._start_receiver())
+        self.receiver.start_in_background()
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
@@ -177,6 +179,7 @@ class ConsoleApp:
         started = time.monotonic()
         self.calls.bind(None)
         self.streams.bind(None)
+        self._shutting_down = True  # the event pane no longer follows the receiver
         self.events.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         binding, self.binding = self.binding, None
@@ -288,11 +291,11 @@ class ConsoleApp:
         if self.binding is not None:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
 
-    async def _start_receiver(self) -> None:
-        """The receiver and its log, then the event pane on them."""
-        await self.receiver.start()
-        if self.receiver.log is not None:
-            self.events.bind(self.receiver.log, self.receiver.feed)
+    def _on_receiver_status(self, _status: object) -> None:
+        """The event pane reads the receiver's log once it is open, and follows its commits."""
+        log = self.receiver.log
+        if log is not self.events.reader and not self._shutting_down:
+            self.events.bind(log, self.receiver.feed if log is not None else None)
 
     async def _callback_target(self) -> CallbackTarget | str:
         """Where "Send test callback" posts, signed with the current account's token."""

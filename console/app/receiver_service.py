@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
@@ -116,7 +117,8 @@ class ReceiverService:
         from console.store.event_log import EventLog
 
         if self.data_dir is None:
-            self._set_problem("no data directory: callbacks are not received this session")
+            self.problem = "no data directory: callbacks are not received this session"
+            self._publish()
             return
         if self.log is None:
             log = EventLog(self.data_dir / "events.sqlite3")
@@ -288,7 +290,15 @@ class ReceiverService:
         dialog.show_error("")
 
     def _save_requested(self, public_url: str, host: str, port: int) -> None:
-        task = asyncio.get_running_loop().create_task(self.save(public_url, host, port))
+        self._spawn(self.save(public_url, host, port))
+
+    def start_in_background(self) -> None:
+        """`start()` without holding up the window (aiohttp's import and the bind take a moment);
+        `stop()` cancels it if it has not finished."""
+        self._spawn(self.start())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 

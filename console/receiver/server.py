@@ -58,6 +58,23 @@ from console.receiver.guard import (
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+
+class _OneLine(logging.Filter):
+    """aiohttp logs malformed HTTP (a 9 KiB header line, 100 headers) as an error with a
+    traceback; from the internet that is routine, so it becomes one INFO line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}".splitlines()[0]
+            record.args = ()
+            record.exc_info = None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+http_log = logging.getLogger("console.receiver.http")
+http_log.addFilter(_OneLine())
+
 CALLBACK_PATH = "/plivo/stream-status"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -203,6 +220,7 @@ class CallbackReceiver:
             max_headers=64,
             auto_decompress=False,
             access_log=None,
+            logger=http_log,
             handler_cancellation=False,
         )
         loop = asyncio.get_running_loop()
