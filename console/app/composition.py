@@ -21,6 +21,7 @@ from console.app.binding import AccountBinding
 from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
 from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
+from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
@@ -39,6 +40,7 @@ from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
 from console.ui.dialogs import Dialogs
+from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 
@@ -100,6 +102,14 @@ class ConsoleApp:
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.reload_in_background
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        self.events_pane = EventsPane()
+        self.window.set_events_region(self.events_pane)
+        self.events = EventsController(
+            self.events_pane, self.tasks, self.dialogs, self._callback_target
+        )
+        self.events.bind(None, None)  # no receiver yet: the pane says so
+        self._shutting_down = False
+        region.calls.call_selected.connect(self.events_pane.set_selected_call)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -123,6 +133,7 @@ class ConsoleApp:
         self.accounts.profiles_changed.connect(
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
+        self.receiver.feed.stats_changed.connect(self._on_receiver_status)
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -168,6 +179,8 @@ class ConsoleApp:
         started = time.monotonic()
         self.calls.bind(None)
         self.streams.bind(None)
+        self._shutting_down = True  # the event pane no longer follows the receiver
+        self.events.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         binding, self.binding = self.binding, None
         if binding is not None:
@@ -277,6 +290,34 @@ class ConsoleApp:
     def _save_recent_urls(self, urls: list[str]) -> None:
         if self.binding is not None:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
+
+    def _on_receiver_status(self, _status: object) -> None:
+        """The event pane reads the receiver's log once it is open, and follows its commits."""
+        log = self.receiver.log
+        if log is not self.events.reader and not self._shutting_down:
+            self.events.bind(log, self.receiver.feed if log is not None else None)
+
+    async def _callback_target(self) -> CallbackTarget | str:
+        """Where "Send test callback" posts, signed with the current account's token."""
+        binding = self.binding
+        if binding is None:
+            return "Choose an account first: the test callback is signed with its token."
+        if self.receiver.receiver is None:
+            return "The callback receiver is not running, so there is nowhere to send a test."
+        url = self.receiver.callback_url_for(binding.profile)
+        if not url:
+            return (
+                "This account has no public URL yet: click Receiver in the status bar and enter "
+                "your tunnel's address."
+            )
+        if binding.profile.demo:
+            token = self.demo_backend.token
+        else:
+            profile = binding.profile
+            token = await StoredToken(self.credentials, profile.profile_id, profile.auth_id).token()
+        if not token:
+            return "This account has no token stored; enter it in Manage accounts."
+        return CallbackTarget(url, token)
 
     def refresh_now(self) -> None:
         self.calls.refresh_now()

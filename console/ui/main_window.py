@@ -167,6 +167,21 @@ class MainWindow(QMainWindow):
         self.calls_region = calls_region
         self.call_region = call_region
 
+    def set_events_region(self, events_region: QWidget) -> None:
+        """Swap in the working event pane for the first paint's placeholder."""
+        old = self.events_region
+        if old is events_region:
+            return
+        events_region.setObjectName(events_region.objectName() or "events_region")
+        sizes = self.main_splitter.sizes()
+        self.main_splitter.replaceWidget(1, events_region)
+        self.main_splitter.setSizes(sizes)
+        self.toggle_events.toggled.disconnect(old.setVisible)
+        self.toggle_events.toggled.connect(events_region.setVisible)
+        events_region.setVisible(self.toggle_events.isChecked())
+        old.deleteLater()
+        self.events_region = events_region
+
     # --- state shown --------------------------------------------------------------------------
     def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:
         """(profile_id, label) pairs for the toolbar's account switcher."""
@@ -211,11 +226,11 @@ class MainWindow(QMainWindow):
         if sum(self.top_splitter.sizes()) == 0:
             self.top_splitter.setSizes([760, 640])
         if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes([680, 110])
+            self.main_splitter.setSizes([600, 240])
 
     def reset_layout(self) -> None:
         self.top_splitter.setSizes([760, 640])
-        self.main_splitter.setSizes([680, 110])
+        self.main_splitter.setSizes([600, 240])
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------
