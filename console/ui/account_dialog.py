@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import DEFAULT_API_BASE_URL, Profile, auth_id_problem
+from console.ui.plain_text import make_plain, plain_label, tooltip_text
 
 _NEW = "__new__"
 
@@ -60,7 +61,7 @@ class AccountDialog(QDialog):
         self.remove_button.setToolTip("Remove this profile and its token from the OS keyring")
         self.remove_button.clicked.connect(self._on_remove)
         left = QVBoxLayout()
-        saved = QLabel("Sa&ved accounts")
+        saved = plain_label("Sa&ved accounts")
         saved.setBuddy(self.profiles_list)
         left.addWidget(saved)
         left.addWidget(self.profiles_list, 1)
@@ -113,8 +114,12 @@ class AccountDialog(QDialog):
             token_label.setBuddy(self.auth_token)  # Alt+T goes to the field, not the row
         form.addRow("API &base URL:", self.api_base_url)
         form.addRow("", self.url_error)
+        for row in range(form.rowCount()):
+            caption = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if caption is not None and isinstance(widget := caption.widget(), QLabel):
+                make_plain(widget)
 
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setObjectName("account_message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -168,7 +173,7 @@ class AccountDialog(QDialog):
         return edit
 
     def _error_label(self, name: str) -> QLabel:
-        label = QLabel()
+        label = plain_label()
         label.setObjectName(name)
         label.setWordWrap(True)
         label.setStyleSheet("color: #d1242f;")
@@ -247,7 +252,7 @@ class AccountDialog(QDialog):
     def _revalidate(self) -> None:
         problems = self.problems()
         self.save_button.setEnabled(not problems)
-        self.save_button.setToolTip(problems[0] if problems else "Save this account")
+        self.save_button.setToolTip(tooltip_text(problems[0] if problems else "Save this account"))
 
     # --- user actions ---------------------------------------------------------------------------
     def start_new(self) -> None:

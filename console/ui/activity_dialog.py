@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.activity import ActivityEntry, Outcome
+from console.ui.plain_text import plain_label, tooltip_text
 
 COLUMNS = [
     "Time",
@@ -42,7 +42,7 @@ class ActivityDialog(QDialog):
         self.setObjectName("activity_dialog")
         self.setWindowTitle("Activity history")
         self.resize(1100, 480)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("activity_summary")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("activity_table")
@@ -79,7 +79,7 @@ class ActivityDialog(QDialog):
             ]  # fmt: skip
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(tooltip_text(value))
                 if column == 7 and e.outcome is not Outcome.OK:
                     item.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(row, column, item)

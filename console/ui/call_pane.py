@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.calls import LiveCall
 from console.ui.empty_state import EmptyState
+from console.ui.plain_text import make_plain
 from console.ui.stream_form import StreamForm
 from console.ui.streams_model import STREAM_ID_ROLE, StreamColumn, StreamsTableModel
 
@@ -48,6 +49,7 @@ class CallPane(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel()
         self.meta.setObjectName("call_meta")
+        make_plain(self.title, self.meta)  # caller names and numbers come from outside
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_uuid = QToolButton()
         self.copy_uuid.setObjectName("copy_call_uuid")
@@ -99,6 +101,7 @@ class CallPane(QWidget):
         self.streams_label.setObjectName("streams_label")
         self.streams_status = QLabel()
         self.streams_status.setObjectName("streams_status")
+        make_plain(self.streams_label, self.streams_status)  # Plivo's error text
         self.stop_button = QPushButton("&Stop stream")
         self.stop_button.setObjectName("stop_stream")
         self.stop_button.setToolTip("Stop the selected stream (Del)")

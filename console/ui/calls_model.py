@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 from console.domain.calls import LiveCall
 from console.domain.times import format_clock, parse_plivo_time
 from console.ui.calls_columns import HEADERS, Column, Descending, sort_key
+from console.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 FADE_SECONDS = 8.0
@@ -114,7 +115,7 @@ class CallsTableModel(QAbstractTableModel):
         # ToolTipRole
         if index.column() == _STATUS and self.ended_at[row] is not None:
             return "This call has ended; it leaves the list in a few seconds."
-        return self._display(row, index.column())
+        return tooltip_text(self._display(row, index.column()))
 
     def _display(self, row: int, col: int) -> str:
         if col == 0:

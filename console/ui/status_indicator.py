@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from console.ui.plain_text import plain_label, tooltip_text
 
 
 class Health(StrEnum):
@@ -29,8 +31,8 @@ class StatusIndicator(QWidget):
         super().__init__(parent)
         self.setObjectName(name)
         self.caption = caption
-        self.dot = QLabel("●")
-        self.label = QLabel()
+        self.dot = plain_label("●")
+        self.label = plain_label()
         self.label.setObjectName(f"{name}_text")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -44,7 +46,7 @@ class StatusIndicator(QWidget):
         self.health = health
         self.dot.setStyleSheet(f"color: {_COLOURS[health]};")
         self.label.setText(f"{self.caption}: {text}")
-        self.setToolTip(tooltip or f"{self.caption}: {text}")
+        self.setToolTip(tooltip_text(tooltip or f"{self.caption}: {text}"))
         self.setAccessibleName(f"{self.caption}: {text}")
 
     def text(self) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from console.domain.validation import Problem
+from console.ui.plain_text import ESCAPED_RICH_TEXT
 
 ERROR_COLOR = QColor("#b3261e")
 WARNING_COLOR = QColor("#8a5a00")
@@ -113,6 +114,7 @@ def message_label(name: str, parent: QWidget | None = None) -> QLabel:
     label.setObjectName(f"{name}_message")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
+    label.setProperty(ESCAPED_RICH_TEXT, True)  # show_problems escapes every message
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     label.setVisible(False)
     return label

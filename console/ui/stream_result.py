@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.streams import StreamStarted
+from console.ui.plain_text import make_plain
 from console.ui.stream_form_fields import ERROR_COLOR, HINT_COLOR, colored
 
 SUCCESS_COLOR_HEX = "#1e6b34"
@@ -37,6 +38,7 @@ class _CopyableId(QWidget):
         self.copy.setAccessibleName(f"Copy {label}")
         self.copy.clicked.connect(self._copy)
         self.title = QLabel(label, self)
+        make_plain(self.title)
         self.title.setBuddy(self.field)
 
     def _copy(self) -> None:
@@ -59,6 +61,7 @@ class StreamResultView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.headline = QLabel(self)
         self.headline.setObjectName("result_message")
+        make_plain(self.headline)  # Plivo's error text
         self.headline.setWordWrap(True)
         self.stream_id = _CopyableId("result_stream_id", "Stream ID", self)
         self.api_id = _CopyableId("result_api_id", "API ID", self)
