@@ -88,6 +88,7 @@ class ConsoleApp:
         self.pane = pane
         self.dialogs = Dialogs(self.window)
         self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
+        self.accounts.notify = lambda text: self.window.statusBar().showMessage(text, 10_000)
         self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
         self.calls = CallsController(
             region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
@@ -246,10 +247,9 @@ class ConsoleApp:
         self.tasks.run("activate", self.activate(wanted))
 
     def _reenter(self) -> None:
-        dialog = self.accounts.open_dialog()
-        if self.binding is not None and not self.binding.profile.demo:
-            dialog.set_profiles(self.profiles.list(), select=self.binding.profile.profile_id)
-            dialog.auth_token.setFocus()
+        binding = self.binding
+        current = binding.profile.profile_id if binding and not binding.profile.demo else None
+        self.accounts.open_for_reentry(current, self.status.last_error)
 
     def _recent_urls(self, binding: AccountBinding) -> list[str]:
         stored = self.settings.value(f"recent_service_urls/{binding.profile.profile_id}", [])

@@ -445,6 +445,8 @@ async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) 
     QTest.keyClicks(rig.pane.form.service_url, "wss://audit.example.com/x")
     rig.pane.form.start_button.click()
     await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    # The entry is written after Plivo's answer, a moment after the simulator holds the stream.
+    await wait_for(lambda: not rig.console.tasks.running(f"start-{target}"), what="start done")
     rig.console.window.findChild(QAction, "activity_action").trigger()
     dialog = rig.console.activity.dialog
     assert dialog is not None
