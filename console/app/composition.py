@@ -23,7 +23,7 @@ from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
 from console.app.gc_guard import MainThreadCollector
 from console.app.settings import ProfileRepository
-from console.app.shell import build_main_window
+from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
 from console.app.tasks import TaskRunner
 from console.app.token_source import StoredToken
@@ -225,6 +225,8 @@ class ConsoleApp:
         entries.append((DEMO_PROFILE_ID, DEMO_LABEL))
         current = self.binding.profile.profile_id if self.binding else None
         self.window.set_profiles(entries, current)
+        # "Support EU — Stream Console": Qt adds the application's name to any other title.
+        self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:
             self.window.account_status.set_state(
                 Health.WARNING, "none", "Add an account, or try the demo account"

@@ -33,11 +33,19 @@ CREATE TABLE IF NOT EXISTS activity (
     outcome TEXT NOT NULL,
     service_url TEXT NOT NULL DEFAULT '',
     stream_id TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL DEFAULT '',
+    account_name TEXT NOT NULL DEFAULT '',
+    from_number TEXT NOT NULL DEFAULT '',
+    to_number TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS activity_at ON activity(at);
 """
-COLUMNS = "at, user, account, action, call_uuid, outcome, service_url, stream_id, detail"
+ADDED_COLUMNS = ("account_name", "from_number", "to_number")  # absent in files from 0.1.0
+ADDED_TYPE = "TEXT NOT NULL DEFAULT ''"
+COLUMNS = (
+    "at, user, account, action, call_uuid, outcome, service_url, stream_id, detail, "
+    "account_name, from_number, to_number"
+)
 CSV_HEADER = [
     "time (UTC)",
     "user",
@@ -48,6 +56,9 @@ CSV_HEADER = [
     "service_url",
     "stream_id",
     "detail",
+    "account_name",
+    "from",
+    "to",
 ]
 
 
@@ -101,6 +112,12 @@ class ActivityLog:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(SCHEMA)
+            present = {row[1] for row in conn.execute("PRAGMA table_info(activity)")}
+            for column in ADDED_COLUMNS:
+                if column not in present:
+                    conn.execute(
+                        f"ALTER TABLE activity ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+                    )
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
         except sqlite3.DatabaseError:
@@ -115,8 +132,7 @@ class ActivityLog:
 
     def _append(self, e: ActivityEntry) -> None:
         self._db().execute(
-            "INSERT INTO activity (at, user, account, action, call_uuid, outcome, service_url, "
-            "stream_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO activity ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 e.at,
                 e.user,
@@ -127,6 +143,9 @@ class ActivityLog:
                 e.service_url,
                 e.stream_id,
                 REDACTOR.redact(e.detail),
+                e.account_name,
+                e.from_number,
+                e.to_number,
             ),
         )
 
@@ -160,6 +179,9 @@ class ActivityLog:
                     entry.service_url,
                     entry.stream_id,
                     entry.detail,
+                    entry.account_name,
+                    entry.from_number,
+                    entry.to_number,
                 ]
             )
             count += 1
@@ -174,8 +196,12 @@ class ActivityLog:
             self._conn = None
 
 
-def _entry(row: tuple[float, str, str, str, str, str, str, str, str]) -> ActivityEntry:
-    at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row
+Row = tuple[float, str, str, str, str, str, str, str, str, str, str, str]
+
+
+def _entry(row: Row) -> ActivityEntry:
+    at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row[:9]
+    account_name, from_number, to_number = row[9:]
     return ActivityEntry(
         at=at,
         user=user,
@@ -186,4 +212,7 @@ def _entry(row: tuple[float, str, str, str, str, str, str, str, str]) -> Activit
         service_url=service_url,
         stream_id=stream_id,
         detail=detail,
+        account_name=account_name,
+        from_number=from_number,
+        to_number=to_number,
     )

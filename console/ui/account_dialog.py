@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,18 @@ def base_url_problem(url: str) -> str | None:
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         return "Use https: the token would otherwise cross the network unencrypted."
     return None
+
+
+STORED_TOKEN_HINT = "Stored in the OS keyring — type to replace it"
+
+
+def set_placeholder(edit: QLineEdit, text: str) -> None:
+    """A placeholder the field is wide enough to show whole (a cut-off hint reads as nonsense)."""
+    edit.setPlaceholderText(text)
+    margins = edit.textMargins()
+    frame = 4 * edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth) + 8
+    needed = edit.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + frame
+    edit.setMinimumWidth(max(needed, 120))
 
 
 class AccountDialog(QDialog):
@@ -193,7 +206,7 @@ class AccountDialog(QDialog):
         edit.setAccessibleName(accessible)
         edit.setAccessibleDescription(help_text)
         edit.setToolTip(help_text)
-        edit.setPlaceholderText(help_text if len(help_text) < 48 else "")
+        set_placeholder(edit, help_text if len(help_text) < 48 else "")
         return edit
 
     def _error_label(self, name: str) -> QLabel:
@@ -314,7 +327,7 @@ class AccountDialog(QDialog):
         for field in (self.display_name, self.auth_id, self.auth_token):
             field.clear()
         self.api_base_url.setText(DEFAULT_API_BASE_URL)
-        self.auth_token.setPlaceholderText("Paste the Auth Token")
+        set_placeholder(self.auth_token, "Paste the Auth Token")
         self.remove_button.setEnabled(False)
         self.show_message("", error=False)
         self.explain("")
@@ -332,7 +345,7 @@ class AccountDialog(QDialog):
         self.display_name.setText(profile.display_name)
         self.auth_id.setText(profile.auth_id)
         self.auth_token.clear()
-        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")
+        set_placeholder(self.auth_token, STORED_TOKEN_HINT)
         self.api_base_url.setText(profile.api_base_url)
         self.remove_button.setEnabled(True)
         self.show_message("", error=False)
@@ -360,4 +373,4 @@ class AccountDialog(QDialog):
     def token_saved(self) -> None:
         """The app stored the token: clear it from the widget so it lingers nowhere."""
         self.auth_token.clear()
-        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")
+        set_placeholder(self.auth_token, STORED_TOKEN_HINT)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.palette import readable
 from console.ui.plain_text import plain_label
 
 
@@ -56,7 +57,10 @@ class Banner(QFrame):
         self.setStyleSheet(f"Banner {{ border: 1px solid {tint.name()}; border-radius: 4px; }}")
 
         self.icon = plain_label(_PREFIX[level])
-        self.icon.setStyleSheet(f"color: {tint.name()}; font-weight: bold;")
+        icon_palette = self.icon.palette()
+        icon_palette.setColor(QPalette.ColorRole.WindowText, readable(tint, mixed))
+        self.icon.setPalette(icon_palette)
+        self.icon.setStyleSheet("font-weight: bold;")
         self.text = plain_label()
         self.text.setObjectName("banner_text")
         self.text.setWordWrap(True)

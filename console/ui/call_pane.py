@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.calls import LiveCall
 from console.ui.empty_state import EmptyState
+from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
 from console.ui.stream_form import StreamForm
 from console.ui.streams_model import STREAM_ID_ROLE, StreamColumn, StreamsTableModel
@@ -205,7 +206,7 @@ class CallPane(QWidget):
 
     def set_streams_status(self, text: str, *, error: bool = False) -> None:
         self.streams_status.setText(text)
-        self.streams_status.setStyleSheet("color: #d1242f;" if error else "")
+        set_text_tone(self.streams_status, Tone.ERROR if error else None)
 
     def selected_stream_id(self) -> str | None:
         index = self.table.currentIndex()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from console.ui.palette import background_of, readable
 from console.ui.plain_text import plain_label, tooltip_text
 
 
@@ -44,7 +46,10 @@ class StatusIndicator(QWidget):
 
     def set_state(self, health: Health, text: str, tooltip: str = "") -> None:
         self.health = health
-        self.dot.setStyleSheet(f"color: {_COLOURS[health]};")
+        palette = self.dot.palette()
+        colour = readable(QColor(_COLOURS[health]), background_of(self))
+        palette.setColor(QPalette.ColorRole.WindowText, colour)
+        self.dot.setPalette(palette)
         self.label.setText(f"{self.caption}: {text}")
         self.setToolTip(tooltip_text(tooltip or f"{self.caption}: {text}"))
         self.setAccessibleName(f"{self.caption}: {text}")

@@ -30,6 +30,7 @@ from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
 from console.simulator import Simulator, SimulatorConfig
+from console.ui.activity_dialog import COLUMNS
 from console.ui.plain_text import ESCAPED_RICH_TEXT, rendered_tooltip
 from tests.app.conftest import make_console, wait_for
 from tests.ui.test_markup_is_text import HOSTILE
@@ -210,9 +211,12 @@ async def test_markup_from_outside_is_shown_as_text_everywhere(
         activity = console.activity.dialog
         assert activity is not None
         await wait_for(lambda: activity.table.rowCount() >= 2, what="history rows")
-        details = [activity.table.item(r, 8) for r in range(activity.table.rowCount())]
+        column = COLUMNS.index("Detail")
+        details = [activity.table.item(r, column) for r in range(activity.table.rowCount())]
         refused = [d for d in details if d is not None and ERROR_TEXT in d.text()]
         assert refused and rendered_tooltip(refused[0].toolTip()) == refused[0].text()
+        names = {activity.table.item(r, COLUMNS.index("Account")).text() for r in range(2)}
+        assert names == {ACCOUNT}  # the literal account name
         # Account dialog lists the account by its literal name.
         dialog = console.accounts.open_dialog()
         item = dialog.profiles_list.item(0)
