@@ -17,14 +17,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from console.domain.accounts import DEFAULT_API_BASE_URL, Profile, auth_id_problem
 from console.ui.palette import Tone, set_text_tone
-from console.ui.plain_text import make_plain, plain_label, tooltip_text
+from console.ui.plain_text import make_plain, plain_label, set_placeholder, tooltip_text
 
 _NEW = "__new__"
 
@@ -39,15 +38,6 @@ def base_url_problem(url: str) -> str | None:
 
 
 STORED_TOKEN_HINT = "Stored in the OS keyring — type to replace it"
-
-
-def set_placeholder(edit: QLineEdit, text: str) -> None:
-    """A placeholder the field is wide enough to show whole (a cut-off hint reads as nonsense)."""
-    edit.setPlaceholderText(text)
-    margins = edit.textMargins()
-    frame = 4 * edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth) + 8
-    needed = edit.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + frame
-    edit.setMinimumWidth(max(needed, 120))
 
 
 class AccountDialog(QDialog):

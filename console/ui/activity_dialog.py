@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.activity import ActivityEntry, Outcome
+from console.domain.numbers import display_number
 from console.ui.palette import Tone, tone_color
 from console.ui.plain_text import plain_label, tooltip_text
 
@@ -36,6 +37,7 @@ COLUMNS = [
     "Detail",
 ]
 RESULT_COLUMN = COLUMNS.index("Result")
+FIT_COLUMNS = [COLUMNS.index(name) for name in ("User", "Account", "From", "To", "Result")]
 WIDTHS = (150, 80, 140, 110, 120, 120, 140, 180, 140, 80)
 
 
@@ -108,7 +110,8 @@ class ActivityDialog(QDialog):
             local = time.localtime(e.at)
             values = [
                 time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, e.account_label,
-                e.action.value, e.from_number, e.to_number, e.call_uuid, e.service_url,
+                e.action.value, display_number(e.from_number), display_number(e.to_number),
+                e.call_uuid, e.service_url,
                 e.stream_id, e.outcome.value, e.detail,
             ]  # fmt: skip
             tips = list(values)
@@ -121,6 +124,9 @@ class ActivityDialog(QDialog):
                 if column == RESULT_COLUMN and e.outcome is not Outcome.OK:
                     item.setForeground(failed)
                 self.table.setItem(row, column, item)
+        for column in FIT_COLUMNS:  # names and numbers whole, within reason
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 280))
         if not entries:
             text = "No starts or stops yet. Every one you make is recorded here."
         else:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.calls import LiveCall
+from console.domain.numbers import display_number
 from console.ui.empty_state import EmptyState
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
@@ -188,7 +189,8 @@ class CallPane(QWidget):
             self.streams.clear()
             return
         self.stack.setCurrentWidget(self.content)
-        frm, to = call.from_number or "unknown", call.to_number or "unknown"
+        frm = display_number(call.from_number) or "unknown"
+        to = display_number(call.to_number) or "unknown"
         self.title.setText(f"{frm}  →  {to}")
         facts = [call.direction or "", f"caller: {call.caller_name}" if call.caller_name else ""]
         facts.append("ended" if ended else (call.call_status or ""))

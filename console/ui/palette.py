@@ -119,3 +119,28 @@ def accessible_palette(palette: QPalette) -> QPalette:
         placeholder = fixed.color(group, QPalette.ColorRole.PlaceholderText)
         fixed.setColor(group, QPalette.ColorRole.PlaceholderText, readable(placeholder, base))
     return fixed
+
+
+def dark_reference() -> QPalette:
+    """A dark desktop palette as a platform theme hands it to Qt (GitHub-dark-like greys, with
+    the usual low-contrast grey for disabled text): what the screenshots and the contrast tests
+    render with, since Xvfb and the offscreen platform have no theme to ask."""
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#25272a",
+        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2f33",
+        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#1f6feb",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2f33",
+        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#8b949e",
+        QPalette.ColorRole.Link: "#58a6ff",
+    }  # fmt: skip
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
+    return p

@@ -16,7 +16,7 @@ import html
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QStyle, QWidget
 
 ESCAPED_RICH_TEXT = "escaped_rich_text"
 """Dynamic property on a RichText label whose every text piece is html-escaped by its owner."""
@@ -88,3 +88,13 @@ def plain_message_box(parent: QWidget | None = None) -> QMessageBox:
     box = QMessageBox(parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
+
+
+def set_placeholder(edit: QLineEdit, text: str) -> None:
+    """A placeholder the field is wide enough to show whole (a cut-off hint reads as nonsense):
+    the field's minimum width follows the text."""
+    edit.setPlaceholderText(text)
+    margins = edit.textMargins()
+    frame = 4 * edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth) + 8
+    needed = edit.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right() + frame
+    edit.setMinimumWidth(max(needed, 120))

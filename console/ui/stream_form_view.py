@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.stream_params import DEFAULT_STREAM_TIMEOUT_S
 from console.ui.extra_headers_editor import ExtraHeadersEditor
-from console.ui.plain_text import make_plain
+from console.ui.plain_text import make_plain, set_placeholder
 from console.ui.stream_form_fields import (
     AUDIO_TRACK_LABELS,
     CONTENT_TYPE_LABELS,
@@ -81,7 +81,7 @@ class StreamFormView(QWidget):
         colored(self.audio_track_reason, HINT_COLOR)
         self.audio_track_reason.setVisible(False)
         self.stream_timeout = QLineEdit()
-        self.stream_timeout.setPlaceholderText(f"{DEFAULT_STREAM_TIMEOUT_S} (Plivo's default)")
+        set_placeholder(self.stream_timeout, f"{DEFAULT_STREAM_TIMEOUT_S} (Plivo's default)")
         self.stream_timeout_duration = QLabel()
         self.stream_timeout_duration.setObjectName("stream_timeout_duration")
         self.stream_timeout.setMaximumWidth(220)

@@ -206,6 +206,7 @@ async def test_markup_from_outside_is_shown_as_text_everywhere(
         assert banner is not None
         _assert_plain(banner.text, ERROR_TEXT)
         _assert_plain(console.window.account_status.label, ACCOUNT)
+        assert console.window.windowTitle() == ACCOUNT  # a window title is always plain text
         # Activity history: the refused start's detail.
         console.window.findChild(QAction, "activity_action").trigger()
         activity = console.activity.dialog

@@ -23,7 +23,13 @@ from console.ui.account_dialog import AccountDialog
 from console.ui.activity_dialog import COLUMNS, RESULT_COLUMN, ActivityDialog, counted, time_header
 from console.ui.banners import BannerBar, Level
 from console.ui.call_pane import CallPane
-from console.ui.palette import AA_TEXT, accessible_palette, background_of, contrast
+from console.ui.palette import (
+    AA_TEXT,
+    accessible_palette,
+    background_of,
+    contrast,
+    dark_reference,
+)
 from console.ui.status_indicator import Health, StatusIndicator
 
 AUTH_ID = "MAZZZZZZZZZZZZZZZZZ9"
@@ -120,10 +126,12 @@ def _dark() -> QPalette:
     return p
 
 
-@pytest.fixture
-def dark_app(qapp: QApplication) -> Iterator[QApplication]:
+@pytest.fixture(params=["fusion-dark", "reference-dark"])
+def dark_app(qapp: QApplication, request: pytest.FixtureRequest) -> Iterator[QApplication]:
+    """The console's palette fix applied (as at start) to a dark desktop palette."""
     before = QPalette(qapp.palette())
-    qapp.setPalette(accessible_palette(_dark()))
+    dark = _dark() if request.param == "fusion-dark" else dark_reference()
+    qapp.setPalette(accessible_palette(dark))
     yield qapp
     qapp.setPalette(before)
 
@@ -135,10 +143,10 @@ def _text_contrast(
     return contrast(palette.color(group, widget.foregroundRole()), background_of(widget))
 
 
-def test_the_dark_palette_itself_fails_without_the_fix() -> None:
-    dark = _dark()
-    disabled = dark.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-    assert contrast(disabled, dark.color(QPalette.ColorRole.Button)) < AA_TEXT
+def test_the_dark_palettes_themselves_fail_without_the_fix() -> None:
+    for dark in (_dark(), dark_reference()):
+        disabled = dark.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        assert contrast(disabled, dark.color(QPalette.ColorRole.Button)) < AA_TEXT
 
 
 def test_warnings_errors_and_disabled_buttons_meet_wcag_aa_in_the_dark(
@@ -210,6 +218,21 @@ def test_account_dialog_placeholders_are_not_cut_off(qtbot: QtBot) -> None:
     qtbot.waitExposed(dialog)
     edits = [e for e in dialog.findChildren(QLineEdit) if e.placeholderText()]
     assert {e.objectName() for e in edits} >= {"display_name", "auth_token"}
+    for edit in edits:
+        needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert needed <= edit.width() - 8, (edit.objectName(), needed, edit.width())
+
+
+def test_call_pane_placeholders_are_not_cut_off(qtbot: QtBot) -> None:
+    """At the width the main window gives the call pane by default (640 px)."""
+    pane = CallPane()
+    qtbot.addWidget(pane)
+    pane.show_call(LiveCall(CALL, from_number="+1", to_number="+2"))
+    pane.resize(640, 800)
+    pane.show()
+    qtbot.waitExposed(pane)
+    edits = [e for e in pane.findChildren(QLineEdit) if e.placeholderText() and e.isVisible()]
+    assert {e.objectName() for e in edits} >= {"stream_timeout", "service_url"}
     for edit in edits:
         needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
         assert needed <= edit.width() - 8, (edit.objectName(), needed, edit.width())
