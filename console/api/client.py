@@ -8,7 +8,7 @@ how a request travels (pacing, timeouts, retries) and `errors` for what can come
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Self, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -160,7 +160,7 @@ class PlivoClient:
         filters: Mapping[str, str],
         priority: Priority,
         counter: RequestCount | None,
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncGenerator[list[str], None]:
         """Pages of call ids until a short page: N calls cost N // 20 + 1 requests."""
         seen: set[str] = set()
         for page_number in range(MAX_PAGES):
@@ -200,6 +200,16 @@ class PlivoClient:
             ids.extend(i for i in page if i not in seen)
             seen.update(page)
         return ids
+
+    async def check_credentials(self) -> None:
+        """One request that needs valid credentials (the first page of live calls, at the
+        operator's priority). Returns when Plivo accepts them; raises `AuthenticationFailed` when
+        it refuses them, another `ApiError` when it cannot tell."""
+        pages = self._id_pages("live", {}, Priority.OPERATOR, None)
+        try:
+            await anext(pages)
+        finally:
+            await pages.aclose()
 
     async def list_live_call_ids(
         self,

@@ -25,7 +25,7 @@ from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
-from console.app.shell import build_main_window
+from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
 from console.app.tasks import TaskRunner
 from console.app.token_source import StoredToken
@@ -91,6 +91,7 @@ class ConsoleApp:
         self.pane = pane
         self.dialogs = Dialogs(self.window)
         self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
+        self.accounts.notify = lambda text: self.window.statusBar().showMessage(text, 10_000)
         self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
         self.calls = CallsController(
             region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
@@ -249,6 +250,8 @@ class ConsoleApp:
         entries.append((DEMO_PROFILE_ID, DEMO_LABEL))
         current = self.binding.profile.profile_id if self.binding else None
         self.window.set_profiles(entries, current)
+        # "Support EU — Stream Console": Qt adds the application's name to any other title.
+        self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:
             self.window.account_status.set_state(
                 Health.WARNING, "none", "Add an account, or try the demo account"
@@ -271,10 +274,9 @@ class ConsoleApp:
         self.tasks.run("activate", self.activate(wanted))
 
     def _reenter(self) -> None:
-        dialog = self.accounts.open_dialog()
-        if self.binding is not None and not self.binding.profile.demo:
-            dialog.set_profiles(self.profiles.list(), select=self.binding.profile.profile_id)
-            dialog.auth_token.setFocus()
+        binding = self.binding
+        current = binding.profile.profile_id if binding and not binding.profile.demo else None
+        self.accounts.open_for_reentry(current, self.status.last_error)
 
     def _recent_urls(self, binding: AccountBinding) -> list[str]:
         stored = self.settings.value(f"recent_service_urls/{binding.profile.profile_id}", [])

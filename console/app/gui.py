@@ -42,6 +42,9 @@ def _make_application() -> QApplication:
     app.setQuitOnLastWindowClosed(False)
     if app.style().name().lower() == "windows":  # the bare Windows style ignores dark mode
         app.setStyle("Fusion")
+    from console.ui.palette import accessible_palette
+
+    app.setPalette(accessible_palette(app.palette()))  # disabled text legible in dark mode too
     return app
 
 

@@ -260,6 +260,13 @@ class StreamsController:
         return True
 
     # --- audit -----------------------------------------------------------------------------------
+    def _party(self, call_uuid: str, which: int) -> str:
+        """The call's from (0) or to (1) number as the calls list shows it ("" once it is gone)."""
+        row = self.calls.model.row_of(call_uuid)
+        if row is None:
+            return ""
+        return (self.calls.model.froms if which == 0 else self.calls.model.tos)[row]
+
     async def _record(
         self,
         action: Action,
@@ -276,7 +283,8 @@ class StreamsController:
             at=time.time(), user=self.user, account=self.binding.profile.auth_id, action=action,
             call_uuid=call_uuid, outcome=outcome,
             service_url=request.service_url if request is not None else url,
-            stream_id=stream_id, detail=detail,
+            stream_id=stream_id, detail=detail, account_name=self.binding.profile.display_name,
+            from_number=self._party(call_uuid, 0), to_number=self._party(call_uuid, 1),
         )  # fmt: skip
         try:
             await self.activity.append(entry)

@@ -31,3 +31,11 @@ class ActivityEntry:
     service_url: str = ""
     stream_id: str = ""
     detail: str = ""  # Plivo's message or our error sentence; never a secret
+    account_name: str = ""  # the profile's display name at the time ("" in older entries)
+    from_number: str = ""  # the call's parties as the calls list showed them
+    to_number: str = ""
+
+    @property
+    def account_label(self) -> str:
+        """What the history shows for the account: its name, else the whole Auth ID."""
+        return self.account_name or self.account

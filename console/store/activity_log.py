@@ -29,11 +29,19 @@ CREATE TABLE IF NOT EXISTS activity (
     outcome TEXT NOT NULL,
     service_url TEXT NOT NULL DEFAULT '',
     stream_id TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL DEFAULT '',
+    account_name TEXT NOT NULL DEFAULT '',
+    from_number TEXT NOT NULL DEFAULT '',
+    to_number TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS activity_at ON activity(at);
 """
-COLUMNS = "at, user, account, action, call_uuid, outcome, service_url, stream_id, detail"
+ADDED_COLUMNS = ("account_name", "from_number", "to_number")  # absent in files from 0.1.0
+ADDED_TYPE = "TEXT NOT NULL DEFAULT ''"
+COLUMNS = (
+    "at, user, account, action, call_uuid, outcome, service_url, stream_id, detail, "
+    "account_name, from_number, to_number"
+)
 CSV_HEADER = [
     "time (UTC)",
     "user",
@@ -44,6 +52,9 @@ CSV_HEADER = [
     "service_url",
     "stream_id",
     "detail",
+    "account_name",
+    "from",
+    "to",
 ]
 
 
@@ -61,6 +72,7 @@ class ActivityLog:
         await self._writer.open()
         if self._writer.unavailable:
             raise StoreUnavailable(self._writer.unavailable)
+        await self._writer.submit(_add_missing_columns)
 
     async def append(self, entry: ActivityEntry) -> None:
         await self._writer.submit(lambda conn: _append(conn, entry))
@@ -76,10 +88,17 @@ class ActivityLog:
         await self._writer.close()
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Files written by 0.1.0 lack the columns added since; add them (empty) in place."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(activity)")}
+    for column in ADDED_COLUMNS:
+        if column not in present:
+            conn.execute(f"ALTER TABLE activity ADD COLUMN {column} {ADDED_TYPE}")
+
+
 def _append(conn: sqlite3.Connection, e: ActivityEntry) -> None:
     conn.execute(
-        "INSERT INTO activity (at, user, account, action, call_uuid, outcome, service_url, "
-        "stream_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO activity ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             e.at,
             e.user,
@@ -90,6 +109,9 @@ def _append(conn: sqlite3.Connection, e: ActivityEntry) -> None:
             e.service_url,
             e.stream_id,
             REDACTOR.redact(e.detail),
+            e.account_name,
+            e.from_number,
+            e.to_number,
         ),
     )
 
@@ -120,6 +142,9 @@ def _export(conn: sqlite3.Connection, target: Path) -> int:
                 entry.service_url,
                 entry.stream_id,
                 entry.detail,
+                entry.account_name,
+                entry.from_number,
+                entry.to_number,
             ]
         )
         count += 1
@@ -129,8 +154,12 @@ def _export(conn: sqlite3.Connection, target: Path) -> int:
     return count
 
 
-def _entry(row: tuple[float, str, str, str, str, str, str, str, str]) -> ActivityEntry:
-    at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row
+Row = tuple[float, str, str, str, str, str, str, str, str, str, str, str]
+
+
+def _entry(row: Row) -> ActivityEntry:
+    at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row[:9]
+    account_name, from_number, to_number = row[9:]
     return ActivityEntry(
         at=at,
         user=user,
@@ -141,4 +170,7 @@ def _entry(row: tuple[float, str, str, str, str, str, str, str, str]) -> Activit
         service_url=service_url,
         stream_id=stream_id,
         detail=detail,
+        account_name=account_name,
+        from_number=from_number,
+        to_number=to_number,
     )

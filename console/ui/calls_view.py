@@ -22,6 +22,7 @@ from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
 from console.ui.calls_model import UUID_ROLE, CallsTableModel
 from console.ui.empty_state import EmptyState
+from console.ui.plain_text import make_plain
 
 
 class CallsTable(QTableView):
@@ -66,6 +67,7 @@ class CallsView(QWidget):
             self.direction.addItem(label, value)
         self.direction.currentIndexChanged.connect(self._on_direction)
         self.count = QLabel()
+        make_plain(self.count)
         self.count.setObjectName("calls_count")
         header = QHBoxLayout()
         header.addWidget(self.search, 1)

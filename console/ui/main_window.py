@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.banners import BannerBar
+from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
 
 DOCS_URL = "https://www.plivo.com/docs/voice/api/stream/"
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         bar.setObjectName("main_toolbar")
         bar.setMovable(False)
         caption = QLabel(" Account: ")
+        make_plain(caption)
         self.profile_combo = QComboBox()
         self.profile_combo.setObjectName("profile_combo")
         self.profile_combo.setAccessibleName("Account")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from console.ui.palette import background_of, readable
+from console.ui.plain_text import plain_label, tooltip_text
 
 
 class Health(StrEnum):
@@ -33,8 +36,8 @@ class StatusIndicator(QWidget):
         super().__init__(parent)
         self.setObjectName(name)
         self.caption = caption
-        self.dot = QLabel("●")
-        self.label = QLabel()
+        self.dot = plain_label("●")
+        self.label = plain_label()
         self.label.setObjectName(f"{name}_text")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -46,9 +49,12 @@ class StatusIndicator(QWidget):
 
     def set_state(self, health: Health, text: str, tooltip: str = "") -> None:
         self.health = health
-        self.dot.setStyleSheet(f"color: {_COLOURS[health]};")
+        palette = self.dot.palette()
+        colour = readable(QColor(_COLOURS[health]), background_of(self))
+        palette.setColor(QPalette.ColorRole.WindowText, colour)
+        self.dot.setPalette(palette)
         self.label.setText(f"{self.caption}: {text}")
-        self.setToolTip(tooltip or f"{self.caption}: {text}")
+        self.setToolTip(tooltip_text(tooltip or f"{self.caption}: {text}"))
         self.setAccessibleName(f"{self.caption}: {text}")
 
     def text(self) -> str:

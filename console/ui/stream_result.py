@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.streams import StreamStarted
-from console.ui.stream_form_fields import ERROR_COLOR, HINT_COLOR, colored
-
-SUCCESS_COLOR_HEX = "#1e6b34"
+from console.ui.palette import Tone, set_text_tone
+from console.ui.plain_text import make_plain
+from console.ui.stream_form_fields import HINT_COLOR, colored
 
 
 class _CopyableId(QWidget):
@@ -37,6 +37,7 @@ class _CopyableId(QWidget):
         self.copy.setAccessibleName(f"Copy {label}")
         self.copy.clicked.connect(self._copy)
         self.title = QLabel(label, self)
+        make_plain(self.title)
         self.title.setBuddy(self.field)
 
     def _copy(self) -> None:
@@ -59,6 +60,7 @@ class StreamResultView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.headline = QLabel(self)
         self.headline.setObjectName("result_message")
+        make_plain(self.headline)  # Plivo's error text
         self.headline.setWordWrap(True)
         self.stream_id = _CopyableId("result_stream_id", "Stream ID", self)
         self.api_id = _CopyableId("result_api_id", "API ID", self)
@@ -100,7 +102,8 @@ class StreamResultView(QFrame):
 
     def show_started(self, started: StreamStarted) -> None:
         self.headline.setText("Stream started. Plivo will now connect to the stream URL.")
-        self.headline.setStyleSheet(f"color: {SUCCESS_COLOR_HEX}; font-weight: bold;")
+        self.headline.setStyleSheet("font-weight: bold;")
+        set_text_tone(self.headline, Tone.SUCCESS)
         self.stream_id.set_value(started.stream_id)
         self.api_id.set_value(started.api_id or "")
         self.ids.setVisible(True)
@@ -109,7 +112,8 @@ class StreamResultView(QFrame):
 
     def show_error(self, message: str, detail: str = "") -> None:
         self.headline.setText(message)
-        self.headline.setStyleSheet(f"color: {ERROR_COLOR.name()}; font-weight: bold;")
+        self.headline.setStyleSheet("font-weight: bold;")
+        set_text_tone(self.headline, Tone.ERROR)
         self.ids.setVisible(False)
         self._set_detail(detail)
         self.setVisible(True)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from console.domain.streams import Stream
+from console.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -65,8 +66,10 @@ class StreamsTableModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         stream = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return _text(stream, StreamColumn(index.column()))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip_text(_text(stream, StreamColumn(index.column())))
         if role == STREAM_ID_ROLE:
             return stream.stream_id
         if role == ACTIVE_ROLE:
