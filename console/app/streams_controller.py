@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from console.api import AmbiguousStart, ApiError, Priority
+from console.api import AmbiguousStart, ApiError, NetworkError, Priority
 from console.app.binding import AccountBinding
 from console.app.tasks import TaskRunner
 from console.domain.activity import Action, ActivityEntry, Outcome
@@ -47,6 +47,8 @@ class StreamsController:
         self.binding: AccountBinding | None = None
         self.user = _os_user()
         self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
+        self._seen_active: set[str] = set()  # stream ids seen active, to notice them failing
+        self._failures_recorded: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
@@ -68,6 +70,11 @@ class StreamsController:
 
     def reload(self, call_uuid: str) -> None:
         self.tasks.run("streams", self.load_streams(call_uuid))
+
+    def on_calls_refreshed(self) -> None:
+        """Plivo answered a refresh: "could not connect" results are stale; streams again."""
+        self.pane.form.clear_connection_errors()
+        self.reload_in_background()
 
     def reload_in_background(self) -> None:
         """The selected call's streams again, so status changes (in-progress, dropped, timed
@@ -97,7 +104,26 @@ class StreamsController:
             self.pane.streams.set_streams(streams)
             self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
         self.calls.model.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
+        await self._note_failures(call_uuid, streams)
         return streams
+
+    async def _note_failures(self, call_uuid: str, streams: list[Stream]) -> None:
+        """A stream seen active that the list now shows failed goes into the activity history,
+        with the reason as far as the console knows it."""
+        for stream in streams:
+            sid = stream.stream_id
+            if stream.is_active:
+                self._seen_active.add(sid)
+            elif (stream.status or "").lower() == "failed" and sid in self._seen_active:
+                self._seen_active.discard(sid)
+                if sid in self._failures_recorded:
+                    continue
+                self._failures_recorded.add(sid)
+                reason = self.pane.streams.failure_reason(sid)
+                await self._record(
+                    Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, sid,
+                    f"The stream failed: {reason}", stream.service_url or "",
+                )  # fmt: skip
 
     def _showing(self, call_uuid: str) -> bool:
         return self.pane.call is not None and self.pane.call.call_uuid == call_uuid
@@ -108,6 +134,7 @@ class StreamsController:
         if call is None:
             self.pane.form.set_busy(False)
             return
+        self.pane.streams_status.setText("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
         self.tasks.run(
             f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
@@ -117,16 +144,16 @@ class StreamsController:
         binding = self.binding
         form = self.pane.form
         if binding is None:
-            form.show_error("No account is active: choose one in the toolbar first.")
+            form.show_error("No account is active: choose one in the toolbar first.", "", call_uuid)
             return None
         report = validate_stream_request(request, target=binding.target)
         if not report.ok:  # the form already refuses these; this gate guards every other path
-            form.show_error(report.errors[0].message)
+            form.show_error(report.errors[0].message, "", call_uuid)
             return None
         try:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()))
+            form.show_error(error.message, "\n".join(error.detail.lines()), call_uuid)
             self.pane.reveal_result()
             await self._record(
                 Action.START_STREAM, call_uuid, Outcome.UNCERTAIN, request, "", error.message
@@ -134,13 +161,16 @@ class StreamsController:
             await self.load_streams(call_uuid)
             return None
         except ApiError as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()))
+            form.show_error(
+                error.message, "\n".join(error.detail.lines()), call_uuid,
+                connection=isinstance(error, NetworkError),
+            )  # fmt: skip
             self.pane.reveal_result()
             await self._record(
                 Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
             )
             return None
-        form.show_started(started)
+        form.show_started(started, call_uuid)
         self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.streams.add_pending(Stream(
@@ -210,6 +240,10 @@ class StreamsController:
         else:
             streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
             count = sum(1 for s in streams if s.is_active)
+        if count == 0:  # nothing to stop: no request, no "ok" recorded for stopping nothing
+            if self._showing(call_uuid):
+                self.pane.set_streams_status("No active streams to stop.")
+            return False
         row = self.calls.model.row_of(call_uuid)
         label = (
             f"{self.calls.model.froms[row]} → {self.calls.model.tos[row]}" if row is not None
