@@ -260,9 +260,17 @@ async def test_ended_call_fades_and_pane_says_so(rig: Rig) -> None:
 async def test_selection_and_scroll_survive_refreshes_with_new_calls(rig: Rig) -> None:
     target = rig.sim.live_call_uuids()[5]
     await rig.select(target)
+    table = rig.view.table
+    before = table.visualRect(table.currentIndex()).top()
     rig.sim.add_live_calls(30)
     await rig.refreshed()
+    # Held behind the bar while the agent works on a call: the selected row does not move.
+    await wait_for(lambda: rig.view.held_count_text() == "30 new calls arrived", what="bar")
+    assert rig.view.model.rowCount() == 8
+    assert table.visualRect(table.currentIndex()).top() == before
+    rig.view.show_held.click()  # the agent asks for them
     await wait_for(lambda: rig.view.model.rowCount() == 38)
+    assert rig.view.held_count_text() == ""
     assert rig.view.selected_call() == target
     assert rig.view.table.currentIndex().data(UUID_ROLE) == target
     assert rig.pane.call is not None and rig.pane.call.call_uuid == target
@@ -445,6 +453,9 @@ async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) 
     QTest.keyClicks(rig.pane.form.service_url, "wss://audit.example.com/x")
     rig.pane.form.start_button.click()
     await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
+    # The history is read when the window opens; the entry is written once Plivo has answered.
+    starting = f"start-{target}"
+    await wait_for(lambda: not rig.console.tasks.running(starting), what="start task finished")
     rig.console.window.findChild(QAction, "activity_action").trigger()
     dialog = rig.console.activity.dialog
     assert dialog is not None
