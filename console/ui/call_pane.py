@@ -75,15 +75,17 @@ class CallPane(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in (
-            (StreamColumn.STREAM_ID, 120),
-            (StreamColumn.SERVICE_URL, 200),
+            (StreamColumn.STREAM_ID, 110),
+            (StreamColumn.SERVICE_URL, 190),
             (StreamColumn.TRACK, 65),
             (StreamColumn.BIDIRECTIONAL, 90),
-            (StreamColumn.STATUS, 90),
+            (StreamColumn.STATUS, 150),
             (StreamColumn.STARTED, 70),
             (StreamColumn.ENDED, 70),
         ):
             self.table.setColumnWidth(column, width)
+        # Status (and why a stream failed) right after the id, where a narrow pane still shows it.
+        self.table.horizontalHeader().moveSection(StreamColumn.STATUS, 1)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
                        self.streams.dataChanged):  # fmt: skip

@@ -219,6 +219,10 @@ class StreamFormView(QWidget):
         # Every message wraps and every field may narrow, so the fields always fit the width.
         self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fields_scroll.setWidget(self.fields)
+        # The scroll area then sizes the fields by their height for the actual width, not by a
+        # minimum computed for wrapped messages at their narrowest (a gap above Start, or a
+        # scroll bar where everything fits).
+        self.fields.setMinimumHeight(1)
 
         self.action_bar = QWidget()
         self.action_bar.setObjectName("stream_form_actions")
@@ -255,7 +259,14 @@ class StreamFormView(QWidget):
         """The height that shows every visible field and the action bar without scrolling."""
         margins = self._outer.contentsMargins()
         spacing = self._outer.spacing()
-        height = self.fields.sizeHint().height() + margins.top() + margins.bottom()
+        # Measured as if the scroll bar were shown: the scroll area decides at its current
+        # viewport width, so this height also lets a shown bar go away.
+        bar = self.fields_scroll.verticalScrollBar().sizeHint().width()
+        width = self.fields_scroll.width() - 2 * self.fields_scroll.frameWidth() - bar
+        fields = self.fields.sizeHint().height()
+        if self.fields.hasHeightForWidth() and width > 0:  # wrapped messages: lines at this width
+            fields = self.fields.heightForWidth(width)
+        height = fields + margins.top() + margins.bottom()
         height += self.action_bar.sizeHint().height() + spacing
         if self.result.isVisibleTo(self):
             height += self.result.sizeHint().height() + spacing

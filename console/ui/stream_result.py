@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -112,12 +111,14 @@ class StreamResultView(QFrame):
         self.detail.setMaximumHeight(110)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
-        ids = QGridLayout()
+        # Both ids on one row: the result sits under the action bar and must stay short.
+        ids = QHBoxLayout()
         ids.setContentsMargins(0, 0, 0, 0)
-        for row, item in enumerate((self.stream_id, self.api_id)):
-            ids.addWidget(item.title, row, 0)
-            ids.addWidget(item.field, row, 1)
-            ids.addWidget(item.copy, row, 2)
+        for item, stretch in ((self.stream_id, 3), (self.api_id, 2)):
+            item.field.setMinimumWidth(60)
+            ids.addWidget(item.title)
+            ids.addWidget(item.field, stretch)
+            ids.addWidget(item.copy)
         self.ids = QWidget(self)
         self.ids.setLayout(ids)
         layout = QVBoxLayout(self)
