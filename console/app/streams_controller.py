@@ -47,7 +47,8 @@ class StreamsController:
         self.binding: AccountBinding | None = None
         self.user = _os_user()
         self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
-        self._seen_active: set[str] = set()  # stream ids seen active, to notice them failing
+        # Streams started here or seen active: their failure goes into the activity history.
+        self._watched: set[str] = set()
         self._failures_recorded: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
@@ -108,14 +109,14 @@ class StreamsController:
         return streams
 
     async def _note_failures(self, call_uuid: str, streams: list[Stream]) -> None:
-        """A stream seen active that the list now shows failed goes into the activity history,
-        with the reason as far as the console knows it."""
+        """A stream started here or seen active that the list now shows failed goes into the
+        activity history, with the reason as far as the console knows it."""
         for stream in streams:
             sid = stream.stream_id
             if stream.is_active:
-                self._seen_active.add(sid)
-            elif (stream.status or "").lower() == "failed" and sid in self._seen_active:
-                self._seen_active.discard(sid)
+                self._watched.add(sid)
+            elif (stream.status or "").lower() == "failed" and sid in self._watched:
+                self._watched.discard(sid)
                 if sid in self._failures_recorded:
                     continue
                 self._failures_recorded.add(sid)
@@ -171,6 +172,7 @@ class StreamsController:
             )
             return None
         form.show_started(started, call_uuid)
+        self._watched.add(started.stream_id)
         self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.streams.add_pending(Stream(
@@ -220,6 +222,7 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
+        self.pane.form.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
             Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
         )
@@ -270,6 +273,9 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
+        reported = self.pane.form.reported_stream_id(call_uuid)
+        if reported:
+            self.pane.form.stream_ended(call_uuid, reported, "stopped")
         await self._record(
             Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
         )

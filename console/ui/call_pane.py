@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 from console.domain.calls import LiveCall
 from console.ui.empty_state import EmptyState
 from console.ui.stream_form import StreamForm
-from console.ui.streams_model import STREAM_ID_ROLE, StreamColumn, StreamsTableModel
+from console.ui.streams_model import (
+    STOPPING_STATUS,
+    STREAM_ID_ROLE,
+    StreamColumn,
+    StreamsTableModel,
+)
 
 
 class CallPane(QWidget):
@@ -278,6 +283,8 @@ class CallPane(QWidget):
         if stream_id is None or row is None or self.streams.is_active(row):
             return
         status = (self.streams.stream(row).status or "").lower()
+        if status == STOPPING_STATUS:
+            return  # the stop's own answer says "stopped" (or that it failed)
         self.form.stream_ended(call_uuid, stream_id, status, self.streams.failure_reason(stream_id))
 
     def _copy_uuid(self) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QApplication, QStackedLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLineEdit,
+    QPlainTextEdit,
+    QStackedLayout,
+    QTextEdit,
+    QWidget,
+)
 
 from console.ui.calls_view import CallsView
 from console.ui.empty_state import EmptyState
@@ -41,7 +49,8 @@ class CallsRegion(QWidget):
         arrow keys move through the calls at once."""
         self.stack.setCurrentWidget(self.calls)
         focused = QApplication.focusWidget()
-        if focused is None or not focused.isVisible() or self.first_run.isAncestorOf(focused):
+        typing = isinstance(focused, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+        if focused is None or not focused.isVisible() or not typing:
             self.calls.focus_list()
 
     def focus_part(self, part: str = "") -> bool:

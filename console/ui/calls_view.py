@@ -48,9 +48,18 @@ class CallsTable(QTableView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and self.currentIndex().isValid():
+        current = self.currentIndex()
+        if enter and current.isValid():
             self.activated_call.emit()
             return
+        if event.key() == Qt.Key.Key_Down and current.isValid():
+            selection = self.selectionModel()
+            if not selection.isSelected(current):
+                # The first ↓ after the list got focus picks the row the focus marks (the first
+                # call) instead of skipping past it.
+                flags = QItemSelectionModel.SelectionFlag
+                selection.setCurrentIndex(current, flags.ClearAndSelect | flags.Rows)
+                return
         super().keyPressEvent(event)
 
     def rowsAboutToBeRemoved(
@@ -141,7 +150,7 @@ class CallsView(QWidget):
         self.table.activated_call.connect(self._open_current)
         self.table.doubleClicked.connect(lambda _i: self._open_current())
         selection = self.table.selectionModel()
-        selection.currentRowChanged.connect(self._on_current_changed)
+        selection.selectionChanged.connect(self._on_selection_changed)
 
         self.empty = EmptyState(
             "No live calls right now", "Calls appear here a few seconds after they start."
@@ -266,8 +275,11 @@ class CallsView(QWidget):
         self.proxy.set_direction(str(self.direction.currentData()))
         self._update_counts()
 
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        uuid_ = current.data(UUID_ROLE) if current.isValid() else None
+    def _on_selection_changed(self) -> None:
+        """The selected row is the agent's pick. The current row alone is not: Qt marks one
+        when the list gets focus, before the agent has chosen anything."""
+        rows = self.table.selectionModel().selectedRows()
+        uuid_ = rows[0].data(UUID_ROLE) if rows else None
         if uuid_ != self._selected:
             self._selected = uuid_
             self.call_selected.emit(uuid_)

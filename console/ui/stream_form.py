@@ -49,7 +49,7 @@ from console.ui.stream_form_fields import (
 from console.ui.stream_form_view import BIDIRECTIONAL_REASON, MORE_OPTIONS, StreamFormView
 from console.ui.stream_result import ResultKind, ResultRecord
 
-STOPPED_STATUSES = ("stopping…", "stopped")
+STOPPED = "stopped"  # what the app layer passes once Plivo confirmed the agent's stop
 
 
 class StreamForm(StreamFormView):
@@ -171,7 +171,7 @@ class StreamForm(StreamFormView):
             return
         if record.kind not in (ResultKind.STARTED, ResultKind.FAILED):
             return  # already says it ended or was stopped
-        if status in STOPPED_STATUSES:
+        if status == STOPPED:
             kind, headline = ResultKind.ENDED, "Stream stopped."
         elif status == "failed":
             kind, headline = ResultKind.FAILED, f"The stream failed: {reason}"

@@ -78,6 +78,10 @@ class StreamFormView(QWidget):
         self.call_label.setWordWrap(True)
         self.target_label = QLabel(self)
         self.target_label.setObjectName("target_label")
+        # Always shown and wrapped: the fields then always size by their height for the width
+        # (see `fields_height_hint`), however many other messages are showing.
+        self.target_label.setWordWrap(True)
+        self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.target_label, HINT_COLOR)
 
         self.service_url = QLineEdit()
@@ -221,7 +225,7 @@ class StreamFormView(QWidget):
         self.fields_scroll.setWidget(self.fields)
         # The scroll area then sizes the fields by their height for the actual width, not by a
         # minimum computed for wrapped messages at their narrowest (a gap above Start, or a
-        # scroll bar where everything fits).
+        # scroll bar where everything fits). Needs a wrapped label always shown (target_label).
         self.fields.setMinimumHeight(1)
 
         self.action_bar = QWidget()

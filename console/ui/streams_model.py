@@ -19,6 +19,7 @@ Index = QModelIndex | QPersistentModelIndex
 STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_STATUS = "starting…"
+STOPPING_STATUS = "stopping…"  # the agent asked; Plivo's answer not in yet
 FAILED_STATUS = "failed"
 UNKNOWN_REASON = "reason not known: turn on status callbacks to see why"
 MAX_REASON_CHARS = 300
@@ -161,8 +162,8 @@ class StreamsTableModel(QAbstractTableModel):
     def mark_stopped(self, stream_ids: list[str]) -> None:
         """Grey out streams the agent just stopped, until Plivo's list says the rest."""
         for row, stream in enumerate(self._rows):
-            if stream.stream_id in stream_ids and stream.is_active:
-                self._rows[row] = replace(stream, status="stopping…", end_time="…")
+            if stream.stream_id in stream_ids and self.is_active(row):
+                self._rows[row] = replace(stream, status=STOPPING_STATUS, end_time="…")
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
 
     def clear(self) -> None:
