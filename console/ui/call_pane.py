@@ -78,7 +78,8 @@ class CallPane(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Extra width goes to the service URL (and the status before it stays readable).
+        self.table.horizontalHeader().setStretchLastSection(False)
         for column, width in (
             (StreamColumn.STREAM_ID, 110),
             (StreamColumn.SERVICE_URL, 190),
@@ -91,6 +92,9 @@ class CallPane(QWidget):
             self.table.setColumnWidth(column, width)
         # Status (and why a stream failed) right after the id, where a narrow pane still shows it.
         self.table.horizontalHeader().moveSection(StreamColumn.STATUS, 1)
+        self.table.horizontalHeader().setSectionResizeMode(
+            StreamColumn.SERVICE_URL, QHeaderView.ResizeMode.Stretch
+        )
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
                        self.streams.dataChanged):  # fmt: skip
@@ -105,7 +109,7 @@ class CallPane(QWidget):
         self.stop_button.setObjectName("stop_stream")
         self.stop_button.setToolTip("Stop the selected stream (Del)")
         self.stop_button.clicked.connect(self._stop_selected)
-        self.stop_all_button = QPushButton("Stop &all…")
+        self.stop_all_button = QPushButton("Stop a&ll…")
         self.stop_all_button.setObjectName("stop_all_streams")
         self.stop_all_button.setToolTip("Stop every active stream on this call (asks first)")
         self.stop_all_button.clicked.connect(self._stop_all)

@@ -144,7 +144,9 @@ class CallsView(QWidget):
             (Column.STREAMS, 55),
         ):
             self.table.setColumnWidth(column, width)
-        hh.setStretchLastSection(True)
+        # Extra width goes to the caller's name, not to a far-away Streams count.
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated_call.connect(self._open_current)
@@ -169,9 +171,9 @@ class CallsView(QWidget):
         self.held_bar.setObjectName("new_calls_bar")
         self.held_label = QLabel()
         self.held_label.setObjectName("new_calls_label")
-        self.show_held = QPushButton("&Show them")
+        self.show_held = QPushButton("Show &new calls")
         self.show_held.setObjectName("show_new_calls")
-        self.show_held.setToolTip("Add the calls that arrived to the list (Alt+S)")
+        self.show_held.setToolTip("Add the calls that arrived to the list (Alt+N)")
         self.show_held.clicked.connect(self.show_held_requested)
         held = QHBoxLayout(self.held_bar)
         held.setContentsMargins(6, 2, 2, 2)
