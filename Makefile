@@ -32,7 +32,7 @@ bench: $(VENV)/.test-installed
 	@set -e; for b in benchmarks/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
 
 screenshots: system-run $(VENV)/.test-installed
-	xvfb-run -a -s "-screen 0 1600x1000x24" scripts/with-test-keyring.sh env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py docs/screenshots
+	xvfb-run -a -s "-screen 0 1920x1200x24" scripts/with-test-keyring.sh env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py docs/screenshots
 
 # dist/stream-console_<version>_<arch>.deb from a PyInstaller one-folder build (packaging/).
 package: $(VENV)/.run-installed

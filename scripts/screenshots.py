@@ -2,8 +2,9 @@
 
     make screenshots        (runs this under Xvfb with a throwaway keyring and HOME)
 
-Writes docs/screenshots/{first-run,main-window,main-window-dark,account-dialog,banner,
-activity-history}.png, then the stream form's own set (scripts/screenshots_stream_form.py).
+Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
+main-window-1920x1080,account-dialog,banner,activity-history}.png, then the stream form's own
+set (scripts/screenshots_stream_form.py).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None
     await settle(1.5)
     grab(window, out / ("main-window-dark.png" if dark else "main-window.png"))
     if not dark:
+        # The laptop screen the layout is held to, and a full-HD desktop.
+        for width, height in ((1280, 720), (1920, 1080)):
+            window.resize(width, height)
+            await settle(1.0)
+            grab(window, out / f"main-window-{width}x{height}.png")
+        window.resize(1400, 880)
         await activity_and_dialogs(console, out)
         await banner_scene(console, out)
     window.close()

@@ -1,7 +1,11 @@
 """The calls list kept fresh: an incremental refresh every few seconds (and on F5), applied to the
 model as a diff in time slices, with the selected call kept even after it ends. The loop runs
 supervised: Plivo's errors show in the status bar, anything unexpected is reported once and the
-refresh goes on with backoff (console/app/supervisor.py)."""
+refresh goes on with backoff (console/app/supervisor.py).
+
+While the agent works the list (a call selected, the pointer over it), new calls are held behind
+a "3 new calls" bar until asked for, so no row moves under the agent. When refreshing fails, the
+list keeps the last-seen calls and says as of when."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from console.api import ApiError
+from console.api import ApiError, AuthenticationFailed, CredentialsUnavailable, RateLimited
 from console.app.api_status import ApiStatus
 from console.app.binding import AccountBinding
 from console.app.tasks import Backoff, TaskRunner
@@ -41,10 +45,13 @@ class CallsController:
         self.binding: AccountBinding | None = None
         self.calls: dict[str, LiveCall] = {}
         self.refreshes = 0
+        self.last_ok_at: float | None = None  # wall-clock time of the last successful refresh
+        self.held: list[LiveCall] = []  # arrived while the agent worked; not in the list yet
         self._wake = asyncio.Event()
         self.after_refresh: Callable[[], None] | None = None  # e.g. reload the selected streams
         view.call_selected.connect(self._on_selected)
         view.open_form_requested.connect(self._open_form)
+        view.show_held_requested.connect(self.show_held)
 
     # --- binding -------------------------------------------------------------------------------
     def bind(self, binding: AccountBinding | None) -> None:
@@ -52,15 +59,15 @@ class CallsController:
         self.binding = binding
         self.calls = {}
         self.refreshes = 0
+        self.last_ok_at = None
+        self.held = []
+        self.view.set_held(0)
+        self.view.set_stale(None)
         self.view.model.clear()
         self.pane.show_call(None)
         if binding is None:
             return
-        self.view.set_empty_text(
-            "No live calls right now",
-            f"{binding.label} has no calls in progress. They appear here within "
-            f"{self.interval_s:.0f} s of starting.",
-        )
+        self._set_live_empty_text(binding)
         self.tasks.run_supervised(
             "calls-refresh-loop",
             lambda: self.refresh_once(binding),
@@ -81,18 +88,78 @@ class CallsController:
             _log.info("refresh failed: %s", error.message)
             if self.binding is binding:
                 self.status.failed(error, binding.label)
+                self._show_stale(error)
             return False
         if self.binding is not binding:
             return False
         self.calls = {c.call_uuid: c for c in result.calls}
-        keep = [u for u in (self.view.selected_call(),) if u]
-        await self.view.model.apply_in_slices(result.calls, keep=keep)
+        await self._apply(list(result.calls))
+        if self.last_ok_at is None or self.view.stale.isVisibleTo(self.view):
+            self.view.set_stale(None)
+            self._set_live_empty_text(binding)
+        self.last_ok_at = time.time()
         self.refreshes += 1
         self.status.refreshed(len(result.calls), result.requests, time.monotonic() - started)
         self._update_selected_call()
         if self.after_refresh is not None:
             self.after_refresh()
         return True
+
+    async def _apply(self, calls: list[LiveCall]) -> None:
+        """Show `calls`, holding back new ones while the agent works the list."""
+        model = self.view.model
+        if model.rowCount() and self.view.agent_is_working():
+            known = model.row_index()
+            self.held = [c for c in calls if c.call_uuid not in known]
+            calls = [c for c in calls if c.call_uuid in known]
+        else:
+            self.held = []
+        keep = [u for u in (self.view.selected_call(),) if u]
+        await model.apply_in_slices(calls, keep=keep)
+        self.view.set_held(len(self.held))
+
+    def show_held(self) -> None:
+        """The agent asked for the calls that arrived: add them now."""
+        if not self.held:
+            return
+        keep = [u for u in (self.view.selected_call(),) if u]
+        self.view.model.apply(list(self.calls.values()), keep=keep)
+        self.held = []
+        self.view.set_held(0)
+        self.view.table.scrollToTop()
+
+    def _set_live_empty_text(self, binding: AccountBinding) -> None:
+        self.view.set_empty_text(
+            "No live calls right now",
+            f"{binding.label} has no calls in progress. They appear here within "
+            f"{self.interval_s:.0f} s of starting.",
+        )
+
+    def _show_stale(self, error: ApiError) -> None:
+        """The list keeps the last-seen calls and says as of when; never "no live calls" for a
+        list that simply could not be fetched."""
+        if isinstance(error, AuthenticationFailed):
+            why = "Plivo refused the Auth Token"
+        elif isinstance(error, CredentialsUnavailable):
+            why = "no Auth Token is available"
+        elif isinstance(error, RateLimited):
+            why = "Plivo asked the console to slow down"
+        else:
+            why = "Plivo is not answering"
+        if self.last_ok_at is None:
+            self.view.set_stale(f"Not refreshing: {why}.")
+            self.view.set_empty_text(
+                "Calls not loaded",
+                f"{why[0].upper()}{why[1:]}, so this account's live calls could not be loaded "
+                "yet. The message above says what to do.",
+            )
+            return
+        at = time.strftime("%H:%M:%S", time.localtime(self.last_ok_at))
+        self.view.set_stale(f"As of {at}, not refreshing: {why}.")
+        self.view.set_empty_text(
+            f"No live calls as of {at}",
+            f"Not refreshing: {why}. Calls that started since {at} are not shown.",
+        )
 
     # --- selection -----------------------------------------------------------------------------
     def _on_selected(self, call_uuid: str | None) -> None:

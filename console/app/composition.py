@@ -101,7 +101,7 @@ class ConsoleApp:
             pane, region.calls, self.tasks, self.dialogs, self.activity_log
         )
         self.streams.on_recent_urls = self._save_recent_urls
-        self.calls.after_refresh = self.streams.reload_in_background
+        self.calls.after_refresh = self.streams.on_calls_refreshed
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
         self.events_pane = EventsPane()
         self.window.set_events_region(self.events_pane)
@@ -232,10 +232,9 @@ class ConsoleApp:
         )  # fmt: skip
         self.binding = binding
         self.pane.form.set_recent_service_urls(self._recent_urls(binding))
-        form_url = self.pane.form.service_url
-        if binding.media_sink_url and not form_url.text():
-            # Demo: a stream URL that works out of the box (the simulator's own media sink).
-            form_url.setText(binding.media_sink_url)
+        # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
+        # by Restore defaults.
+        self.pane.form.set_default_service_url(binding.media_sink_url or "")
         self.receiver.profile_activated(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from console.api import AmbiguousStart, ApiError, Priority
+from console.api import AmbiguousStart, ApiError, NetworkError, Priority
 from console.app.binding import AccountBinding
 from console.app.tasks import Backoff, FailureStreak, TaskRunner
 from console.domain.activity import Action, ActivityEntry, Outcome
@@ -52,6 +52,9 @@ class StreamsController:
         self.background = FailureStreak(
             "streams-background-reload", tasks.report, Backoff(first_s=3.0, cap_s=60.0)
         )
+        # Streams started here or seen active: their failure goes into the activity history.
+        self._watched: set[str] = set()
+        self._failures_recorded: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
@@ -73,6 +76,11 @@ class StreamsController:
 
     def reload(self, call_uuid: str) -> None:
         self.tasks.run("streams", self.load_streams(call_uuid))
+
+    def on_calls_refreshed(self) -> None:
+        """Plivo answered a refresh: "could not connect" results are stale; streams again."""
+        self.pane.form.clear_connection_errors()
+        self.reload_in_background()
 
     def reload_in_background(self) -> None:
         """The selected call's streams again, so status changes (in-progress, dropped, timed
@@ -110,7 +118,26 @@ class StreamsController:
             self.pane.streams.set_streams(streams)
             self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
         self.calls.model.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
+        await self._note_failures(call_uuid, streams)
         return streams
+
+    async def _note_failures(self, call_uuid: str, streams: list[Stream]) -> None:
+        """A stream started here or seen active that the list now shows failed goes into the
+        activity history, with the reason as far as the console knows it."""
+        for stream in streams:
+            sid = stream.stream_id
+            if stream.is_active:
+                self._watched.add(sid)
+            elif (stream.status or "").lower() == "failed" and sid in self._watched:
+                self._watched.discard(sid)
+                if sid in self._failures_recorded:
+                    continue
+                self._failures_recorded.add(sid)
+                reason = self.pane.streams.failure_reason(sid)
+                await self._record(
+                    Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, sid,
+                    f"The stream failed: {reason}", stream.service_url or "",
+                )  # fmt: skip
 
     def _showing(self, call_uuid: str) -> bool:
         return self.pane.call is not None and self.pane.call.call_uuid == call_uuid
@@ -121,6 +148,7 @@ class StreamsController:
         if call is None:
             self.pane.form.set_busy(False)
             return
+        self.pane.streams_status.setText("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
         self.tasks.run(
             f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
@@ -130,16 +158,16 @@ class StreamsController:
         binding = self.binding
         form = self.pane.form
         if binding is None:
-            form.show_error("No account is active: choose one in the toolbar first.")
+            form.show_error("No account is active: choose one in the toolbar first.", "", call_uuid)
             return None
         report = validate_stream_request(request, target=binding.target)
         if not report.ok:  # the form already refuses these; this gate guards every other path
-            form.show_error(report.errors[0].message)
+            form.show_error(report.errors[0].message, "", call_uuid)
             return None
         try:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()))
+            form.show_error(error.message, "\n".join(error.detail.lines()), call_uuid)
             self.pane.reveal_result()
             # `checked`: the call's streams were listed and none to this URL is active (a found
             # one is returned as started), so the history can say "not started" for certain.
@@ -149,13 +177,17 @@ class StreamsController:
             self.reload(call_uuid)
             return None
         except ApiError as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()))
+            form.show_error(
+                error.message, "\n".join(error.detail.lines()), call_uuid,
+                connection=isinstance(error, NetworkError),
+            )  # fmt: skip
             self.pane.reveal_result()
             await self._record(
                 Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
             )
             return None
-        form.show_started(started)
+        form.show_started(started, call_uuid)
+        self._watched.add(started.stream_id)
         self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.streams.add_pending(Stream(
@@ -205,6 +237,7 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
+        self.pane.form.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
             Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
         )
@@ -225,6 +258,10 @@ class StreamsController:
         else:
             streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
             count = sum(1 for s in streams if s.is_active)
+        if count == 0:  # nothing to stop: no request, no "ok" recorded for stopping nothing
+            if self._showing(call_uuid):
+                self.pane.set_streams_status("No active streams to stop.")
+            return False
         row = self.calls.model.row_of(call_uuid)
         label = (
             f"{self.calls.model.froms[row]} → {self.calls.model.tos[row]}" if row is not None
@@ -251,6 +288,9 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
+        reported = self.pane.form.reported_stream_id(call_uuid)
+        if reported:
+            self.pane.form.stream_ended(call_uuid, reported, "stopped")
         await self._record(
             Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
         )

@@ -11,6 +11,7 @@ class Action(StrEnum):
     START_STREAM = "start stream"
     STOP_STREAM = "stop stream"
     STOP_ALL_STREAMS = "stop all streams"
+    STREAM_FAILED = "stream failed"  # seen by the console on a stream it had seen active
 
 
 class Outcome(StrEnum):

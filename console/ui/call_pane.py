@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedLayout,
     QTableView,
@@ -26,7 +24,12 @@ from console.ui.empty_state import EmptyState
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
 from console.ui.stream_form import StreamForm
-from console.ui.streams_model import STREAM_ID_ROLE, StreamColumn, StreamsTableModel
+from console.ui.streams_model import (
+    STOPPING_STATUS,
+    STREAM_ID_ROLE,
+    StreamColumn,
+    StreamsTableModel,
+)
 
 
 class CallPane(QWidget):
@@ -66,11 +69,7 @@ class CallPane(QWidget):
         header.addLayout(texts, 1)
         header.addWidget(self.copy_uuid, 0, Qt.AlignmentFlag.AlignTop)
 
-        self.form_scroll = scroll = QScrollArea()
-        scroll.setObjectName("stream_form_scroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.form)
+        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
 
         self.streams = StreamsTableModel(self)
         self.table = QTableView()
@@ -83,21 +82,28 @@ class CallPane(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Extra width goes to the service URL (and the status before it stays readable).
+        self.table.horizontalHeader().setStretchLastSection(False)
         for column, width in (
-            (StreamColumn.STREAM_ID, 120),
-            (StreamColumn.SERVICE_URL, 200),
+            (StreamColumn.STREAM_ID, 110),
+            (StreamColumn.SERVICE_URL, 190),
             (StreamColumn.TRACK, 65),
             (StreamColumn.BIDIRECTIONAL, 90),
-            (StreamColumn.STATUS, 90),
+            (StreamColumn.STATUS, 150),
             (StreamColumn.STARTED, 70),
             (StreamColumn.ENDED, 70),
         ):
             self.table.setColumnWidth(column, width)
+        # Status (and why a stream failed) right after the id, where a narrow pane still shows it.
+        self.table.horizontalHeader().moveSection(StreamColumn.STATUS, 1)
+        self.table.horizontalHeader().setSectionResizeMode(
+            StreamColumn.SERVICE_URL, QHeaderView.ResizeMode.Stretch
+        )
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.streams.rowsInserted.connect(self._update_buttons)
-        self.streams.rowsRemoved.connect(self._update_buttons)
-        self.streams.dataChanged.connect(self._update_buttons)
+        for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
+                       self.streams.dataChanged):  # fmt: skip
+            signal.connect(self._update_buttons)
+            signal.connect(self._sync_result)
 
         self.streams_label = QLabel("Streams on this call")
         self.streams_label.setObjectName("streams_label")
@@ -108,7 +114,7 @@ class CallPane(QWidget):
         self.stop_button.setObjectName("stop_stream")
         self.stop_button.setToolTip("Stop the selected stream (Del)")
         self.stop_button.clicked.connect(self._stop_selected)
-        self.stop_all_button = QPushButton("Stop &all…")
+        self.stop_all_button = QPushButton("Stop a&ll…")
         self.stop_all_button.setObjectName("stop_all_streams")
         self.stop_all_button.setToolTip("Stop every active stream on this call (asks first)")
         self.stop_all_button.clicked.connect(self._stop_all)
@@ -147,13 +153,22 @@ class CallPane(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("call_splitter")
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.form)
         self.splitter.addWidget(streams_box)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.table.setMinimumHeight(self.fontMetrics().height() * 5)
-        self._form_sized = False
+        self.table.setMinimumHeight(self.fontMetrics().height() * 4)
+        self.streams_box = streams_box
+        # The form gets the height that shows all its fields (Start never scrolls away; the
+        # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
+        # when the pane is resized or the form's content changes (More options, messages).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_form)
+        for watched in (self.form.fields, self.form.result, self.splitter):
+            watched.installEventFilter(self)
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -171,12 +186,42 @@ class CallPane(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._form_sized:
-            # The form gets its full height (Start always in view); the streams table the rest.
-            self._form_sized = True
-            form_height = self.form.sizeHint().height() + 4
-            total = max(self.splitter.height(), form_height + 160)
-            self.splitter.setSizes([form_height, total - form_height])
+        self._fit_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide) or (
+            watched is self.splitter and event.type() == QEvent.Type.Resize
+        ):
+            self._fit_timer.start()
+        return False
+
+    def fit_form(self) -> None:
+        """Give the form what it needs to show every field without scrolling, leaving the
+        streams table at least its minimum; the table takes any height left over."""
+        total = self.splitter.height() - self.splitter.handleWidth()
+        if total <= 0 or not self.content.isVisible():
+            return
+        floor = self.streams_box.minimumSizeHint().height()
+        want = self.form.fields_height_hint()
+        form_height = max(min(want, total - floor), self.form.minimumSizeHint().height())
+        if self.splitter.sizes()[0] != form_height:
+            self.splitter.setSizes([form_height, max(total - form_height, 0)])
+
+    def focus_part(self, part: str) -> bool:
+        """Keyboard focus to "form" (its first field) or "streams" (the table); False when
+        there is nothing to focus there (no call selected)."""
+        if self.call is None:
+            return False
+        if part == "form":
+            target = self.form.service_url if self.form.service_url.isEnabled() else self.form
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        if part == "streams":
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            if not self.table.currentIndex().isValid() and self.streams.rowCount():
+                self.select_stream(self.streams.stream(0).stream_id)
+            return True
+        return False
 
     # --- state from the app ------------------------------------------------------------------
     def show_call(self, call: LiveCall | None, *, ended: bool = False) -> None:
@@ -203,8 +248,9 @@ class CallPane(QWidget):
         self._update_buttons()
 
     def reveal_result(self) -> None:
-        """Scroll the form so the start result (stream id, or Plivo's error) is in view."""
-        self.form_scroll.ensureWidgetVisible(self.form.result, 0, 8)
+        """The start result sits under the action bar, outside the scrolling fields: always in
+        view. Kept so callers need not know the layout."""
+        self._fit_timer.start()
 
     def set_streams_status(self, text: str, *, error: bool = False) -> None:
         self.streams_status.setText(text)
@@ -237,6 +283,20 @@ class CallPane(QWidget):
         if self.call is not None:
             self.stop_all_requested.emit(self.call.call_uuid)
 
+    def _sync_result(self) -> None:
+        """A "Stream started" whose stream the list now shows ended or failed says so."""
+        if self.call is None:
+            return
+        call_uuid = self.call.call_uuid
+        stream_id = self.form.reported_stream_id(call_uuid)
+        row = self.streams.row_of(stream_id) if stream_id else None
+        if stream_id is None or row is None or self.streams.is_active(row):
+            return
+        status = (self.streams.stream(row).status or "").lower()
+        if status == STOPPING_STATUS:
+            return  # the stop's own answer says "stopped" (or that it failed)
+        self.form.stream_ended(call_uuid, stream_id, status, self.streams.failure_reason(stream_id))
+
     def _copy_uuid(self) -> None:
         if self.call is not None:
             QGuiApplication.clipboard().setText(self.call.call_uuid)
@@ -252,6 +312,10 @@ class CallPane(QWidget):
         )  # fmt: skip
         active = self.streams.active_count()
         self.stop_all_button.setEnabled(active > 0)
+        self.stop_all_button.setToolTip(
+            "Stop every active stream on this call (asks first)" if active
+            else "No active streams on this call"
+        )  # fmt: skip
         count = self.streams.rowCount()
         self.streams_label.setText(
             f"Streams on this call ({active} active of {count})" if count

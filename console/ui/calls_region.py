@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QStackedLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLineEdit,
+    QPlainTextEdit,
+    QStackedLayout,
+    QTextEdit,
+    QWidget,
+)
 
 from console.ui.calls_view import CallsView
 from console.ui.empty_state import EmptyState
@@ -37,7 +45,21 @@ class CallsRegion(QWidget):
         self.stack.setCurrentWidget(self.first_run)
 
     def show_calls(self) -> None:
+        """The calls list, with the keyboard in it unless the agent is typing elsewhere: the
+        arrow keys move through the calls at once."""
         self.stack.setCurrentWidget(self.calls)
+        focused = QApplication.focusWidget()
+        typing = isinstance(focused, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+        if focused is None or not focused.isVisible() or not typing:
+            self.calls.focus_list()
+
+    def focus_part(self, part: str = "") -> bool:
+        """Alt+1: the calls list (the first-run panel's first button before an account)."""
+        if self.showing_calls:
+            self.calls.focus_list()
+        else:
+            self.first_run.buttons[0].setFocus()
+        return True
 
     @property
     def showing_calls(self) -> bool:

@@ -1,17 +1,32 @@
-"""The calls list: search, direction filter, the table, its context menu and empty states."""
+"""The calls list: search, direction filter, the table, its context menu and empty states.
+
+Rows never move under the agent by themselves: calls that arrive while the agent is working the
+list wait behind a "3 new calls" bar (the app decides when to hold them), and rows removed above
+the selected call are compensated by scrolling, so the selected row keeps its place on screen.
+When the list cannot be refreshed, a line above it says as of when it shows the calls."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
+    QSizePolicy,
     QStackedLayout,
     QTableView,
     QVBoxLayout,
@@ -23,25 +38,52 @@ from console.ui.calls_filter import CallsFilterProxy
 from console.ui.calls_model import UUID_ROLE, CallsTableModel
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
+from console.ui.steady_inputs import SteadyComboBox
 
 
 class CallsTable(QTableView):
-    """Enter opens the stream form on the current call."""
+    """Enter opens the stream form on the current call. Rows removed above the current row are
+    compensated by scrolling, so the current row stays where the agent saw it."""
 
     activated_call = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and self.currentIndex().isValid():
+        current = self.currentIndex()
+        if enter and current.isValid():
             self.activated_call.emit()
             return
+        if event.key() == Qt.Key.Key_Down and current.isValid():
+            selection = self.selectionModel()
+            if not selection.isSelected(current):
+                # The first ↓ after the list got focus picks the row the focus marks (the first
+                # call) instead of skipping past it.
+                flags = QItemSelectionModel.SelectionFlag
+                selection.setCurrentIndex(current, flags.ClearAndSelect | flags.Rows)
+                return
         super().keyPressEvent(event)
+
+    def rowsAboutToBeRemoved(
+        self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
+    ) -> None:
+        current = self.currentIndex()
+        if not parent.isValid() and current.isValid() and end < current.row():
+            self._scroll_rows(-(end - start + 1))
+        super().rowsAboutToBeRemoved(parent, start, end)
+
+    def _scroll_rows(self, rows: int) -> None:
+        bar = self.verticalScrollBar()
+        per_pixel = self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel
+        bar.setValue(
+            bar.value() + rows * (self.verticalHeader().defaultSectionSize() if per_pixel else 1)
+        )
 
 
 class CallsView(QWidget):
     call_selected = Signal(object)  # call uuid or None
     open_form_requested = Signal(str)
     stop_all_requested = Signal(str)
+    show_held_requested = Signal()  # the agent asks for the calls held behind the bar
 
     def __init__(self, model: CallsTableModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,7 +98,7 @@ class CallsView(QWidget):
         self.search.setAccessibleName("Search calls")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
-        self.direction = QComboBox()
+        self.direction = SteadyComboBox()
         self.direction.setObjectName("direction_filter")
         self.direction.setAccessibleName("Direction filter")
         for label, value in (
@@ -104,24 +146,54 @@ class CallsView(QWidget):
             (Column.STREAMS, 55),
         ):
             self.table.setColumnWidth(column, width)
-        hh.setStretchLastSection(True)
+        # Extra width goes to the caller's name, not to a far-away Streams count.
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated_call.connect(self._open_current)
         self.table.doubleClicked.connect(lambda _i: self._open_current())
         selection = self.table.selectionModel()
-        selection.currentRowChanged.connect(self._on_current_changed)
+        selection.selectionChanged.connect(self._on_selection_changed)
 
         self.empty = EmptyState(
             "No live calls right now", "Calls appear here a few seconds after they start."
         )
         self.empty.setObjectName("calls_empty")
+        self.stale = QLabel()
+        self.stale.setObjectName("calls_stale")
+        self.stale.setWordWrap(True)
+        self.stale.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stale.setStyleSheet(
+            "QLabel { background: #fff4ce; color: #5c4400; border: 1px solid #e0c36c;"
+            " border-radius: 3px; padding: 3px 6px; }"
+        )
+        self.stale.setVisible(False)
+        self.held_bar = QWidget()
+        self.held_bar.setObjectName("new_calls_bar")
+        self.held_label = QLabel()
+        self.held_label.setObjectName("new_calls_label")
+        self.show_held = QPushButton("Show &new calls")
+        self.show_held.setObjectName("show_new_calls")
+        self.show_held.setToolTip("Add the calls that arrived to the list (Alt+N)")
+        self.show_held.clicked.connect(self.show_held_requested)
+        held = QHBoxLayout(self.held_bar)
+        held.setContentsMargins(6, 2, 2, 2)
+        held.addWidget(self.held_label, 1)
+        held.addWidget(self.show_held)
+        self.held_bar.setStyleSheet(
+            "#new_calls_bar { background: palette(highlight); border-radius: 3px; }"
+            " #new_calls_label { color: palette(highlighted-text); font-weight: bold; }"
+        )
+        self.held_bar.setVisible(False)
         self.stack = QStackedLayout()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)
+        layout.addWidget(self.stale)
+        layout.addWidget(self.held_bar)
         layout.addLayout(self.stack, 1)
 
         # Row signals arrive once per inserted call: coalesce them into one count update.
@@ -167,6 +239,29 @@ class CallsView(QWidget):
         self.table.scrollTo(proxy_index)
         return True
 
+    def set_stale(self, text: str | None) -> None:
+        """Say the list is not being refreshed (None: it is again)."""
+        self.stale.setText(text or "")
+        self.stale.setVisible(bool(text))
+
+    def set_held(self, count: int) -> None:
+        """How many calls wait behind the bar (0 hides it)."""
+        noun = "new call" if count == 1 else "new calls"
+        self.held_label.setText(f"{count} {noun} arrived")
+        self.held_bar.setVisible(count > 0)
+
+    def held_count_text(self) -> str:
+        return self.held_label.text() if self.held_bar.isVisibleTo(self) else ""
+
+    def agent_is_working(self) -> bool:
+        """True while new rows would move something under the agent: a call is selected or
+        the pointer is over the list."""
+        return self._selected is not None or self.table.viewport().underMouse()
+
+    def focus_list(self) -> None:
+        """Keyboard focus to the table, so the arrow keys move through the calls at once."""
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -184,8 +279,11 @@ class CallsView(QWidget):
         self.proxy.set_direction(str(self.direction.currentData()))
         self._update_counts()
 
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        uuid_ = current.data(UUID_ROLE) if current.isValid() else None
+    def _on_selection_changed(self) -> None:
+        """The selected row is the agent's pick. The current row alone is not: Qt marks one
+        when the list gets focus, before the agent has chosen anything."""
+        rows = self.table.selectionModel().selectedRows()
+        uuid_ = rows[0].data(UUID_ROLE) if rows else None
         if uuid_ != self._selected:
             self._selected = uuid_
             self.call_selected.emit(uuid_)
@@ -239,5 +337,6 @@ class CallsView(QWidget):
         stop_all = menu.addAction("Stop all streams…", lambda: self.stop_all_requested.emit(uuid_))
         ended = self.model.is_ended(row)
         start.setEnabled(not ended)
-        stop_all.setEnabled(not ended)
+        # Only with streams known to be active: stopping nothing is not an action.
+        stop_all.setEnabled(not ended and self.model.streams[row] > 0)
         menu.popup(self.table.viewport().mapToGlobal(pos))

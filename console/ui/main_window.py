@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from console.ui.banners import BannerBar
 from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
+from console.ui.steady_inputs import SteadyComboBox
 
 DOCS_URL = "https://www.plivo.com/docs/voice/api/stream/"
 
@@ -97,12 +97,12 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         caption = QLabel(" Account: ")
         make_plain(caption)
-        self.profile_combo = QComboBox()
+        self.profile_combo = SteadyComboBox()
         self.profile_combo.setObjectName("profile_combo")
         self.profile_combo.setAccessibleName("Account")
         self.profile_combo.setToolTip("Switch the Plivo account this console acts for")
         self.profile_combo.setMinimumContentsLength(18)
-        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.profile_combo.setSizeAdjustPolicy(SteadyComboBox.SizeAdjustPolicy.AdjustToContents)
         self.profile_combo.activated.connect(self._on_profile_activated)
         caption.setBuddy(self.profile_combo)
         bar.addWidget(caption)
@@ -132,7 +132,22 @@ class MainWindow(QMainWindow):
         self.toggle_events = view.addAction("&Event pane")
         self.toggle_events.setCheckable(True)
         self.toggle_events.setChecked(True)
-        self.toggle_events.toggled.connect(self.events_region.setVisible)
+        self.toggle_events.toggled.connect(self._show_events)
+        view.addSeparator()
+        self.region_actions: list[QAction] = []
+        for key, label, name, part in (
+            ("Alt+1", "Go to &calls list", "calls", ""),
+            ("Alt+2", "Go to stream &form", "call", "form"),
+            ("Alt+3", "Go to &streams of the call", "call", "streams"),
+            ("Alt+4", "Go to e&vents", "events", ""),
+        ):
+            action = view.addAction(label)
+            action.setObjectName(f"focus_{part or name}_action")
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _=False, n=name, p=part: self.focus_region(n, p))
+            self.region_actions.append(action)
+        view.addSeparator()
         activity = view.addAction("&Activity history…")
         activity.setObjectName("activity_action")
         activity.setShortcut(QKeySequence("Ctrl+H"))
@@ -178,11 +193,35 @@ class MainWindow(QMainWindow):
         sizes = self.main_splitter.sizes()
         self.main_splitter.replaceWidget(1, events_region)
         self.main_splitter.setSizes(sizes)
-        self.toggle_events.toggled.disconnect(old.setVisible)
-        self.toggle_events.toggled.connect(events_region.setVisible)
+        self.events_region = events_region
         events_region.setVisible(self.toggle_events.isChecked())
         old.deleteLater()
-        self.events_region = events_region
+
+    def focus_region(self, name: str, part: str = "") -> None:
+        """Keyboard focus into a region ("calls", "call" with part "form"/"streams", "events").
+        A region may offer `focus_part(part) -> bool`; otherwise its first focusable child."""
+        region = {
+            "calls": self.calls_region,
+            "call": self.call_region,
+            "events": self.events_region,
+        }[name]
+        if region is self.events_region and not region.isVisible():
+            self.toggle_events.setChecked(True)
+        focus_part = getattr(region, "focus_part", None)
+        if callable(focus_part) and focus_part(part):
+            return
+        for child in region.findChildren(QWidget):
+            if (
+                child.isVisible()
+                and child.isEnabled()
+                and child.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                child.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+
+    def _show_events(self, shown: bool) -> None:
+        """Hidden, the events region gives its height to the calls and the stream form."""
+        self.events_region.setVisible(shown)
 
     # --- state shown --------------------------------------------------------------------------
     def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:

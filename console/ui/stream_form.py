@@ -3,7 +3,11 @@
 It renders the domain validator's report as the agent types (inline messages, Start disabled
 with a tooltip that says why), and emits `start_requested(StreamRequest)`; it never talks to the
 network. The app layer drives it through `set_call`, `set_target_is_simulator`, `set_busy`,
-`show_started`, `show_error`, `set_receiver_url` and `set_recent_service_urls`.
+`show_started`, `show_error`, `stream_ended`, `clear_connection_errors`, `set_receiver_url`,
+`set_default_service_url` and `set_recent_service_urls`.
+
+Results and the busy state belong to a call: an answer that arrives after the agent moved to
+another call is kept for its own call and shown when the agent returns to it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from PySide6.QtWidgets import (
 
 from console.domain.accounts import DEFAULT_API_BASE_URL
 from console.domain.durations import format_duration
-from console.domain.stream_params import DEFAULT_STREAM_TIMEOUT_S, AudioTrack
+from console.domain.extra_headers import split_entries
+from console.domain.stream_params import (
+    DEFAULT_CALLBACK_METHOD,
+    DEFAULT_CONTENT_TYPE,
+    DEFAULT_STREAM_TIMEOUT_S,
+    AudioTrack,
+)
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import (
     StreamFormInput,
@@ -30,13 +40,17 @@ from console.domain.validation import ValidationReport
 from console.ui.code_dialog import CodeDialog
 from console.ui.plain_text import tooltip_text
 from console.ui.stream_form_fields import (
+    CONTENT_TYPE_SHORT,
     FIELDS,
     HINT_COLOR,
     colored,
     field_state,
     show_problems,
 )
-from console.ui.stream_form_view import BIDIRECTIONAL_REASON, StreamFormView
+from console.ui.stream_form_view import BIDIRECTIONAL_REASON, MORE_OPTIONS, StreamFormView
+from console.ui.stream_result import ResultKind, ResultRecord
+
+STOPPED = "stopped"  # what the app layer passes once Plivo confirmed the agent's stop
 
 
 class StreamForm(StreamFormView):
@@ -49,6 +63,9 @@ class StreamForm(StreamFormView):
         self._call_uuid: str | None = None
         self._target = Target.PLIVO
         self._busy = False
+        self._busy_calls: set[str] = set()
+        self._records: dict[str, ResultRecord] = {}
+        self._default_service_url = ""
         self._receiver_url: str | None = None
         self._api_base_url = DEFAULT_API_BASE_URL
         self._track_before_bidirectional: str | None = None
@@ -85,8 +102,13 @@ class StreamForm(StreamFormView):
     # --- the app layer's interface ------------------------------------------------------------
 
     def set_call(self, call_uuid: str | None, label: str = "") -> None:
-        """The call a stream would start on; None disables the form with a hint."""
-        self._call_uuid = call_uuid
+        """The call a stream would start on; None disables the form with a hint. Switching
+        calls shows the new call's own last result (or none) and its own busy state."""
+        if call_uuid != self._call_uuid:
+            self._call_uuid = call_uuid
+            self._busy = call_uuid is not None and call_uuid in self._busy_calls
+            self.start_button.setText("Starting…" if self._busy else "Start stream")
+            self.result.show_record(self._records.get(call_uuid) if call_uuid else None)
         if call_uuid is None:
             self.call_label.setText("Select a live call in the list to start a stream on it.")
             colored(self.call_label, HINT_COLOR)
@@ -112,19 +134,82 @@ class StreamForm(StreamFormView):
         """Where curl snippets send the request (the simulator's address in demo mode)."""
         self._api_base_url = url
 
-    def set_busy(self, busy: bool) -> None:
-        """While a start request is in flight, Start is disabled and says so."""
-        self._busy = busy
-        self.start_button.setText("Starting…" if busy else "Start stream")
-        self._update_actions()
+    def set_busy(self, busy: bool, call_uuid: str | None = None) -> None:
+        """While a start request is in flight on a call (default: the shown one), Start is
+        disabled for that call and says so."""
+        call = call_uuid if call_uuid is not None else self._call_uuid
+        if call is not None:
+            if busy:
+                self._busy_calls.add(call)
+            else:
+                self._busy_calls.discard(call)
+        if call == self._call_uuid:
+            self._busy = busy
+            self.start_button.setText("Starting…" if busy else "Start stream")
+            self._update_actions()
 
-    def show_started(self, started: StreamStarted) -> None:
-        self.set_busy(False)
-        self.result.show_started(started)
+    def show_started(self, started: StreamStarted, call_uuid: str | None = None) -> None:
+        self._set_record(call_uuid, ResultRecord.started(started))
 
-    def show_error(self, message: str, detail: str = "") -> None:
-        self.set_busy(False)
-        self.result.show_error(message, detail)
+    def show_error(
+        self,
+        message: str,
+        detail: str = "",
+        call_uuid: str | None = None,
+        *,
+        connection: bool = False,
+    ) -> None:
+        """Plivo's refusal or a failure to reach it; `connection` errors are dropped by
+        `clear_connection_errors` once Plivo answers again."""
+        record = ResultRecord(ResultKind.ERROR, message, detail=detail, connection=connection)
+        self._set_record(call_uuid, record)
+
+    def stream_ended(self, call_uuid: str, stream_id: str, status: str, reason: str = "") -> None:
+        """The stream this call's "Stream started" reported is no longer active: say what
+        became of it instead of staying green."""
+        record = self._records.get(call_uuid)
+        if record is None or record.stream_id != stream_id:
+            return
+        if record.kind not in (ResultKind.STARTED, ResultKind.FAILED):
+            return  # already says it ended or was stopped
+        if status == STOPPED:
+            kind, headline = ResultKind.ENDED, "Stream stopped."
+        elif status == "failed":
+            kind, headline = ResultKind.FAILED, f"The stream failed: {reason}"
+        else:
+            kind, headline = ResultKind.ENDED, f"The stream has ended ({status or 'no status'})."
+        ended = ResultRecord(kind, headline, record.stream_id, record.api_id, record.detail)
+        if ended != record:
+            self._set_record(call_uuid, ended, busy=None)
+
+    def reported_stream_id(self, call_uuid: str) -> str | None:
+        """The stream whose start (or failure) the result area reports for `call_uuid`."""
+        record = self._records.get(call_uuid)
+        live = (ResultKind.STARTED, ResultKind.FAILED)
+        return record.stream_id if record and record.kind in live else None
+
+    def clear_connection_errors(self) -> None:
+        """Plivo answers again: "could not connect" results no longer describe anything."""
+        stale = [call for call, record in self._records.items() if record.connection]
+        for call in stale:
+            del self._records[call]
+        if self.result.record is not None and self.result.record.connection:
+            self.result.clear()
+
+    def _set_record(
+        self, call_uuid: str | None, record: ResultRecord, busy: bool | None = False
+    ) -> None:
+        call = call_uuid if call_uuid is not None else self._call_uuid
+        if busy is not None:
+            self.set_busy(busy, call)
+        if call is None:
+            self.result.show_record(record)
+            return
+        self._records[call] = record
+        if len(self._records) > 200:  # calls end; their results need not be kept forever
+            del self._records[next(iter(self._records))]
+        if call == self._call_uuid:
+            self.result.show_record(record)
 
     def set_receiver_url(self, url: str | None) -> None:
         """The console's public callback address, once its receiver runs (None: not running)."""
@@ -142,11 +227,21 @@ class StreamForm(StreamFormView):
     def recent_service_urls(self) -> list[str]:
         return list(self._recent.stringList())
 
+    def set_default_service_url(self, url: str) -> None:
+        """A stream URL that works out of the box (the demo's media sink): filled in when the
+        field is empty, and kept by Restore defaults and Esc."""
+        self._default_service_url = url
+        if url and not self.service_url.text():
+            self.service_url.setText(url)
+
+    def defaults(self) -> StreamFormInput:
+        return StreamFormInput(service_url=self._default_service_url)
+
     def reset_to_defaults(self) -> None:
         """Every field back to Plivo's defaults; the previous values can be restored once."""
         before = self.form_input()
-        self.load(StreamFormInput())
-        if before != StreamFormInput():
+        self.load(self.defaults())
+        if before != self.defaults():
             self._undo = before
             self.undo_reset_button.setVisible(True)
             self.result.show_note("Form reset to Plivo's defaults.")
@@ -156,7 +251,7 @@ class StreamForm(StreamFormView):
             self.load(self._undo)
         self._undo = None
         self.undo_reset_button.setVisible(False)
-        self.result.clear()
+        self.result.show_record(self._records.get(self._call_uuid) if self._call_uuid else None)
 
     def current_request(self) -> StreamRequest | None:
         """The request the form would send now, or None while an error stands."""
@@ -303,6 +398,12 @@ class StreamForm(StreamFormView):
             for span in p.spans
         )
         self.extra_headers_editor.set_invalid_spans(spans)
+        hidden_errors = any(
+            p.is_error for name in MORE_OPTIONS for p in self._report.for_field(name)
+        )
+        if hidden_errors and not self.more_options_open():
+            self.set_more_options_open(True)  # an error is never folded away out of sight
+        self.more_summary.setText(self._more_summary(raw))
         seconds = parse_timeout(raw.stream_timeout)
         if not raw.stream_timeout.strip():
             self.stream_timeout_duration.setText(f"= {format_duration(DEFAULT_STREAM_TIMEOUT_S)}")
@@ -318,13 +419,20 @@ class StreamForm(StreamFormView):
             reason = hint = "Starting… waiting for Plivo's answer."
         elif self._request is None:
             errors = self._report.errors
-            lines = [f"{FIELDS[p.field].label}: {p.message}" for p in errors]
-            reason = "Fix these first:\n" + "\n".join(lines)
-            hint = (
-                "Fix the error above to start."
-                if len(errors) == 1
-                else (f"Fix the {len(errors)} errors above to start.")
-            )
+            shown = [
+                p for p in errors if not (self._url_untouched and p.code == "service_url.required")
+            ]
+            if not shown:  # nothing is marked yet: the form only lacks its URL
+                reason = "\n".join(p.message for p in errors)
+                hint = "Enter a stream URL (wss://…) to start."
+            else:
+                lines = [f"{FIELDS[p.field].label}: {p.message}" for p in errors]
+                reason = "Fix these first:\n" + "\n".join(lines)
+                hint = (
+                    "Fix the error above to start."
+                    if len(shown) == 1
+                    else f"Fix the {len(shown)} errors above to start."
+                )
         self.start_hint.setText(hint)
         self.start_button.setEnabled(not reason)
         self.start_button.setToolTip(
@@ -335,3 +443,22 @@ class StreamForm(StreamFormView):
             self.copy_button.setToolTip("Available once the form has no errors.")
         else:
             self.copy_button.setToolTip("Show this request as curl, SDK code or Plivo XML")
+
+    def _more_summary(self, raw: StreamFormInput) -> str:
+        """One line for the folded section: only what differs from Plivo's defaults."""
+        changed = []
+        if raw.stream_timeout.strip():
+            seconds = parse_timeout(raw.stream_timeout)
+            shown = format_duration(seconds) if seconds else raw.stream_timeout.strip()
+            changed.append(f"timeout {shown}")
+        if raw.status_callback_method != DEFAULT_CALLBACK_METHOD.value:
+            changed.append(f"callbacks by {raw.status_callback_method}")
+        if raw.content_type != DEFAULT_CONTENT_TYPE.value:
+            changed.append(CONTENT_TYPE_SHORT.get(raw.content_type, raw.content_type))
+        headers = len(split_entries(raw.extra_headers))
+        if headers:
+            changed.append(f"{headers} extra header" + ("" if headers == 1 else "s"))
+        if not changed:
+            timeout = format_duration(DEFAULT_STREAM_TIMEOUT_S)
+            return f"Plivo's defaults: {timeout} timeout, POST callbacks, PCM 8 kHz, no headers."
+        return "Changed: " + " · ".join(changed)

@@ -100,6 +100,10 @@ CONTENT_TYPE_LABELS = {
     "audio/x-l16;rate=16000": "audio/x-l16;rate=16000  (PCM 16 kHz)",
     "audio/x-mulaw;rate=8000": "audio/x-mulaw;rate=8000  (mu-law 8 kHz)",
 }
+CONTENT_TYPE_SHORT = {
+    "audio/x-l16;rate=16000": "PCM 16 kHz",
+    "audio/x-mulaw;rate=8000": "mu-law 8 kHz",
+}
 METHOD_LABELS = {"POST": "POST (default)", "GET": "GET"}
 
 

@@ -1,17 +1,24 @@
 """The result area under the stream form: the new stream's ids (copyable), or what went wrong in
-plain words with the technical detail one click away."""
+plain words with the technical detail one click away.
+
+A result belongs to one call (`ResultRecord`): the form keeps each call's last record and shows
+only the selected call's, and a "Stream started" turns into what became of the stream."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +27,36 @@ from console.domain.streams import StreamStarted
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
 from console.ui.stream_form_fields import HINT_COLOR, colored
+
+
+class ResultKind(Enum):
+    STARTED = "started"
+    ERROR = "error"
+    ENDED = "ended"  # a started stream that ended without the agent stopping it
+    FAILED = "failed"  # a started stream that Plivo reports failed
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    """What the result area says for one call. `connection` marks an error that came from not
+    reaching Plivo at all: it is dropped once Plivo answers again."""
+
+    kind: ResultKind
+    headline: str
+    stream_id: str = ""
+    api_id: str = ""
+    detail: str = ""
+    connection: bool = False
+
+    @classmethod
+    def started(cls, started: StreamStarted) -> ResultRecord:
+        return cls(
+            ResultKind.STARTED,
+            "Stream started. Plivo will now connect to the stream URL.",
+            started.stream_id,
+            started.api_id or "",
+            started.message or "",
+        )
 
 
 class _CopyableId(QWidget):
@@ -62,6 +99,8 @@ class StreamResultView(QFrame):
         self.headline.setObjectName("result_message")
         make_plain(self.headline)  # Plivo's error text
         self.headline.setWordWrap(True)
+        self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.record: ResultRecord | None = None
         self.stream_id = _CopyableId("result_stream_id", "Stream ID", self)
         self.api_id = _CopyableId("result_api_id", "API ID", self)
         self.detail_toggle = QPushButton("Show technical detail", self)
@@ -74,52 +113,68 @@ class StreamResultView(QFrame):
         self.detail.setMaximumHeight(110)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
-        ids = QGridLayout()
+        # Both ids on one row: the result sits under the action bar and must stay short.
+        ids = QHBoxLayout()
         ids.setContentsMargins(0, 0, 0, 0)
-        for row, item in enumerate((self.stream_id, self.api_id)):
-            ids.addWidget(item.title, row, 0)
-            ids.addWidget(item.field, row, 1)
-            ids.addWidget(item.copy, row, 2)
+        for item, stretch in ((self.stream_id, 3), (self.api_id, 2)):
+            item.field.setMinimumWidth(60)
+            ids.addWidget(item.title)
+            ids.addWidget(item.field, stretch)
+            ids.addWidget(item.copy)
         self.ids = QWidget(self)
         self.ids.setLayout(ids)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.headline)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.detail_toggle, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.ids)
-        toggle_row = QHBoxLayout()
-        toggle_row.addWidget(self.detail_toggle)
-        toggle_row.addStretch(1)
-        layout.addLayout(toggle_row)
         layout.addWidget(self.detail)
         self.detail_toggle.toggled.connect(self._toggle_detail)
         self.clear()
 
     def clear(self) -> None:
+        self.record = None
         self.headline.clear()
         self.stream_id.set_value("")
         self.api_id.set_value("")
         self.detail.clear()
         self.setVisible(False)
 
-    def show_started(self, started: StreamStarted) -> None:
-        self.headline.setText("Stream started. Plivo will now connect to the stream URL.")
+    def show_record(self, record: ResultRecord | None) -> None:
+        """Show one call's last result (None: nothing to report for it)."""
+        if record is None:
+            self.clear()
+            return
+        self.record = record
+        self.headline.setText(record.headline)
         self.headline.setStyleSheet("font-weight: bold;")
-        set_text_tone(self.headline, Tone.SUCCESS)
-        self.stream_id.set_value(started.stream_id)
-        self.api_id.set_value(started.api_id or "")
-        self.ids.setVisible(True)
-        self._set_detail(started.message or "")
+        if record.kind is ResultKind.STARTED:
+            set_text_tone(self.headline, Tone.SUCCESS)
+        elif record.kind in (ResultKind.ERROR, ResultKind.FAILED):
+            set_text_tone(self.headline, Tone.ERROR)
+        else:
+            set_text_tone(self.headline, None)  # no hint colour left from a note
+        self.stream_id.set_value(record.stream_id)
+        self.api_id.set_value(record.api_id)
+        self.ids.setVisible(bool(record.stream_id))
+        self.api_id.field.setVisible(bool(record.api_id))
+        self.api_id.copy.setVisible(bool(record.api_id))
+        self.api_id.title.setVisible(bool(record.api_id))
+        self._set_detail(record.detail)
         self.setVisible(True)
 
+    def show_started(self, started: StreamStarted) -> None:
+        self.show_record(ResultRecord.started(started))
+
     def show_error(self, message: str, detail: str = "") -> None:
-        self.headline.setText(message)
-        self.headline.setStyleSheet("font-weight: bold;")
-        set_text_tone(self.headline, Tone.ERROR)
-        self.ids.setVisible(False)
-        self._set_detail(detail)
-        self.setVisible(True)
+        self.show_record(ResultRecord(ResultKind.ERROR, message, detail=detail))
 
     def show_note(self, message: str) -> None:
         """A neutral line (e.g. "Form reset"), keeping nothing else."""
+        self.record = None
         self.headline.setText(message)
         self.headline.setStyleSheet("")
         colored(self.headline, HINT_COLOR)

@@ -1,6 +1,7 @@
 """The selected call's streams as a Qt table. A handful of rows, updated by stream id so the
 selected stream stays selected across refreshes; a just-started stream shows at once as a
-pending row until Plivo's list confirms it."""
+pending row until Plivo's list confirms it. A failed stream says why, as far as the console
+knows: Plivo's stream list carries no reason, status callbacks do (`set_failure_reason`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ Index = QModelIndex | QPersistentModelIndex
 STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_STATUS = "starting…"
+STOPPING_STATUS = "stopping…"  # the agent asked; Plivo's answer not in yet
+FAILED_STATUS = "failed"
+UNKNOWN_REASON = "reason not known: turn on status callbacks to see why"
+MAX_REASON_CHARS = 300
+MAX_REASONS = 500
 
 
 class StreamColumn(IntEnum):
@@ -48,6 +54,7 @@ class StreamsTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Stream] = []
+        self._reasons: dict[str, str] = {}  # stream id -> why it failed (kept across calls)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -66,6 +73,11 @@ class StreamsTableModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         stream = self._rows[index.row()]
+        failed = (stream.status or "").lower() == FAILED_STATUS
+        if role == Qt.ItemDataRole.ToolTipRole and failed:
+            return tooltip_text(f"This stream failed: {self.failure_reason(stream.stream_id)}")
+        if role == Qt.ItemDataRole.DisplayRole and failed and index.column() == StreamColumn.STATUS:
+            return f"failed: {self.failure_reason(stream.stream_id)}"
         if role == Qt.ItemDataRole.DisplayRole:
             return _text(stream, StreamColumn(index.column()))
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -96,6 +108,24 @@ class StreamsTableModel(QAbstractTableModel):
         """Active as far as the agent can act on it: a just-started (pending) stream counts."""
         stream = self._rows[row]
         return stream.status == PENDING_STATUS or stream.is_active
+
+    def failure_reason(self, stream_id: str) -> str:
+        """Why the stream failed, in plain words; says how to find out when not known."""
+        return self._reasons.get(stream_id, UNKNOWN_REASON)
+
+    def set_failure_reason(self, stream_id: str, text: str) -> None:
+        """Record why `stream_id` failed (e.g. from a status callback's DroppedStream). `text`
+        comes from outside: shown as plain text, on one line, cut to a sane length."""
+        clean = " ".join(str(text).split())[:MAX_REASON_CHARS]
+        if not clean or self._reasons.get(stream_id) == clean:
+            return
+        self._reasons.pop(stream_id, None)
+        self._reasons[stream_id] = clean
+        while len(self._reasons) > MAX_REASONS:
+            del self._reasons[next(iter(self._reasons))]
+        row = self.row_of(stream_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
 
     def active_count(self) -> int:
         return sum(1 for row in range(len(self._rows)) if self.is_active(row))
@@ -135,8 +165,8 @@ class StreamsTableModel(QAbstractTableModel):
     def mark_stopped(self, stream_ids: list[str]) -> None:
         """Grey out streams the agent just stopped, until Plivo's list says the rest."""
         for row, stream in enumerate(self._rows):
-            if stream.stream_id in stream_ids and stream.is_active:
-                self._rows[row] = replace(stream, status="stopping…", end_time="…")
+            if stream.stream_id in stream_ids and self.is_active(row):
+                self._rows[row] = replace(stream, status=STOPPING_STATUS, end_time="…")
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
 
     def clear(self) -> None:

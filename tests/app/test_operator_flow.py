@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,64 +24,9 @@ from console.domain.secret import Secret
 from console.simulator import Simulator, SimulatorConfig
 from console.ui.calls_model import UUID_ROLE
 from tests.app.conftest import wait_for
-
-AUTH_ID = "MAOPERATORFLOWTEST01"
-TOKEN = "operator-flow-token-123"
-
-
-@dataclass
-class Rig:
-    console: ConsoleApp
-    sim: Simulator
-    profile: Profile
-    runner: asyncio.Future[None]
-
-    @property
-    def view(self):  # type: ignore[no-untyped-def]
-        return self.console.region.calls
-
-    @property
-    def pane(self):  # type: ignore[no-untyped-def]
-        return self.console.pane
-
-    async def refreshed(self) -> None:
-        """Ask for a refresh and wait until one has completed after the ask."""
-        before = self.console.calls.refreshes
-        self.console.refresh_now()
-        await wait_for(lambda: self.console.calls.refreshes > before, what="a refresh")
-
-    async def select(self, call_uuid: str) -> None:
-        await wait_for(lambda: self.view.select_call(call_uuid), what="call in the list")
-        await wait_for(
-            lambda: self.pane.call is not None and self.pane.call.call_uuid == call_uuid,
-            what="call pane showing the call",
-        )
-
-
-async def _rig(tmp_path: Path, sim: Simulator, token: str = TOKEN, *, wait: bool = True) -> Rig:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    store = MemoryCredentialStore()
-    console = ConsoleApp(
-        settings, keyring_store=store, data_dir=tmp_path / "data", refresh_interval_s=0.3
-    )
-    profile = console.profiles.save(
-        Profile(profile_id="", display_name="Support EU", auth_id=AUTH_ID,
-                api_base_url=sim.base_url)
-    )  # fmt: skip
-    console.profiles.set_current(profile.profile_id)
-    await store.set(profile.profile_id, Secret(token))
-    runner = asyncio.ensure_future(console.run())
-    rig = Rig(console, sim, profile, runner)
-    await wait_for(console.window.isVisible)
-    if wait:
-        await wait_for(lambda: rig.view.model.rowCount() == len(sim.live_call_uuids()))
-    return rig
-
-
-async def _close(rig: Rig) -> None:
-    rig.console.window.close()
-    await rig.runner
-    await rig.console.shutdown()
+from tests.app.operator_rig import AUTH_ID, TOKEN, Rig
+from tests.app.operator_rig import close_rig as _close
+from tests.app.operator_rig import make_rig as _rig
 
 
 @pytest_asyncio.fixture
@@ -261,9 +205,17 @@ async def test_ended_call_fades_and_pane_says_so(rig: Rig) -> None:
 async def test_selection_and_scroll_survive_refreshes_with_new_calls(rig: Rig) -> None:
     target = rig.sim.live_call_uuids()[5]
     await rig.select(target)
+    table = rig.view.table
+    before = table.visualRect(table.currentIndex()).top()
     rig.sim.add_live_calls(30)
     await rig.refreshed()
+    # Held behind the bar while the agent works on a call: the selected row does not move.
+    await wait_for(lambda: rig.view.held_count_text() == "30 new calls arrived", what="bar")
+    assert rig.view.model.rowCount() == 8
+    assert table.visualRect(table.currentIndex()).top() == before
+    rig.view.show_held.click()  # the agent asks for them
     await wait_for(lambda: rig.view.model.rowCount() == 38)
+    assert rig.view.held_count_text() == ""
     assert rig.view.selected_call() == target
     assert rig.view.table.currentIndex().data(UUID_ROLE) == target
     assert rig.pane.call is not None and rig.pane.call.call_uuid == target

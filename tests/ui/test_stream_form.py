@@ -41,7 +41,20 @@ def message(form: StreamForm, field: str) -> str:
     return html.unescape(re.sub(r"<br>", "\n", re.sub(r"<(?!br>)[^>]+>", "", label.text())))
 
 
+def reveal(qtbot: QtBot, widget: QWidget) -> None:
+    """A field folded into "More options" is opened first, with a click, as an agent would."""
+    if widget.isVisible():
+        return
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, StreamForm):
+        parent = parent.parentWidget()
+    assert parent is not None and not parent.more_options_open()
+    qtbot.mouseClick(parent.more_toggle, Qt.MouseButton.LeftButton)
+    assert widget.isVisible()
+
+
 def type_into(qtbot: QtBot, widget: QLineEdit, text: str) -> None:
+    reveal(qtbot, widget)
     widget.setFocus()
     widget.selectAll()
     qtbot.keyClick(widget, Qt.Key.Key_Delete)
@@ -50,11 +63,13 @@ def type_into(qtbot: QtBot, widget: QLineEdit, text: str) -> None:
 
 def tick(qtbot: QtBot, box: QCheckBox) -> None:
     """Click the check box's indicator (the row is wider than its text)."""
+    reveal(qtbot, box)
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
 
 
 def choose(qtbot: QtBot, combo: QComboBox, value: str) -> None:
     """Pick an item with the keyboard, as an agent does: focus, then arrow keys."""
+    reveal(qtbot, combo)
     combo.setFocus()
     target = combo.findData(value)
     while combo.currentIndex() < target:
@@ -94,7 +109,12 @@ def test_a_valid_url_enables_start_and_the_click_emits_the_request(
 ) -> None:
     assert not form.start_button.isEnabled()
     assert "Enter the WebSocket address" in form.start_button.toolTip()
+    # Nothing is marked red before the agent typed: the hint asks for a URL, not a fix.
+    assert form.start_hint.text() == "Enter a stream URL (wss://…) to start."
+    assert message(form, "service_url") == ""
+    type_into(qtbot, form.service_url, "https://x")
     assert form.start_hint.text() == "Fix the error above to start."
+    assert message(form, "service_url") != ""
     type_into(qtbot, form.service_url, GOOD_URL)
     assert form.start_button.isEnabled()
     assert form.start_hint.text() == ""
@@ -370,20 +390,30 @@ def test_restore_defaults_button(qtbot: QtBot, form: StreamForm) -> None:
 def test_tab_order_follows_the_visual_order(qtbot: QtBot, form: StreamForm) -> None:
     type_into(qtbot, form.service_url, GOOD_URL)
     form.set_receiver_url("https://a1b2.ngrok.app/cb")
-    form.service_url.setFocus()
-    seen = []
-    for _ in range(11):
-        focused = QGuiApplication.focusObject()
-        assert isinstance(focused, QWidget)
-        seen.append(focused.objectName())
-        qtbot.keyClick(focused, Qt.Key.Key_Tab)
-    assert seen == [
+
+    def walk(steps: int) -> list[str]:
+        form.service_url.setFocus()
+        seen = []
+        for _ in range(steps):
+            focused = QGuiApplication.focusObject()
+            assert isinstance(focused, QWidget)
+            seen.append(focused.objectName())
+            qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        return seen
+
+    common = [
         "service_url",
         "bidirectional",
         "audio_track",
-        "stream_timeout",
         "status_callback_url",
         "callbacks_to_console",
+        "more_options",
+    ]
+    assert walk(7) == [*common, "start_stream"]  # folded: straight on to Start
+    qtbot.mouseClick(form.more_toggle, Qt.MouseButton.LeftButton)
+    assert walk(12) == [
+        *common,
+        "stream_timeout",
         "status_callback_method",
         "content_type",
         "extra_headers",
