@@ -154,7 +154,8 @@ def _url_problems(
             f"{field}.fragment",
             "A WebSocket address cannot contain '#'; remove '#' and what follows it.",
         )
-    if websocket and scheme == "ws":
+    # Loopback audio never leaves this computer: nothing to warn about (the simulator's sink).
+    if websocket and scheme == "ws" and host.kind is not HostKind.LOOPBACK:
         yield Problem(
             field,
             WARNING,

@@ -64,6 +64,9 @@ class Engine:
             concurrency=config.callback_concurrency,
         )
         self.sessions: dict[str, MediaSession] = {}
+        # Every session still to be closed, including ones ended while the engine shuts down,
+        # so none keeps a task on a loop that is about to stop.
+        self._open_sessions: set[MediaSession] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._finishers: set[asyncio.Task[Any]] = set()
@@ -83,8 +86,9 @@ class Engine:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        sessions = list(self.sessions.values())
+        sessions = list(self._open_sessions | set(self.sessions.values()))
         self.sessions.clear()
+        self._open_sessions.clear()
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
         # Sockets being closed or aborted finish (each is bounded); a task cancelled before its
         # first step would leave its socket open and its coroutine "never awaited".
@@ -102,9 +106,17 @@ class Engine:
             await self._media_client.close()
             self._media_client = None
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, finish: bool = False) -> asyncio.Task[Any]:
-        """Track a task; `finish=True` (closing a socket) lets it complete on close()."""
-        task = asyncio.get_running_loop().create_task(coro)
+    def spawn(
+        self, coro: Coroutine[Any, Any, Any], *, finish: bool = False
+    ) -> asyncio.Task[Any] | None:
+        """Track a task; `finish=True` (closing a socket) lets it complete on close(). With no
+        loop running (a callback after shutdown) the work is dropped, not left un-awaited."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            return None
+        task = loop.create_task(coro)
         self._tasks.add(task)
         if finish:
             self._finishers.add(task)
@@ -147,6 +159,7 @@ class Engine:
                 frame_ms=self.config.media_frame_ms,
             )
             self.sessions[record.stream_id] = session
+            self._open_sessions.add(session)
             session.start()
         else:
             loop = asyncio.get_running_loop()
@@ -233,11 +246,13 @@ class Engine:
         session = self.sessions.pop(record.stream_id, None)
         self._dropped(record, error)
         if session is not None:
+            self._open_sessions.discard(session)
             await session.abort()
 
     def _close_session(self, stream_id: str) -> None:
         session = self.sessions.pop(stream_id, None)
         if session is not None and self._running:
+            self._open_sessions.discard(session)
             self.spawn(session.close(), finish=True)
 
     def _callback(self, record: StreamRecord, event: StreamEventName, **extra: str) -> None:

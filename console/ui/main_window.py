@@ -20,6 +20,8 @@ from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
+MAIN_SPLIT = [660, 180]  # calls and call pane over the events: the form comes first
+EVENTS_MIN_HEIGHT = 110
 DOCS_URL = "https://www.plivo.com/docs/voice/api/stream/"
 
 
@@ -190,6 +192,8 @@ class MainWindow(QMainWindow):
         if old is events_region:
             return
         events_region.setObjectName(events_region.objectName() or "events_region")
+        # The pane scrolls: on a 720-pixel screen it must leave the stream form its height.
+        events_region.setMinimumHeight(EVENTS_MIN_HEIGHT)
         sizes = self.main_splitter.sizes()
         self.main_splitter.replaceWidget(1, events_region)
         self.main_splitter.setSizes(sizes)
@@ -267,11 +271,11 @@ class MainWindow(QMainWindow):
         if sum(self.top_splitter.sizes()) == 0:
             self.top_splitter.setSizes([760, 640])
         if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes([600, 240])
+            self.main_splitter.setSizes(MAIN_SPLIT)
 
     def reset_layout(self) -> None:
         self.top_splitter.setSizes([760, 640])
-        self.main_splitter.setSizes([600, 240])
+        self.main_splitter.setSizes(MAIN_SPLIT)
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------

@@ -146,6 +146,7 @@ class StreamFormView(QWidget):
         self.more_toggle.setAccessibleName("More options")
         self.more_toggle.setToolTip("Stream timeout, callback method, audio format, extra headers")
         self.more_summary = QLabel()
+        make_plain(self.more_summary)
         self.more_summary.setObjectName("more_options_summary")
         self.more_summary.setWordWrap(True)
         self.more_summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
-from PySide6.QtGui import QAction, QWheelEvent
+from PySide6.QtGui import QAction, QPalette, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
@@ -22,7 +22,7 @@ from console.app.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
 from console.simulator import Simulator, SimulatorConfig
 from console.ui.calls_model import UUID_ROLE
-from console.ui.stream_result import SUCCESS_COLOR_HEX
+from console.ui.palette import Tone, background_of, tone_color
 from console.ui.streams_model import UNKNOWN_REASON, StreamColumn
 from tests.app.conftest import wait_for
 from tests.app.operator_rig import AUTH_ID, TOKEN, Gate, Rig, close_rig, make_rig
@@ -110,7 +110,8 @@ async def test_a_result_belongs_to_its_call_and_follows_its_stream(rig: Rig) -> 
     await rig.sim.drop_stream(stream_id)
     await wait_for(lambda: "failed" in result.headline.text(), timeout=10, what="failure shown")
     assert UNKNOWN_REASON in result.headline.text()
-    assert SUCCESS_COLOR_HEX not in result.headline.styleSheet()
+    shown = result.headline.palette().color(QPalette.ColorRole.WindowText)
+    assert shown == tone_color(Tone.ERROR, background_of(result.headline))  # no longer green
     streams = rig.pane.streams
     row = streams.row_of(stream_id)
     assert row is not None

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -50,9 +51,9 @@ async def _start_and_time(rig: Rig, call_uuid: str) -> tuple[float, str]:
     shown_at: list[float] = []
     real_show_error = form.show_error
 
-    def show_error(message: str, detail: str = "") -> None:
+    def show_error(message: str, *args: Any, **kwargs: Any) -> None:
         shown_at.append(time.monotonic())
-        real_show_error(message, detail)
+        real_show_error(message, *args, **kwargs)
 
     form.show_error = show_error  # type: ignore[method-assign]
     started = time.monotonic()

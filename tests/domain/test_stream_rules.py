@@ -282,10 +282,19 @@ def test_exact_json_body_with_every_parameter_changed() -> None:
     ]
 
 
+def test_ws_to_this_computer_is_not_warned_about() -> None:
+    """Audio to a loopback address never crosses a network (the simulator's own media sink)."""
+    report, request = build_stream_request(
+        dataclasses.replace(GOOD, service_url="ws://127.0.0.1:8080/_sim/media-sink"),
+        target=Target.SIMULATOR,
+    )
+    assert report.ok and report.problems == () and request is not None
+
+
 def test_errors_and_warnings_are_collected_together() -> None:
     report = check_form(
         StreamFormInput(
-            service_url="ws://127.0.0.1:9/x",
+            service_url="ws://10.0.0.5:9/x",
             bidirectional=True,
             audio_track="both",
             stream_timeout="0",

@@ -40,6 +40,11 @@ def quiet_config(**overrides: object) -> SimulatorConfig:
     return SimulatorConfig(**values)  # type: ignore[arg-type]
 
 
+# A request may wait for one of the pool's connections while a burst of 300 is served; on a busy
+# 2-core machine that wait alone can pass 5 s (pytest-timeout still bounds every test).
+BURST_TIMEOUT = httpx.Timeout(10.0, pool=None)
+
+
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
     simulator = Simulator(quiet_config())
@@ -53,6 +58,6 @@ async def sim() -> AsyncIterator[Simulator]:
 @pytest_asyncio.fixture
 async def client(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        base_url=sim.base_url + ACCOUNT, auth=(DEMO_AUTH_ID, DEMO_AUTH_TOKEN), timeout=5.0
+        base_url=sim.base_url + ACCOUNT, auth=(DEMO_AUTH_ID, DEMO_AUTH_TOKEN), timeout=BURST_TIMEOUT
     ) as http:
         yield http
