@@ -35,7 +35,9 @@ async def test_rate_limit_can_be_switched_off() -> None:
     await sim.start()
     try:
         async with httpx.AsyncClient(
-            base_url=sim.base_url + ACCOUNT, auth=(DEMO_AUTH_ID, DEMO_AUTH_TOKEN)
+            base_url=sim.base_url + ACCOUNT,
+            auth=(DEMO_AUTH_ID, DEMO_AUTH_TOKEN),
+            timeout=httpx.Timeout(5.0, pool=60.0),
         ) as http:
             results = await asyncio.gather(*(http.get("/Call/", params=LIVE) for _ in range(320)))
         assert {r.status_code for r in results} == {200}
