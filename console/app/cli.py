@@ -13,6 +13,7 @@ from console import __version__
 # They are loaded only when the command line could name one (the GUI's start-up skips them).
 SUBCOMMANDS: dict[str, str] = {
     "simulate": "console.simulator.cli",
+    "self-test": "console.app.self_test",
 }
 
 
