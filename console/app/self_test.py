@@ -69,7 +69,7 @@ class Report:
             "steps": [asdict(s) | {"seconds": round(s.seconds, 3)} for s in self.steps],
             **self.environment,
         }
-        return json.dumps(document, indent=2, ensure_ascii=False)
+        return json.dumps(document, indent=2)  # ASCII: safe through any console encoding
 
     def summary(self) -> str:
         failed = [s.title for s in self.steps if s.status == "failed"]
@@ -326,6 +326,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON document instead of the step list"
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="also write the report (JSON with --json) to FILE, as UTF-8",
+    )
 
 
 def _headless() -> bool:
@@ -365,6 +371,9 @@ async def build_and_show_window(scratch: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a legacy console code page must not end the run
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     if _headless():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from console.app.gui import _make_application as make_application
@@ -394,4 +403,7 @@ def run(args: argparse.Namespace) -> int:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             report = runner.run(main())
     print(report.to_json() if args.json else report.summary(), flush=True)
+    if args.output is not None:
+        text = report.to_json() if args.json else report.to_text()
+        args.output.write_text(text + "\n", encoding="utf-8")
     return 0 if report.passed else 1
