@@ -1,9 +1,9 @@
 """Draws the platform icons from resources/icons/stream-console.svg with Qt itself, so the one
 SVG stays the only icon source (the release workflow runs this before PyInstaller).
 
-    python packaging/make_icons.py ico        -> packaging/stream-console.ico (Windows)
-    python packaging/make_icons.py iconset    -> build/stream-console.iconset/ (macOS; then
-                                                 iconutil -c icns ... -o packaging/stream-console.icns)
+    python packaging/make_icons.py ico      -> packaging/stream-console.ico (Windows)
+    python packaging/make_icons.py iconset  -> build/stream-console.iconset/ (macOS), then
+    iconutil -c icns build/stream-console.iconset -o packaging/stream-console.icns
 """
 
 from __future__ import annotations
@@ -49,8 +49,7 @@ def main(argv: list[str]) -> int:
             if not icon.pixmap(size, size).save(str(folder / name), "PNG"):
                 raise SystemExit(f"make_icons: Qt could not write {folder / name}")
     print(folder)
-    del app
-    return 0
+    return 0 if app else 1
 
 
 if __name__ == "__main__":
