@@ -104,6 +104,8 @@ class StepFailed(Exception):
 def plain_reason(exc: BaseException) -> str:
     """What went wrong, for a person: the error's own message where it has one, never a
     traceback."""
+    if isinstance(exc, StepFailed):
+        return str(exc)
     if isinstance(exc, TimeoutError):
         return f"no answer within {STEP_TIMEOUT_S:g} s"
     message = getattr(exc, "message", None)
@@ -186,8 +188,12 @@ class SelfTest:
         scratch: Path,
         on_step: Callable[[Step], None] | None = None,
         step_timeout_s: float = STEP_TIMEOUT_S,
+        extra: dict[str, str] | None = None,
+        calls: int = 3,
     ) -> None:
         self._window_check = window_check
+        self._extra = dict(extra or {})
+        self._calls = calls
         self._scratch = scratch
         self._on_step = on_step or (lambda _step: None)
         self._timeout = step_timeout_s
@@ -200,7 +206,7 @@ class SelfTest:
     async def run(self) -> Report:
         started = time.monotonic()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        flow = _CallbackFlow(self._scratch)
+        flow = _CallbackFlow(self._scratch, self._calls)
         try:
             await self._do("simulator", flow.start_simulator)
             await self._do("receiver", flow.start_receiver, needs=("simulator",))
@@ -215,9 +221,8 @@ class SelfTest:
             await flow.close()
         await self._do("keyring", self._keyring)
         await self._do("window", self._window_check)
-        return Report(
-            self.steps, stamp, time.monotonic() - started, environment(self._keyring_backend)
-        )
+        found = environment(self._keyring_backend) | self._extra
+        return Report(self.steps, stamp, time.monotonic() - started, found)
 
     async def _do(
         self, name: str, action: Callable[[], Awaitable[str]], needs: tuple[str, ...] = ()
@@ -264,11 +269,11 @@ class _Skip(Exception):
 class _CallbackFlow:
     """Simulator → API client → stream with callbacks → receiver → event log, and back down."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, calls: int) -> None:
         from console.app.demo import DemoBackend
 
         self.scratch = scratch
-        self.demo = DemoBackend(calls=3, seed=7)
+        self.demo = DemoBackend(calls=calls, seed=7)
         self.client: Any = None
         self.call_uuid = ""
         self.stream_id = ""
