@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtGui import QIcon
 
 from console.app.resources import resource_path
+from console.identity import ICON_FILE, NAME
 from console.ui.empty_state import EmptyState
 from console.ui.main_window import MainWindow
 
@@ -23,6 +24,6 @@ def build_main_window(*, demo: bool) -> MainWindow:
             "No call selected", "Pick a live call on the left to start or stop its audio streams."
         ),
         events,
-        title="Stream Console — demo" if demo else "Stream Console",
-        icon=QIcon(str(resource_path("icons", "stream-console.svg"))),
+        title=f"{NAME} — demo" if demo else NAME,
+        icon=QIcon(str(resource_path("icons", ICON_FILE))),
     )
