@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,6 @@ import pytest
 
 import console
 from console.app.self_test import AFTER_FAILURE, STEPS, SelfTest, StepFailed
-
-RECEIVER_STEPS = {"receiver", "start_callback", "stop_callback"}
 
 
 def _self_test(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -45,10 +44,15 @@ def test_self_test_json_passes_and_writes_nothing_to_home(tmp_path: Path) -> Non
     assert report["passed"] is True
     by_name = {step["name"]: step for step in report["steps"]}
     assert list(by_name) == [name for name, _ in STEPS]
-    for name, step in by_name.items():
-        expected = {"passed", "skipped"} if name in RECEIVER_STEPS else {"passed"}
-        assert step["status"] in expected, step
+    for step in by_name.values():
+        assert step["status"] == "passed", step
         assert step["seconds"] >= 0
+    started = re.fullmatch(r"stream (\S+) started", by_name["start_stream"]["detail"])
+    assert started is not None
+    for event, name in (("StartStream", "start_callback"), ("StopStream", "stop_callback")):
+        detail = by_name[name]["detail"]
+        assert detail.startswith(f"{event} for {started[1]} arrived by POST"), detail
+        assert "signature verified for MADEMOSTREAMCONSOLE1; logged as event #" in detail
     assert "keyring.backends" in by_name["keyring"]["detail"]
     assert "shown and painted" in by_name["window"]["detail"]
     assert report["console_version"] == console.__version__

@@ -277,7 +277,9 @@ class _CallbackFlow:
         self.client: Any = None
         self.call_uuid = ""
         self.stream_id = ""
-        self.receiver: Any = None
+        self.receiver: Any = None  # console.receiver.server.CallbackReceiver
+        self.event_log: Any = None  # console.store.event_log.EventLog
+        self.callback_url = ""
 
     async def start_simulator(self) -> str:
         profile = await self.demo.start()
@@ -289,7 +291,24 @@ class _CallbackFlow:
         return f"listening on {profile.api_base_url}"
 
     async def start_receiver(self) -> str:
-        raise _Skip(NO_RECEIVER)
+        """The console's own receiver and event log (a scratch file), verifying for the
+        simulator's account, as the running console does for a real one."""
+        try:
+            from console.receiver.server import CallbackReceiver, Credential, callback_url
+            from console.store.event_log import EventLog
+        except ImportError:
+            raise _Skip(NO_RECEIVER) from None
+        profile = self.demo.profile
+        assert profile is not None
+        log = EventLog(self.scratch / "events.sqlite3", maintenance_interval_s=0)
+        await log.open()
+        self.event_log = log
+        receiver = CallbackReceiver(log, lambda: credentials, port=0)
+        await receiver.start()
+        self.receiver = receiver
+        self.callback_url = callback_url(receiver.local_url)
+        credentials = [Credential(profile.auth_id, self.demo.token, self.callback_url)]
+        return f"listening on {self.callback_url}, event log {log.path.name}"
 
     async def list_calls(self) -> str:
         ids = await self.client.list_live_call_ids()
@@ -302,28 +321,53 @@ class _CallbackFlow:
     async def start_stream(self) -> str:
         from console.domain.stream_request import StreamRequest
 
-        callback_url = None if self.receiver is None else self.receiver.callback_url
         request = StreamRequest(
-            service_url=self.demo.media_sink_url, status_callback_url=callback_url
+            service_url=self.demo.media_sink_url, status_callback_url=self.callback_url or None
         )
         started = await self.client.start_stream(self.call_uuid, request)
         self.stream_id = started.stream_id
         return f"stream {started.stream_id} started"
 
     async def start_callback(self) -> str:
-        raise _Skip(NO_RECEIVER)
+        return await self._logged("StartStream")
 
     async def stop_stream(self) -> str:
         stopped = await self.client.stop_stream(self.call_uuid, self.stream_id)
         return stopped.message or "stopped"
 
     async def stop_callback(self) -> str:
-        raise _Skip(NO_RECEIVER)
+        return await self._logged("StopStream")
+
+    async def _logged(self, event: str) -> str:
+        """Waits (under the step's deadline) until `event` for our stream is in the event log,
+        accepted with the simulator account's signature; a refused request fails at once."""
+        from console.domain.events import EventFilter, Verdict
+
+        wanted = EventFilter(events=frozenset({event}), stream_id=self.stream_id)
+        while True:
+            found = await self.event_log.newest(wanted, limit=1)
+            if found:
+                kept = found[0]
+                if kept.verdict != Verdict.ACCEPTED or not kept.account:
+                    raise StepFailed(f"{event} was logged as {kept.verdict}: {kept.detail}")
+                return (
+                    f"{event} for {kept.stream_id} arrived by {kept.method}, its signature "
+                    f"verified for {kept.account}; logged as event #{kept.id}"
+                )
+            if self.receiver.stats.rejected:
+                refused = await self.event_log.newest(EventFilter(rejected=True), limit=1)
+                why = refused[0].detail if refused else "no reason recorded"
+                raise StepFailed(f"the receiver refused a callback ({why})")
+            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         if self.client is not None:
             await self.client.aclose()
         await self.demo.stop()
+        if self.receiver is not None:
+            await self.receiver.stop()
+        if self.event_log is not None:
+            await self.event_log.close()
 
 
 # --- command line ---------------------------------------------------------------------------------
