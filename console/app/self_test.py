@@ -152,7 +152,7 @@ def identify_keyring() -> tuple[str, bool, str]:
     try:
         chosen = choose_backend(found)
     except KeyringUnavailable as exc:
-        return backend_name(found), False, exc.message
+        return backend_name(found), False, str(exc)  # what is wrong, then what to do
     return backend_name(chosen), True, ""
 
 
