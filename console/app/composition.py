@@ -22,6 +22,7 @@ from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
 from console.app.gc_guard import MainThreadCollector
 from console.app.help import HelpController
+from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
 from console.app.shell import build_main_window
 from console.app.streams_controller import StreamsController
@@ -117,6 +118,13 @@ class ConsoleApp:
         self.window.receiver_status.set_state(
             Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
+        # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
+        self.receiver = ReceiverService(
+            settings, self.profiles, self.credentials, data_dir, self.window, form=pane.form
+        )
+        self.accounts.profiles_changed.connect(
+            lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
+        )
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -129,6 +137,7 @@ class ConsoleApp:
         self.window.show()
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
+        self.receiver.start_in_background()
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
@@ -166,6 +175,7 @@ class ConsoleApp:
         if binding is not None:
             await binding.client.aclose()
         await self.demo_backend.stop()
+        await self.receiver.stop()
         if self.activity_log is not None:
             await self.activity_log.close()
         self.hooks.uninstall(self._loop)
@@ -192,6 +202,7 @@ class ConsoleApp:
             self.window.api_status.set_state(Health.BUSY, "starting the simulator…")
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
+            self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
         else:
             found = self.profiles.get(profile_id) if profile_id else None
             if found is None:
@@ -213,6 +224,7 @@ class ConsoleApp:
         if binding.media_sink_url and not form_url.text():
             # Demo: a stream URL that works out of the box (the simulator's own media sink).
             form_url.setText(binding.media_sink_url)
+        self.receiver.profile_activated(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)
         self.region.show_calls()

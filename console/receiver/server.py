@@ -24,10 +24,10 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from aiohttp import web
 
@@ -57,6 +57,23 @@ from console.receiver.guard import (
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+class _OneLine(logging.Filter):
+    """aiohttp logs malformed HTTP (a 9 KiB header line, 100 headers) as an error with a
+    traceback; from the internet that is routine, so it becomes one INFO line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}".splitlines()[0]
+            record.args = ()
+            record.exc_info = None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+http_log = logging.getLogger("console.receiver.http")
+http_log.addFilter(_OneLine())
 
 CALLBACK_PATH = "/plivo/stream-status"
 DEFAULT_HOST = "127.0.0.1"
@@ -170,7 +187,6 @@ class CallbackReceiver:
         self._server: GuardedServer | None = None
         self._listener: asyncio.Server | None = None
         self._on_change = on_change or (lambda: None)
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def listening(self) -> bool:
@@ -203,6 +219,7 @@ class CallbackReceiver:
             max_headers=64,
             auto_decompress=False,
             access_log=None,
+            logger=http_log,
             handler_cancellation=False,
         )
         loop = asyncio.get_running_loop()
@@ -225,8 +242,6 @@ class CallbackReceiver:
             server.stop_sweeping()
             server.pre_shutdown()
             await server.shutdown(drain_s)
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=drain_s)
         await listener.wait_closed()
         self._on_change()
 
@@ -280,6 +295,12 @@ class CallbackReceiver:
         length = request.content_length
         if length is not None and length > MAX_BODY_BYTES:
             raise _Refusal(413, "Payload too large", f"a body of {length} bytes")
+        content = request.content
+        if content.is_eof():  # the usual case: the whole small body came with the headers
+            body = bytearray(content.read_nowait())
+            if len(body) > MAX_BODY_BYTES:
+                raise _Refusal(413, "Payload too large", "a body over 16 KiB")
+            return _decoded(bytes(body))
         body = bytearray()
         try:
             async with asyncio.timeout(self.body_deadline_s):
@@ -333,7 +354,9 @@ class CallbackReceiver:
             return _text(503, "Busy, retry later", headers={"Retry-After": "1"})
         event = _replace_account(base, account, signed_url)
         try:
-            kept = await self._shielded(self.sink.append(event, nonce=nonce, signature=own or main))
+            # Not cancelled when the client hangs up (handler_cancellation is off); once queued,
+            # the write is committed even if stop() comes first (the log finishes its queue).
+            kept = await self.sink.append(event, nonce=nonce, signature=own or main)
         except Exception as exc:  # sqlite3.Error, StoreUnavailable, OSError: not kept -> not 200
             self.stats.unavailable += 1
             log.warning("callback not stored, answered 503: %s", exc)
@@ -350,14 +373,6 @@ class CallbackReceiver:
             self.stats.recent.append(time.monotonic())
         self._on_change()
         return _text(200, "OK")
-
-    async def _shielded(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await a write that must not be cancelled half-way by a client hanging up: the event is
-        committed either way, and stop() waits for it."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return await asyncio.shield(task)
 
     async def _refuse(
         self,
@@ -390,7 +405,7 @@ class CallbackReceiver:
         if self.sink.pending_writes > MAX_REJECTED_BACKLOG:
             return
         try:
-            await self._shielded(self.sink.reject(event))
+            await self.sink.reject(event)
         except Exception as exc:
             log.info("refused request not recorded: %s", exc)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 
@@ -25,6 +27,8 @@ _COLOURS = {
 
 
 class StatusIndicator(QWidget):
+    clicked = Signal()  # only emitted once `make_clickable()` was called
+
     def __init__(self, name: str, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
@@ -49,3 +53,21 @@ class StatusIndicator(QWidget):
 
     def text(self) -> str:
         return self.label.text()
+
+    def make_clickable(self) -> None:
+        """Click, Enter or Space opens what the item is about (e.g. the receiver's settings)."""
+        self._clickable = True
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if getattr(self, "_clickable", False) and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if getattr(self, "_clickable", False) and event.key() in keys:
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.store.event_log import EventLog
 from console.store.sqlite_writer import StoreUnavailable
 from tests.store.events_factory import make_event
@@ -178,3 +178,10 @@ async def test_unwritable_location_leaves_the_log_unavailable(tmp_path: Path) ->
     with pytest.raises(StoreUnavailable, match="cannot open"):
         await log.append(make_event(1))
     await log.close()
+
+
+def test_the_event_log_is_the_panes_event_reader(tmp_path: Path) -> None:
+    """Checked by mypy (the assignment) and at run time (the methods the pane calls)."""
+    reader: EventReader = EventLog(tmp_path / "e.sqlite3")
+    for name in ("count", "newest", "after", "get"):
+        assert callable(getattr(reader, name))
