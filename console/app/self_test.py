@@ -106,8 +106,6 @@ def plain_reason(exc: BaseException) -> str:
     traceback."""
     if isinstance(exc, StepFailed):
         return str(exc)
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {STEP_TIMEOUT_S:g} s"
     message = getattr(exc, "message", None)
     if isinstance(message, str) and message:
         return message
@@ -248,6 +246,8 @@ class SelfTest:
         except asyncio.CancelledError:
             step.status, step.detail = "failed", "cancelled"
             raise
+        except TimeoutError:
+            step.status, step.detail = "failed", f"no answer within {self._timeout:g} s"
         except Exception as exc:
             step.status, step.detail = "failed", plain_reason(exc)
         finally:
