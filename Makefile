@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench screenshots package clean system-run system-test
+.PHONY: run test lint typecheck pytest bench screenshots package package-test clean system-run system-test
 
 run: system-run $(VENV)/.run-installed
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
@@ -21,6 +21,7 @@ test: system-test $(VENV)/.test-installed lint typecheck pytest
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -39,6 +40,12 @@ package: $(VENV)/.run-installed
 	@scripts/system-deps.sh package
 	$(BIN)/python -m pip install -q -e '.[packaging]'
 	$(BIN)/python packaging/build_deb.py
+
+# Installs the .deb (built first if missing or stale) into a throwaway Debian 12 root, runs
+# --version and self-test there, removes it and checks nothing is left (packaging/README.md).
+# Needs root; not part of `make test` (see README "Packaging").
+package-test:
+	packaging/package_test.sh
 
 system-run:
 	@scripts/system-deps.sh run

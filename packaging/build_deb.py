@@ -27,7 +27,11 @@ INSTALL_DIR = f"/opt/{PACKAGE}"
 SPEC = ROOT / "packaging" / f"{PACKAGE}.spec"
 DESKTOP_FILE = ROOT / "resources" / f"{PACKAGE}.desktop"
 ICON = ROOT / "resources" / "icons" / f"{PACKAGE}.svg"
-MAINTAINER = "Stream Console founders <founders@stream-console.invalid>"
+# Name, publisher and licence as in console/identity.py (tests/test_identity.py checks).
+APP_NAME = "Stream Console"
+PUBLISHER = "Stream Console founders"
+LICENCE = "Proprietary"
+MAINTAINER = f"{PUBLISHER} <founders@stream-console.invalid>"
 SUMMARY = "desktop operator console for Plivo's Audio Stream API"
 DESCRIPTION = (
     "Support agents pick a live call, start and stop audio streams on it and watch the\n"
@@ -190,7 +194,7 @@ def stage(
     doc = share / "doc" / PACKAGE
     doc.mkdir(parents=True)
     (doc / "copyright").write_text(
-        f"Stream Console {version}\nCopyright: Stream Console founders\nLicense: Proprietary\n\n"
+        f"{APP_NAME} {version}\nCopyright: {PUBLISHER}\nLicense: {LICENCE}\n\n"
         f"{INSTALL_DIR} also holds Python, Qt 6 (LGPLv3), PySide6 (LGPLv3) and the other\n"
         "libraries the program runs on, each under its own licence.\n",
         encoding="utf-8",

@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, str] = {
     "simulate": "console.simulator.cli",
     "receive": "console.app.receive_command",
     "export": "console.app.export_command",
+    "self-test": "console.app.self_test",
 }
 
 

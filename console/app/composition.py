@@ -10,9 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
-from console import __version__
 from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.accounts import AccountsController
 from console.app.activity import ActivityController
@@ -23,6 +22,7 @@ from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
 from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
+from console.app.help import HelpController
 from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
 from console.app.shell import APP_TITLE, build_main_window
@@ -116,7 +116,9 @@ class ConsoleApp:
         self.window.profile_selected.connect(self.select_profile)
         self.window.refresh_requested.connect(self.refresh_now)
         self.window.open_logs_requested.connect(self._open_logs)
-        self.window.about_requested.connect(self._about)
+        self.help = HelpController(self.window, self.tasks, data_dir=data_dir, log_dir=log_dir)
+        self.window.about_requested.connect(self.help.about)
+        self.window.self_test_requested.connect(self.help.self_test)
         self.window.activity_requested.connect(self.activity.open_dialog)
         self.window.close_requested.connect(self._on_close_requested)
         self.region.add_account_requested.connect(lambda: self.accounts.open_dialog(new=True))
@@ -337,14 +339,3 @@ class ConsoleApp:
     def _open_logs(self) -> None:
         if self.log_dir is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_dir)))
-
-    def _about(self) -> None:
-        from PySide6 import __version__ as pyside_version
-
-        QMessageBox.about(
-            self.window,
-            "About Stream Console",
-            f"<b>Stream Console {__version__}</b><p>An operator console for Plivo's Audio Stream "
-            f"API: start, watch and stop audio streams on live calls.</p><p>Qt for Python "
-            f"{pyside_version}. Tokens are kept only in your operating system's keyring.</p>",
-        )

@@ -20,6 +20,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import __version__
+from console.identity import NAME
 
 if TYPE_CHECKING:
     from console.ui.main_window import MainWindow
@@ -35,7 +36,7 @@ def _make_application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName("Stream Console")
+    app.setApplicationDisplayName(NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("stream-console")
     app.setWindowIcon(QIcon(str(resource_path("icons", "stream-console.svg"))))

@@ -7,10 +7,11 @@ from __future__ import annotations
 from PySide6.QtGui import QIcon
 
 from console.app.resources import resource_path
+from console.identity import ICON_FILE, NAME
 from console.ui.empty_state import EmptyState
 from console.ui.main_window import MainWindow
 
-APP_TITLE = "Stream Console"
+APP_TITLE = NAME
 DEMO_TITLE = "Demo account (simulator)"
 
 
@@ -27,6 +28,6 @@ def build_main_window(*, demo: bool) -> MainWindow:
         ),
         events,
         # Qt appends the application's name (" — Stream Console") to any other title itself.
-        title=DEMO_TITLE if demo else APP_TITLE,
-        icon=QIcon(str(resource_path("icons", "stream-console.svg"))),
+        title=DEMO_TITLE if demo else NAME,
+        icon=QIcon(str(resource_path("icons", ICON_FILE))),
     )

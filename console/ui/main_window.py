@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.identity import DOCS_URL, NAME
 from console.ui.banners import BannerBar
 from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
@@ -22,7 +23,6 @@ from console.ui.steady_inputs import SteadyComboBox
 
 MAIN_SPLIT = [660, 180]  # calls and call pane over the events: the form comes first
 EVENTS_MIN_HEIGHT = 110
-DOCS_URL = "https://www.plivo.com/docs/voice/api/stream/"
 
 
 class MainWindow(QMainWindow):
@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     open_logs_requested = Signal()
     about_requested = Signal()
+    self_test_requested = Signal()
     activity_requested = Signal()
     first_painted = Signal()
 
@@ -41,7 +42,7 @@ class MainWindow(QMainWindow):
         call_region: QWidget,
         events_region: QWidget,
         *,
-        title: str = "Stream Console",
+        title: str = NAME,
         icon: QIcon | None = None,
     ) -> None:
         super().__init__()
@@ -167,8 +168,12 @@ class MainWindow(QMainWindow):
         docs = help_menu.addAction("Plivo Audio Stream &documentation")
         docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
         help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
+        self_test = help_menu.addAction("Run &self-test…")
+        self_test.setObjectName("self_test_action")
+        self_test.triggered.connect(self.self_test_requested)
         help_menu.addSeparator()
-        about = help_menu.addAction("&About Stream Console")
+        about = help_menu.addAction(f"&About {NAME}")
+        about.setObjectName("about_action")
         about.triggered.connect(self.about_requested)
 
     def set_regions(self, calls_region: QWidget, call_region: QWidget) -> None:
