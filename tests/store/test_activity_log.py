@@ -81,6 +81,32 @@ async def test_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path: P
 
 
 @pytest.mark.asyncio
+async def test_a_large_file_skips_the_full_check_but_not_a_garbage_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the size limit no page-by-page check delays opening, yet a file that is not a
+    database is still recognised and moved aside."""
+    from console.store import sqlite_writer
+
+    monkeypatch.setattr(sqlite_writer, "QUICK_CHECK_MAX_BYTES", 0)
+    good = ActivityLog(tmp_path / "good.sqlite3")
+    await good.open()
+    await good.append(entry(1))
+    await good.close()
+    reopened = ActivityLog(tmp_path / "good.sqlite3")
+    await reopened.open()
+    assert reopened.recovered_from is None and len(await reopened.recent()) == 1
+    await reopened.close()
+
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    log = ActivityLog(bad)
+    await log.open()
+    assert log.recovered_from is not None
+    await log.close()
+
+
+@pytest.mark.asyncio
 async def test_secret_in_detail_is_redacted(tmp_path: Path) -> None:
     from console.domain.secret import Secret
 
