@@ -67,6 +67,8 @@ class CallbackEmitter:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[bool]] = set()
         self._last_of: dict[str, asyncio.Task[bool]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop to send on, when the owner knows it (see Engine.loop)."""
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -92,7 +94,8 @@ class CallbackEmitter:
         """Send one callback in the background; the task's result says whether it got a 2xx.
         Callbacks sharing `order_key` (a stream id) are delivered one after another."""
         previous = self._last_of.get(order_key) if order_key else None
-        task = asyncio.get_running_loop().create_task(
+        loop = self.loop if self.loop is not None else asyncio.get_running_loop()
+        task = loop.create_task(
             self._deliver(url, method, dict(params), auth_token, main_account_token, previous)
         )
         self._tasks.add(task)

@@ -72,9 +72,18 @@ class Engine:
         self._finishers: set[asyncio.Task[Any]] = set()
         self._media_client: aiohttp.ClientSession | None = None
         self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the simulator runs on, kept from start(): on qasync, Qt may run a timer's
+        callback while asyncio counts no loop as running (a test host processing Qt events), and
+        get_running_loop() would fail there, leaving a socket open or a coroutine never run."""
+        return self._loop if self._loop is not None else asyncio.get_running_loop()
 
     # ---- start / stop ----------------------------------------------------------------------
     def start(self) -> None:
+        self._loop = self.callbacks.loop = asyncio.get_running_loop()
         self._running = True
         if self.config.churn:
             self.spawn(self._churn())
@@ -106,17 +115,9 @@ class Engine:
             await self._media_client.close()
             self._media_client = None
 
-    def spawn(
-        self, coro: Coroutine[Any, Any, Any], *, finish: bool = False
-    ) -> asyncio.Task[Any] | None:
-        """Track a task; `finish=True` (closing a socket) lets it complete on close(). With no
-        loop running (a callback after shutdown) the work is dropped, not left un-awaited."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            coro.close()
-            return None
-        task = loop.create_task(coro)
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, finish: bool = False) -> asyncio.Task[Any]:
+        """Track a task; `finish=True` (closing a socket) lets it complete on close()."""
+        task = self.loop.create_task(coro)
         self._tasks.add(task)
         if finish:
             self._finishers.add(task)
@@ -157,13 +158,13 @@ class Engine:
                 retries=self.config.media_retries,
                 retry_delay_s=self.config.media_retry_delay_s,
                 frame_ms=self.config.media_frame_ms,
+                loop=self.loop,
             )
             self.sessions[record.stream_id] = session
             self._open_sessions.add(session)
             session.start()
         else:
-            loop = asyncio.get_running_loop()
-            self._timers[record.stream_id] = loop.call_later(
+            self._timers[record.stream_id] = self.loop.call_later(
                 self.config.start_without_media_s, self._supervised, record, self._started
             )
         return record
@@ -195,12 +196,12 @@ class Engine:
             record.call_uuid,
             record.service_url,
         )
-        deadline = asyncio.get_running_loop().time() + record.params.stream_timeout
+        deadline = self.loop.time() + record.params.stream_timeout
         self._arm_timeout(record, deadline)
         self._callback(record, StreamEventName.START)
 
     def _arm_timeout(self, record: StreamRecord, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         delay = max(0.0, min(deadline - loop.time(), MAX_TIMER_S))
         step = functools.partial(self._timeout_due, deadline=deadline)
         self._timers[record.stream_id] = loop.call_later(delay, self._supervised, record, step)
@@ -209,7 +210,7 @@ class Engine:
         self._timers.pop(record.stream_id, None)
         if not record.active:
             return
-        if asyncio.get_running_loop().time() < deadline - 0.001:
+        if self.loop.time() < deadline - 0.001:
             self._arm_timeout(record, deadline)  # a long timeout: the next day's timer
             return
         self.stop_stream(record, "stream_timeout")
@@ -296,7 +297,7 @@ class Engine:
         low, high = self.config.call_duration_s
         rng = self.state.rng
         remaining = max(min(5.0, low), rng.uniform(low, high) - elapsed_s)
-        call.hangup_at = asyncio.get_running_loop().time() + remaining
+        call.hangup_at = self.loop.time() + remaining
 
     async def _churn(self) -> None:
         """Calls end when their time is up; new ones arrive to keep the population near target;
@@ -315,7 +316,7 @@ class Engine:
             await asyncio.sleep(self.config.churn_tick_s)
 
     def _churn_tick(self) -> None:
-        now = asyncio.get_running_loop().time()
+        now = self.loop.time()
         rng = self.state.rng
         main = self.config.auth_id
         for call in list(self.state.calls.values()):
@@ -358,7 +359,7 @@ class Engine:
                 log.exception("slow-consumer check failed; continuing")
 
     def _monitor_tick(self) -> None:
-        now = asyncio.get_running_loop().time()
+        now = self.loop.time()
         buffer_s = self.config.media_buffer_s
         for stream_id, session in list(self.sessions.items()):
             record = self.state.streams.get(stream_id)

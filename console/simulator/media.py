@@ -60,6 +60,7 @@ class MediaSession:
         retries: int = 2,
         retry_delay_s: float = 1.0,
         frame_ms: int = 20,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.stream_id = stream_id
         self.call_uuid = call_uuid
@@ -77,6 +78,7 @@ class MediaSession:
         self._frame_ms = frame_ms
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._task: asyncio.Task[None] | None = None
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._seq = 0
         self._next_deadline: float | None = None
         self._queue: deque[list[Any]] = deque()  # [seconds left] or ["checkpoint", name]
@@ -89,7 +91,7 @@ class MediaSession:
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task = self._loop.create_task(self._run())
         self._task.add_done_callback(self._supervise)
 
     def _supervise(self, task: asyncio.Task[Any]) -> None:
@@ -173,7 +175,7 @@ class MediaSession:
         if ws is None:
             return
         self._ws = ws
-        reader = asyncio.get_running_loop().create_task(self._read(ws))
+        reader = self._loop.create_task(self._read(ws))
         reader.add_done_callback(self._supervise)
         try:
             await self._send_start(ws)
@@ -208,7 +210,7 @@ class MediaSession:
         await ws.send_str(json.dumps(message))
 
     async def _pump(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         ct: ContentType = self.params.content_type
         tracks = tracks_for(self.params.audio_track)
         loops = [
