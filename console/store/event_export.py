@@ -2,8 +2,10 @@
 
 Every parameter goes out as received. CSV gets a fixed set of columns, then one column per
 parameter name found in the exported rows (sorted), so a spreadsheet shows them side by side; a
-parameter whose name clashes with a fixed column is written as `param:<name>`. Reads use their own
-read-only connection, so an export can run while a receiver is writing.
+parameter whose name clashes with a fixed column is written as `param:<name>`. Spreadsheets run a
+cell starting with `=`, `+`, `-`, `@`, tab or CR as a formula, and callback text is hostile, so
+such a CSV cell gets a leading `'` (`csv_cell`); JSON Lines is the verbatim record. Reads use
+their own read-only connection, so an export can run while a receiver is writing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ from typing import Any, TextIO
 
 from console.domain.events import EventFilter, StoredEvent
 from console.store.event_log import iter_rows, where
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
 
 FIXED = [
     "id",
@@ -83,13 +93,13 @@ def param_names(conn: sqlite3.Connection, flt: EventFilter) -> list[str]:
 
 def write_csv(conn: sqlite3.Connection, flt: EventFilter, out: TextIO) -> int:
     names = param_names(conn, flt)
-    columns = FIXED + [f"param:{n}" if n in FIXED else n for n in names]
+    columns = FIXED + [csv_cell(f"param:{n}" if n in FIXED else n) for n in names]
     writer = csv.writer(out)
     writer.writerow(columns)
     count = 0
     for event in iter_rows(conn, flt):
         fixed = [
-            event.id,
+            str(event.id),
             iso(event.received_at),
             event.verdict.value,
             event.account,
@@ -98,7 +108,7 @@ def write_csv(conn: sqlite3.Connection, flt: EventFilter, out: TextIO) -> int:
             event.url,
             event.detail,
         ]
-        writer.writerow(fixed + [event.params.get(n, "") for n in names])
+        writer.writerow([csv_cell(v) for v in fixed + [event.params.get(n, "") for n in names]])
         count += 1
     return count
 
