@@ -254,6 +254,10 @@ class StreamFormView(QWidget):
         self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         for row in self._more_rows:
             self.field_layout.setRowVisible(row, shown)
+        if shown:  # showing a row shows every widget in it: empty message rows stay hidden
+            for name in MORE_OPTIONS:
+                message = self.messages[name]
+                message.setVisible(bool(message.text()))
         self.more_summary.setVisible(not shown)
 
     def more_options_open(self) -> bool:
