@@ -19,7 +19,6 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +28,7 @@ from console.app.composition import ConsoleApp  # noqa: E402
 from console.app.demo import DemoBackend  # noqa: E402
 from console.app.gui import _make_application  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
+from console.ui.palette import accessible_palette, dark_reference  # noqa: E402
 
 
 async def until(cond: Callable[[], object], timeout: float = 15.0) -> None:
@@ -126,28 +126,6 @@ async def banner_scene(console: ConsoleApp, out: Path) -> None:
     simulator.faults.reset()
 
 
-def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#25272a",
-        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2f33",
-        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#1f6feb",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2f33",
-        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#8b949e",
-        QPalette.ColorRole.Link: "#58a6ff",
-    }  # fmt: skip
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.ButtonText,
-    ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
-    return p
-
-
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = _make_application()
@@ -159,7 +137,7 @@ def main(out: Path) -> int:
         # What a desktop in dark mode hands Qt (Xvfb has no platform theme to ask).
         light = app.palette()
         app.setStyle("Fusion")
-        app.setPalette(dark_palette())
+        app.setPalette(accessible_palette(dark_reference()))  # as the console fixes it
         runner.run(console_scene(out, Path(tmp), dark=True))
         app.setPalette(light)
     sys.argv = [sys.argv[0], str(out)]

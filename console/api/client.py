@@ -8,7 +8,7 @@ how a request travels (pacing, timeouts, retries) and `errors` for what can come
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Self, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -22,6 +22,7 @@ from console.api.errors import (
     ApiError,
     BadRequest,
     ConnectionLost,
+    DeadlineExceeded,
     NotFound,
     RequestTimeout,
     ServerError,
@@ -40,7 +41,8 @@ from console.domain.streams import StopOutcome, Stream, StreamStarted, StreamSto
 T = TypeVar("T")
 PAGE_SIZE = 20
 MAX_PAGES = 1000  # 20,000 calls: a guard against a server that ignores `offset`
-_AMBIGUOUS = (RequestTimeout, ConnectionLost, ServerError, UnexpectedResponse)
+# Failures after which a start may or may not have acted (a deadline cut included).
+_AMBIGUOUS = (RequestTimeout, DeadlineExceeded, ConnectionLost, ServerError, UnexpectedResponse)
 
 
 def _segment(value: str, what: str) -> str:
@@ -158,7 +160,7 @@ class PlivoClient:
         filters: Mapping[str, str],
         priority: Priority,
         counter: RequestCount | None,
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncGenerator[list[str], None]:
         """Pages of call ids until a short page: N calls cost N // 20 + 1 requests."""
         seen: set[str] = set()
         for page_number in range(MAX_PAGES):
@@ -198,6 +200,16 @@ class PlivoClient:
             ids.extend(i for i in page if i not in seen)
             seen.update(page)
         return ids
+
+    async def check_credentials(self) -> None:
+        """One request that needs valid credentials (the first page of live calls, at the
+        operator's priority). Returns when Plivo accepts them; raises `AuthenticationFailed` when
+        it refuses them, another `ApiError` when it cannot tell."""
+        pages = self._id_pages("live", {}, Priority.OPERATOR, None)
+        try:
+            await anext(pages)
+        finally:
+            await pages.aclose()
 
     async def list_live_call_ids(
         self,
@@ -279,23 +291,33 @@ class PlivoClient:
     async def start_stream(self, call_uuid: str, request: StreamRequest) -> StreamStarted:
         """Start one audio stream. Never repeated once the request may have reached Plivo: if
         no clear answer comes back, the call's streams are listed and either the new stream is
-        returned (`reconciled=True`) or `AmbiguousStart` says what was found."""
+        returned (`reconciled=True`) or `AmbiguousStart` says what was found.
+
+        The whole start, reconcile included, fits `policy.deadline_s`: the POST gets
+        `1 - reconcile_share` of it and the listing what is left, less the backstop's grace (which
+        only a server dripping its headers can use up) so it too ends in time
+        (docs/api-client.md)."""
         path = f"Call/{_segment(call_uuid, 'call_uuid')}/Stream/"
+        policy = self.policy
+        reserve = policy.deadline_s * policy.reconcile_share
+        end = self._session.now() + policy.deadline_s
+        post_end = end - reserve
         try:
             reply = await self._session.request(
                 "POST", path, body=request.to_body(), priority=Priority.OPERATOR,
-                subject="this call",
+                subject="this call", deadline=post_end,
             )  # fmt: skip
             return self._parsed(reply, "POST", path, parse.stream_started)
         except _AMBIGUOUS as error:
-            return await self._reconcile_start(call_uuid, request, error)
+            check_end = end - min(policy.backstop_grace_s, reserve / 2)
+            return await self._reconcile_start(call_uuid, request, error, check_end)
 
     async def _reconcile_start(
-        self, call_uuid: str, request: StreamRequest, error: ApiError
+        self, call_uuid: str, request: StreamRequest, error: ApiError, deadline: float
     ) -> StreamStarted:
         failure = error.message.split(". ")[0].rstrip(".")
         try:
-            streams = await self.list_streams(call_uuid, priority=Priority.OPERATOR)
+            streams = await self._list_streams(call_uuid, Priority.OPERATOR, deadline)
         except NotFound:
             raise AmbiguousStart(
                 f"No stream is running: the start request failed ({failure}) and Plivo no "
@@ -332,13 +354,19 @@ class PlivoClient:
         self, call_uuid: str, *, priority: Priority = Priority.BACKGROUND
     ) -> list[Stream]:
         """Every stream Plivo lists for the call (following `meta.next` if it ever pages)."""
+        return await self._list_streams(call_uuid, priority, None)
+
+    async def _list_streams(
+        self, call_uuid: str, priority: Priority, deadline: float | None
+    ) -> list[Stream]:
         path = f"Call/{_segment(call_uuid, 'call_uuid')}/Stream/"
         streams: list[Stream] = []
         params: dict[str, str] | None = None
         for _ in range(MAX_PAGES):
             reply = await self._session.request(
-                "GET", path, params=params, priority=priority, subject="this call"
-            )
+                "GET", path, params=params, priority=priority, subject="this call",
+                deadline=deadline,
+            )  # fmt: skip
             page, params = self._parsed(reply, "GET", path, parse.stream_page)
             known = {s.stream_id for s in streams}
             streams.extend(s for s in page if s.stream_id not in known)

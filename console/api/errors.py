@@ -45,6 +45,7 @@ from typing import ClassVar
 
 import httpx
 
+from console.domain.durations import format_seconds
 from console.domain.streams import Stream
 
 EXCERPT_CHARS = 200
@@ -165,7 +166,8 @@ class NotFound(HttpStatusError):
 
 class RateLimited(HttpStatusError):
     """429. `retry_after` is the wait Plivo asked for (None when it gave none we could read);
-    `retry_at` is the same moment as a wall-clock epoch time, for "try again at 14:03:07"."""
+    `retry_at` is the same moment as a wall-clock epoch time, for "try again at 14:03:07";
+    `retry_after_capped` says Plivo asked for longer and the console holds it to one hour."""
 
     nothing_sent = True
     transient = True
@@ -178,10 +180,12 @@ class RateLimited(HttpStatusError):
         *,
         retry_after: float | None = None,
         retry_at: float | None = None,
+        retry_after_capped: bool = False,
     ) -> None:
         super().__init__(message, detail)
         self.retry_after = retry_after
         self.retry_at = retry_at
+        self.retry_after_capped = retry_after_capped
 
 
 class ServerError(HttpStatusError):
@@ -263,8 +267,13 @@ def _status_text(status: int) -> str:
         return str(status)
 
 
-def _clock_time(epoch: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
+def clock_time(epoch: float) -> str:
+    """ "14:03:07" for a wall-clock epoch time; "later" for one the platform cannot show (C's
+    localtime overflows or fails beyond its range), so no number can make a message raise."""
+    try:
+        return time.strftime("%H:%M:%S", time.localtime(epoch))
+    except (OverflowError, OSError, ValueError):
+        return "later"
 
 
 def error_for_status(
@@ -276,11 +285,12 @@ def error_for_status(
     body: bytes = b"",
     subject: str = "the resource",
     retry_after: float | None = None,
+    retry_after_capped: bool = False,
     now: float | None = None,
 ) -> HttpStatusError:
     """The one mapping from an HTTP error status to an error class and message. `retry_after`
-    is the parsed Retry-After in seconds (None if absent or unreadable); `now` is the wall clock
-    used to turn it into a time of day."""
+    is the parsed, bounded Retry-After in seconds (None if absent or unreadable), `capped` when
+    Plivo asked for more; `now` is the wall clock used to turn it into a time of day."""
     plivo_error, api_id = _plivo_fields(body)
     html = looks_like_html(body, content_type) if body else False
     detail = ErrorDetail(
@@ -319,17 +329,22 @@ def error_for_status(
         )
     if status == 429:
         at = (now if now is not None else time.time()) + retry_after if retry_after else None
-        when = (
-            f" Plivo asks to wait {retry_after:.0f} s, until {_clock_time(at)}."
-            if at is not None and retry_after is not None
-            else " Wait a little and try again."
-        )
+        if at is not None and retry_after is not None:
+            asked = (
+                f"longer than {format_seconds(retry_after)}; the console waits at most that long"
+                if retry_after_capped
+                else format_seconds(retry_after)
+            )
+            when = f" Plivo asks to wait {asked}, until {clock_time(at)}."
+        else:
+            when = " Wait a little and try again."
         return RateLimited(
             f"Plivo's rate limit for this account was reached (429 Too Many Requests).{when} "
             "Another program using the same account may be sending many requests.",
             detail,
             retry_after=retry_after,
             retry_at=at,
+            retry_after_capped=retry_after_capped,
         )
     if 500 <= status <= 599:
         page = (
@@ -389,7 +404,7 @@ def error_for_exception(
     cause is recorded as text only: the httpx exception (which holds the request and its
     headers) is not kept."""
     detail = ErrorDetail(method=method, path=path, cause=_cause(exc))
-    waited = f" within {timeout_s:g} s" if timeout_s else ""
+    waited = f" within {format_seconds(timeout_s)}" if timeout_s else ""
     if isinstance(exc, httpx.PoolTimeout):
         return PoolExhausted(
             "The console had no free connection to Plivo for a while; it will reset its "
@@ -431,7 +446,8 @@ def error_for_exception(
 
 def deadline_exceeded(*, method: str, path: str, budget_s: float) -> DeadlineExceeded:
     return DeadlineExceeded(
-        f"Plivo's answer took longer than {budget_s:g} s and was abandoned (the answer was "
-        "arriving too slowly or not at all). Check the network connection, then try again.",
+        f"Plivo's answer took longer than {format_seconds(budget_s)} and was abandoned (the "
+        "answer was arriving too slowly or not at all). Check the network connection, then try "
+        "again.",
         ErrorDetail(method=method, path=path),
     )

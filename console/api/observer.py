@@ -8,12 +8,12 @@ observer that raises is logged and otherwise ignored: reporting must never break
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from console.api.errors import ApiError
+from console.api.errors import ApiError, clock_time
+from console.domain.durations import format_seconds
 
 log = logging.getLogger("console.api")
 
@@ -34,9 +34,9 @@ class Wait:
 
     def describe(self) -> str:
         """A line for a status bar."""
-        at = time.strftime("%H:%M:%S", time.localtime(self.until))
+        at = clock_time(self.until)
         if self.reason is WaitReason.RETRY_AFTER:
-            return f"Waiting for Plivo's rate limit until {at} ({self.seconds:.0f} s)."
+            return f"Waiting for Plivo's rate limit until {at} ({format_seconds(self.seconds)})."
         return f"Plivo request failed; trying again at {at} (attempt {self.attempt + 1})."
 
 

@@ -62,6 +62,17 @@ def integer(value: object) -> int | None:
     return None
 
 
+MAX_DURATION_S = 31 * 86_400  # no call or stream lasts a month: beyond this a value is noise
+MAX_COUNT = 10**9
+
+
+def bounded(value: object, upper: int) -> int | None:
+    """`integer(value)` when it lies in [0, upper], else None: a count or a duration from the
+    network is shown only if it could be true (a negative or 10**30 bill is not)."""
+    number = integer(value)
+    return number if number is not None and 0 <= number <= upper else None
+
+
 def _id(obj: Json, key: str, fallback: str | None = None) -> str:
     value = text(obj.get(key)) or fallback
     if not value:
@@ -117,8 +128,8 @@ def stream(obj: Json) -> Stream:
         start_time=text(obj.get("start_time")),
         end_time=text(obj.get("end_time")) or None,
         created_at=text(obj.get("created_at")),
-        bill_duration=integer(obj.get("bill_duration")),
-        rounded_bill_duration=integer(obj.get("rounded_bill_duration")),
+        bill_duration=bounded(obj.get("bill_duration"), MAX_DURATION_S),
+        rounded_bill_duration=bounded(obj.get("rounded_bill_duration"), MAX_DURATION_S),
         billed_amount=text(obj.get("billed_amount")),
         status_callback_url=text(obj.get("status_callback_url")),
         resource_uri=text(obj.get("resource_uri")),
@@ -152,7 +163,7 @@ def list_total(obj: Json) -> int | None:
     if not isinstance(meta, dict):
         return None
     for key in ("total_count", "count"):
-        value = integer(meta.get(key))
+        value = bounded(meta.get(key), MAX_COUNT)
         if value is not None:
             return value
     return None

@@ -55,6 +55,9 @@ class ClientPolicy:
     write_timeout_s: float = 10.0
     pool_timeout_s: float = 2.0
     deadline_s: float = 20.0
+    reconcile_share: float = 0.4
+    """Of a start's deadline, the part kept for listing the call's streams after an unclear
+    answer: the POST gets the rest, so the whole start (reconcile included) fits `deadline_s`."""
     backstop_grace_s: float = 2.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rate: RateLimit = field(default_factory=RateLimit)
@@ -70,6 +73,8 @@ class ClientPolicy:
             raise ValueError("each lane needs at least one slot")
         if self.background_slots + self.operator_slots >= self.max_connections:
             raise ValueError("lanes together must stay below max_connections")
+        if not 0.0 < self.reconcile_share < 1.0:
+            raise ValueError("reconcile_share must lie strictly between 0 and 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,7 @@ class _Operation:
     subject: str
     deadline: float
     counter: RequestCount | None
+    budget_s: float  # the time this operation was given, for "took longer than ..."
 
 
 class Session:
@@ -224,15 +230,19 @@ class Session:
         priority: Priority = Priority.BACKGROUND,
         subject: str = "the resource",
         counter: RequestCount | None = None,
+        deadline: float | None = None,
     ) -> Reply:
-        """Run one operation: attempts and waits per the retry policy, within the deadline."""
+        """Run one operation: attempts and waits per the retry policy, within the deadline
+        (`policy.deadline_s` from now, or the monotonic time `deadline` when a caller shares one
+        budget between several requests)."""
         if self._closed:
             raise RuntimeError("the Plivo client is closed")
         shown = self.prefix + path + (f"?{urlencode(params)}" if params else "")
         started = self._clock.monotonic()
+        end = started + self.policy.deadline_s if deadline is None else deadline
         op = _Operation(
-            method, path, shown, params, body, priority, subject,
-            started + self.policy.deadline_s, counter,
+            method, path, shown, params, body, priority, subject, end, counter,
+            max(0.0, end - started),
         )  # fmt: skip
         attempt = 0
         while True:
@@ -266,6 +276,10 @@ class Session:
             self._watch_pool(None)
             self._observer.succeeded()
             return reply
+
+    def now(self) -> float:
+        """The monotonic clock deadlines are measured on."""
+        return self._clock.monotonic()
 
     def _delay(self, error: ApiError, op: _Operation, attempt: int) -> float | None:
         delay = delay_before_retry(
@@ -310,7 +324,7 @@ class Session:
         p = self.policy
         left = op.deadline - self._clock.monotonic()
         if left <= 0:
-            raise deadline_exceeded(method=op.method, path=op.shown, budget_s=p.deadline_s)
+            raise deadline_exceeded(method=op.method, path=op.shown, budget_s=op.budget_s)
         timeout = httpx.Timeout(
             connect=min(p.connect_timeout_s, left),
             read=min(p.read_timeout_s, left),
@@ -332,7 +346,7 @@ class Session:
         except (httpx.HTTPError, OSError) as exc:
             if isinstance(exc, TimeoutError) and backstop.expired():
                 raise deadline_exceeded(
-                    method=op.method, path=op.shown, budget_s=p.deadline_s
+                    method=op.method, path=op.shown, budget_s=op.budget_s
                 ) from None
             raise error_for_exception(
                 exc, method=op.method, path=op.shown, host=self.host, timeout_s=timeout.read
@@ -349,11 +363,15 @@ class Session:
         body = await read_capped(
             response, cap=cap, strict=ok, clock=self._clock, deadline=op.deadline,
             overdue=lambda: deadline_exceeded(
-                method=op.method, path=op.shown, budget_s=self.policy.deadline_s
+                method=op.method, path=op.shown, budget_s=op.budget_s
             ),
         )  # fmt: skip
         if not ok:
-            retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.time())
+            asked = (
+                parse_retry_after(response.headers.get("retry-after"), self._clock.time())
+                if status == 429
+                else None
+            )
             raise error_for_status(
                 status,
                 method=op.method,
@@ -361,7 +379,8 @@ class Session:
                 content_type=content_type,
                 body=body,
                 subject=op.subject,
-                retry_after=retry_after if status == 429 else None,
+                retry_after=asked.seconds if asked is not None else None,
+                retry_after_capped=asked is not None and asked.capped,
                 now=self._clock.time(),
             )
         log.debug("%s %s -> %d (%d bytes)", op.method, op.shown, status, len(body))

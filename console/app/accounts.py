@@ -2,13 +2,18 @@
 
 Order matters for "loses nothing": a token goes to the keyring first and the profile's metadata
 is saved only when that worked, so a failure never leaves a profile that has no token. When the
-keyring cannot be used the agent may keep the token for this session only (memory)."""
+keyring cannot be used the agent may keep the token for this session only (memory).
+
+Save first asks Plivo whether it accepts the credentials (one request, off the GUI thread's
+critical path: the dialog stays responsive) and saves only when it does; otherwise the dialog shows
+the verdict and offers "Save anyway" (offline use)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import QWidget
 if TYPE_CHECKING:
     from console.ui.account_dialog import AccountDialog
 
+from console.api import ApiError, AuthenticationFailed, ClientPolicy, PlivoClient, StaticToken
 from console.app.settings import ProfileRepository
 from console.app.tasks import TaskRunner
 from console.credentials import CredentialError, LayeredCredentialStore
@@ -24,6 +30,38 @@ from console.domain.accounts import Profile
 from console.domain.secret import Secret
 
 _log = logging.getLogger(__name__)
+CHECK_DEADLINE_S = 8.0  # a check that takes longer says "could not ask" and offers Save anyway
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialCheck:
+    accepted: bool | None  # None: Plivo could not be asked (offline, 5xx, timeout)
+    message: str
+
+
+Verifier = Callable[[Profile, Secret], Awaitable[CredentialCheck]]
+
+
+async def ask_plivo(profile: Profile, token: Secret) -> CredentialCheck:
+    """One authenticated request with these credentials, on a client of its own."""
+    policy = replace(ClientPolicy(), deadline_s=CHECK_DEADLINE_S)
+    client = PlivoClient(
+        profile.auth_id, StaticToken(token.reveal()), profile.api_base_url, policy=policy
+    )
+    try:
+        await client.check_credentials()
+    except AuthenticationFailed:
+        return CredentialCheck(
+            False,
+            "Plivo did not accept this Auth ID and Auth Token (401). Copy both again from the "
+            "Plivo console; the token is shown next to the Auth ID on the overview page.",
+        )
+    except ApiError as exc:
+        return CredentialCheck(None, f"Plivo could not be asked whether it accepts them: "
+                               f"{exc.message}")  # fmt: skip
+    finally:
+        await client.aclose()
+    return CredentialCheck(True, "Plivo accepted these credentials.")
 
 
 class AccountsController(QObject):
@@ -35,12 +73,16 @@ class AccountsController(QObject):
         credentials: LayeredCredentialStore,
         tasks: TaskRunner,
         parent_window: QWidget | None = None,
+        *,
+        verify: Verifier | None = ask_plivo,
     ) -> None:
         super().__init__()
         self.profiles = profiles
         self.credentials = credentials
         self.tasks = tasks
         self._parent_window = parent_window
+        self.verify = verify
+        self.notify: Callable[[str], object] = lambda _text: None  # e.g. the status bar
         self.dialog: AccountDialog | None = None
 
     def open_dialog(self, *, new: bool = False) -> AccountDialog:
@@ -49,6 +91,7 @@ class AccountsController(QObject):
 
             self.dialog = AccountDialog(self._parent_window)
             self.dialog.save_requested.connect(self._on_save)
+            self.dialog.save_anyway_requested.connect(self._on_save_anyway)
             self.dialog.session_token_requested.connect(self._on_session_only)
             self.dialog.remove_requested.connect(self._on_remove)
         self.dialog.set_profiles(self.profiles.list(), select=self.profiles.current_id())
@@ -59,8 +102,31 @@ class AccountsController(QObject):
         self.dialog.activateWindow()
         return self.dialog
 
+    def open_for_reentry(self, profile_id: str | None, error: ApiError | None) -> AccountDialog:
+        """From a banner: select the account, say why the dialog opened, focus the token."""
+        dialog = self.open_dialog()
+        profile = self.profiles.get(profile_id) if profile_id else None
+        if profile is None:
+            return dialog
+        dialog.set_profiles(self.profiles.list(), select=profile.profile_id)
+        if isinstance(error, AuthenticationFailed):
+            reason = (
+                f"Plivo refused the Auth Token saved for “{profile.display_name}” (401). Paste "
+                "the current token from the Plivo console and press Enter."
+            )
+        elif error is not None:
+            reason = f"{error.message} Enter the Auth Token for “{profile.display_name}”."
+        else:
+            reason = f"Enter the Auth Token for “{profile.display_name}”."
+        dialog.explain(reason)
+        dialog.focus_token()
+        return dialog
+
     # --- intents --------------------------------------------------------------------------------
     def _on_save(self, draft: Profile, token: str | None) -> None:
+        self.tasks.run("accounts", self.check_and_save(draft, Secret(token) if token else None))
+
+    def _on_save_anyway(self, draft: Profile, token: str | None) -> None:
         self.tasks.run("accounts", self.save(draft, Secret(token) if token else None))
 
     def _on_session_only(self, draft: Profile, token: str) -> None:
@@ -70,6 +136,40 @@ class AccountsController(QObject):
         self.tasks.run("accounts", self.remove(profile_id))
 
     # --- work -----------------------------------------------------------------------------------
+    async def check_and_save(self, draft: Profile, token: Secret | None) -> Profile | None:
+        """Ask Plivo first; save (and close the dialog) only when it accepts the credentials."""
+        dialog = self.dialog
+        secret = token
+        if secret is None and draft.profile_id:
+            try:
+                secret = await self.credentials.get(draft.profile_id)
+            except CredentialError:
+                secret = None  # the keyring step below reports the keyring's trouble
+        if secret is None or self.verify is None:
+            return await self.save(draft, token)
+        if dialog is not None:
+            dialog.set_checking(True)
+        try:
+            verdict = await self.verify(draft, secret)
+        finally:
+            if dialog is not None:
+                dialog.set_checking(False)
+        if dialog is not None and not dialog.isVisible():
+            _log.info("credential check for %s ended after the dialog closed", draft.auth_id)
+            return None
+        if verdict.accepted is not True:
+            _log.info("credentials for %s not confirmed: %s", draft.auth_id, verdict.message)
+            if dialog is not None:
+                dialog.show_verdict(verdict.accepted, verdict.message)
+            return None
+        saved = await self.save(draft, token)
+        if saved is not None:
+            self.notify(f"{saved.display_name}: {verdict.message} Saved.")
+            if dialog is not None:
+                dialog.show_verdict(True, f"{verdict.message} Saved.")
+                dialog.accept()
+        return saved
+
     async def save(self, draft: Profile, token: Secret | None) -> Profile | None:
         profile = draft if draft.profile_id else replace(draft, profile_id=uuid.uuid4().hex[:12])
         dialog = self.dialog
@@ -93,7 +193,10 @@ class AccountsController(QObject):
             dialog.set_profiles(self.profiles.list(), select=saved.profile_id)
             dialog.token_saved()
             where = "Token stored in the OS keyring." if token is not None else "Saved."
-            dialog.show_message(f"{saved.display_name}: {where}", error=False)
+            caution = self.credentials.warning if token is not None else None
+            if caution:
+                where = f"Token stored. {caution}"
+            dialog.show_message(f"{saved.display_name}: {where}", error=bool(caution))
         self.profiles_changed.emit()
         return saved
 

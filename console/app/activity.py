@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QWidget
 
 from console.app.tasks import TaskRunner
 from console.store.activity_log import ActivityLog
-from console.ui.activity_dialog import ActivityDialog
+from console.ui.activity_dialog import ActivityDialog, counted
 from console.ui.dialogs import Dialogs
+
+SHOWN = 500  # entries the window shows; the export has them all
 
 
 class ActivityController:
@@ -44,7 +46,7 @@ class ActivityController:
         if self.log is None:
             self.dialog.show_message("The activity history is not available this session.")
             return
-        self.dialog.set_entries(await self.log.recent(500))
+        self.dialog.set_entries(await self.log.recent(SHOWN), limit=SHOWN)
 
     async def export(self, target: Path | None = None) -> Path | None:
         if self.log is None or self.dialog is None:
@@ -62,6 +64,5 @@ class ActivityController:
         except OSError as exc:
             self.dialog.show_message(f"Could not write {target}: {exc.strerror or exc}.")
             return None
-        noun = "entry" if count == 1 else "entries"
-        self.dialog.show_message(f"Exported {count} {noun} to {target}.")
+        self.dialog.show_message(f"Exported {counted(count, 'entry', 'entries')} to {target}.")
         return target

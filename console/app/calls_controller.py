@@ -1,5 +1,7 @@
 """The calls list kept fresh: an incremental refresh every few seconds (and on F5), applied to the
-model as a diff in time slices, with the selected call kept even after it ends.
+model as a diff in time slices, with the selected call kept even after it ends. The loop runs
+supervised: Plivo's errors show in the status bar, anything unexpected is reported once and the
+refresh goes on with backoff (console/app/supervisor.py).
 
 While the agent works the list (a call selected, the pointer over it), new calls are held behind
 a "3 new calls" bar until asked for, so no row moves under the agent. When refreshing fails, the
@@ -8,7 +10,6 @@ list keeps the last-seen calls and says as of when."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -16,13 +17,14 @@ from collections.abc import Callable
 from console.api import ApiError, AuthenticationFailed, CredentialsUnavailable, RateLimited
 from console.app.api_status import ApiStatus
 from console.app.binding import AccountBinding
-from console.app.tasks import TaskRunner
+from console.app.tasks import Backoff, TaskRunner
 from console.domain.calls import LiveCall
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView
 
 _log = logging.getLogger(__name__)
 REFRESH_INTERVAL_S = 3.0
+MAX_BACKOFF_S = 60.0
 
 
 class CallsController:
@@ -66,18 +68,17 @@ class CallsController:
         if binding is None:
             return
         self._set_live_empty_text(binding)
-        self.tasks.run("calls-refresh-loop", self._loop(binding))
+        self.tasks.run_supervised(
+            "calls-refresh-loop",
+            lambda: self.refresh_once(binding),
+            interval_s=self.interval_s,
+            wake=self._wake,
+            running=lambda: self.binding is binding,
+            backoff=Backoff(first_s=self.interval_s, cap_s=max(self.interval_s, MAX_BACKOFF_S)),
+        )
 
     def refresh_now(self) -> None:
         self._wake.set()
-
-    async def _loop(self, binding: AccountBinding) -> None:
-        while self.binding is binding:
-            self._wake.clear()
-            await self.refresh_once(binding)
-            with contextlib.suppress(TimeoutError):  # the interval passed: refresh again
-                async with asyncio.timeout(self.interval_s):
-                    await self._wake.wait()
 
     async def refresh_once(self, binding: AccountBinding) -> bool:
         started = time.monotonic()

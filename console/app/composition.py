@@ -21,9 +21,11 @@ from console.app.binding import AccountBinding
 from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
 from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
+from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
+from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
-from console.app.shell import build_main_window
+from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
 from console.app.tasks import TaskRunner
 from console.app.token_source import StoredToken
@@ -38,6 +40,7 @@ from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
 from console.ui.dialogs import Dialogs
+from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 
@@ -88,6 +91,7 @@ class ConsoleApp:
         self.pane = pane
         self.dialogs = Dialogs(self.window)
         self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
+        self.accounts.notify = lambda text: self.window.statusBar().showMessage(text, 10_000)
         self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
         self.calls = CallsController(
             region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
@@ -99,6 +103,14 @@ class ConsoleApp:
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.on_calls_refreshed
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        self.events_pane = EventsPane()
+        self.window.set_events_region(self.events_pane)
+        self.events = EventsController(
+            self.events_pane, self.tasks, self.dialogs, self._callback_target
+        )
+        self.events.bind(None, None)  # no receiver yet: the pane says so
+        self._shutting_down = False
+        region.calls.call_selected.connect(self.events_pane.set_selected_call)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -115,6 +127,14 @@ class ConsoleApp:
         self.window.receiver_status.set_state(
             Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
+        # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
+        self.receiver = ReceiverService(
+            settings, self.profiles, self.credentials, data_dir, self.window, form=pane.form
+        )
+        self.accounts.profiles_changed.connect(
+            lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
+        )
+        self.receiver.feed.stats_changed.connect(self._on_receiver_status)
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -127,6 +147,7 @@ class ConsoleApp:
         self.window.show()
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
+        self.receiver.start_in_background()
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
@@ -159,11 +180,14 @@ class ConsoleApp:
         started = time.monotonic()
         self.calls.bind(None)
         self.streams.bind(None)
+        self._shutting_down = True  # the event pane no longer follows the receiver
+        self.events.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         binding, self.binding = self.binding, None
         if binding is not None:
             await binding.client.aclose()
         await self.demo_backend.stop()
+        await self.receiver.stop()
         if self.activity_log is not None:
             await self.activity_log.close()
         self.hooks.uninstall(self._loop)
@@ -190,6 +214,7 @@ class ConsoleApp:
             self.window.api_status.set_state(Health.BUSY, "starting the simulator…")
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
+            self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
         else:
             found = self.profiles.get(profile_id) if profile_id else None
             if found is None:
@@ -210,6 +235,7 @@ class ConsoleApp:
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
         # by Restore defaults.
         self.pane.form.set_default_service_url(binding.media_sink_url or "")
+        self.receiver.profile_activated(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)
         self.region.show_calls()
@@ -223,6 +249,8 @@ class ConsoleApp:
         entries.append((DEMO_PROFILE_ID, DEMO_LABEL))
         current = self.binding.profile.profile_id if self.binding else None
         self.window.set_profiles(entries, current)
+        # "Support EU — Stream Console": Qt adds the application's name to any other title.
+        self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:
             self.window.account_status.set_state(
                 Health.WARNING, "none", "Add an account, or try the demo account"
@@ -245,10 +273,9 @@ class ConsoleApp:
         self.tasks.run("activate", self.activate(wanted))
 
     def _reenter(self) -> None:
-        dialog = self.accounts.open_dialog()
-        if self.binding is not None and not self.binding.profile.demo:
-            dialog.set_profiles(self.profiles.list(), select=self.binding.profile.profile_id)
-            dialog.auth_token.setFocus()
+        binding = self.binding
+        current = binding.profile.profile_id if binding and not binding.profile.demo else None
+        self.accounts.open_for_reentry(current, self.status.last_error)
 
     def _recent_urls(self, binding: AccountBinding) -> list[str]:
         stored = self.settings.value(f"recent_service_urls/{binding.profile.profile_id}", [])
@@ -264,6 +291,34 @@ class ConsoleApp:
     def _save_recent_urls(self, urls: list[str]) -> None:
         if self.binding is not None:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
+
+    def _on_receiver_status(self, _status: object) -> None:
+        """The event pane reads the receiver's log once it is open, and follows its commits."""
+        log = self.receiver.log
+        if log is not self.events.reader and not self._shutting_down:
+            self.events.bind(log, self.receiver.feed if log is not None else None)
+
+    async def _callback_target(self) -> CallbackTarget | str:
+        """Where "Send test callback" posts, signed with the current account's token."""
+        binding = self.binding
+        if binding is None:
+            return "Choose an account first: the test callback is signed with its token."
+        if self.receiver.receiver is None:
+            return "The callback receiver is not running, so there is nowhere to send a test."
+        url = self.receiver.callback_url_for(binding.profile)
+        if not url:
+            return (
+                "This account has no public URL yet: click Receiver in the status bar and enter "
+                "your tunnel's address."
+            )
+        if binding.profile.demo:
+            token = self.demo_backend.token
+        else:
+            profile = binding.profile
+            token = await StoredToken(self.credentials, profile.profile_id, profile.auth_id).token()
+        if not token:
+            return "This account has no token stored; enter it in Manage accounts."
+        return CallbackTarget(url, token)
 
     def refresh_now(self) -> None:
         self.calls.refresh_now()

@@ -42,6 +42,9 @@ def _make_application() -> QApplication:
     app.setQuitOnLastWindowClosed(False)
     if app.style().name().lower() == "windows":  # the bare Windows style ignores dark mode
         app.setStyle("Fusion")
+    from console.ui.palette import accessible_palette
+
+    app.setPalette(accessible_palette(app.palette()))  # disabled text legible in dark mode too
     return app
 
 
@@ -66,12 +69,19 @@ def _paint_first(app: QApplication, *, demo: bool, benchmark: bool) -> MainWindo
 async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
     from console.app.composition import ConsoleApp
     from console.app.logs import configure_logging
-    from console.app.settings import app_data_dir, open_settings
+    from console.app.private_files import secure_app_files
+    from console.app.settings import ORGANISATION, app_data_dir, open_settings
 
     data_dir = Path(app_data_dir())
     log_dir = data_dir / "logs"
+    tightened = secure_app_files(
+        data_dir=data_dir, log_dir=log_dir, settings_file=Path(open_settings().fileName()),
+        owned_parents=(ORGANISATION,),
+    )  # fmt: skip
     configure_logging(log_dir)
     _log.info("Stream Console %s starting%s", __version__, " (demo)" if demo else "")
+    if tightened:
+        _log.warning("made %d files and folders private (user only)", len(tightened))
     console = ConsoleApp(
         open_settings(), demo=demo, log_dir=log_dir, data_dir=data_dir, window=window
     )

@@ -2,15 +2,18 @@
 
 Every record passes through the redactor (`console.domain.redaction.REDACTOR`), which knows every
 token the credential layer has handed out and its HTTP Basic form, so even a careless
-`log.info("%s", headers)` cannot write a token to disk.
+`log.info("%s", headers)` cannot write a token to disk. The folder is 0700 and every log file
+0600 (console/app/private_files.py): a log names accounts, calls and service URLs.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
 
+from console.app.private_files import private_dir, private_file
 from console.domain.redaction import REDACTOR
 
 LOG_FILE_NAME = "stream-console.log"
@@ -36,17 +39,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Opens (and, after a rollover, re-creates) its file with mode 0600 on POSIX."""
+
+    def _open(self) -> TextIOWrapper:
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def configure_logging(log_dir: Path, *, level: int = logging.INFO) -> Path:
     """Send the `console` loggers (and warnings from libraries) to `log_dir/stream-console.log`,
     1 MiB per file, five files kept. Safe to call twice: the old handlers are replaced."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(log_dir)
     path = log_dir / LOG_FILE_NAME
     root = logging.getLogger()
     for handler in _configured:
         root.removeHandler(handler)
         handler.close()
     _configured.clear()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = PrivateRotatingFileHandler(
         path, maxBytes=1 << 20, backupCount=5, encoding="utf-8", delay=True
     )
     file_handler.setFormatter(logging.Formatter(_FORMAT))

@@ -44,7 +44,14 @@ class ProfileRepository:
             display_name=str(self._s.value(f"{key}/display_name", auth_id)),
             auth_id=str(auth_id),
             api_base_url=str(self._s.value(f"{key}/api_base_url", DEFAULT_API_BASE_URL)),
+            public_url=str(self._s.value(f"{key}/public_url", "") or ""),
         )
+
+    def set_public_url(self, profile_id: str, url: str) -> None:
+        """The profile's public callback base URL (kept apart from `save`, which the account
+        dialog calls, so editing an account never clears it)."""
+        self._s.setValue(f"profiles/{profile_id}/public_url", url.strip())
+        self._s.sync()
 
     def save(self, profile: Profile) -> Profile:
         """Insert or update; a profile without an id gets a fresh one."""

@@ -10,6 +10,9 @@ from console.app.resources import resource_path
 from console.ui.empty_state import EmptyState
 from console.ui.main_window import MainWindow
 
+APP_TITLE = "Stream Console"
+DEMO_TITLE = "Demo account (simulator)"
+
 
 def build_main_window(*, demo: bool) -> MainWindow:
     events = EmptyState(
@@ -23,6 +26,7 @@ def build_main_window(*, demo: bool) -> MainWindow:
             "No call selected", "Pick a live call on the left to start or stop its audio streams."
         ),
         events,
-        title="Stream Console — demo" if demo else "Stream Console",
+        # Qt appends the application's name (" — Stream Console") to any other title itself.
+        title=DEMO_TITLE if demo else APP_TITLE,
         icon=QIcon(str(resource_path("icons", "stream-console.svg"))),
     )

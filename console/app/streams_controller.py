@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
 from console.app.binding import AccountBinding
-from console.app.tasks import TaskRunner
+from console.app.tasks import Backoff, FailureStreak, TaskRunner
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import validate_stream_request
@@ -47,6 +47,11 @@ class StreamsController:
         self.binding: AccountBinding | None = None
         self.user = _os_user()
         self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
+        # The background reload repeats after every calls refresh: a bug there is reported once
+        # per streak and backed off, not put up every few seconds.
+        self.background = FailureStreak(
+            "streams-background-reload", tasks.report, Backoff(first_s=3.0, cap_s=60.0)
+        )
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
@@ -82,9 +87,17 @@ class StreamsController:
         call = self.pane.call
         if call is None or self.pane.ended or self.tasks.running("streams"):
             return
-        self.tasks.run(
-            "streams", self.load_streams(call.call_uuid, priority=Priority.BACKGROUND, quiet=True)
-        )
+        if not self.background.ready():
+            return
+        self.tasks.run("streams", self._reload_quietly(call.call_uuid))
+
+    async def _reload_quietly(self, call_uuid: str) -> None:
+        try:
+            await self.load_streams(call_uuid, priority=Priority.BACKGROUND, quiet=True)
+        except Exception as exc:
+            self.background.failed(exc)
+        else:
+            self.background.succeeded()
 
     async def load_streams(
         self, call_uuid: str, *, priority: Priority = Priority.OPERATOR, quiet: bool = False
@@ -154,10 +167,12 @@ class StreamsController:
         except AmbiguousStart as error:
             form.show_error(error.message, "\n".join(error.detail.lines()), call_uuid)
             self.pane.reveal_result()
-            await self._record(
-                Action.START_STREAM, call_uuid, Outcome.UNCERTAIN, request, "", error.message
-            )
-            await self.load_streams(call_uuid)
+            # `checked`: the call's streams were listed and none to this URL is active (a found
+            # one is returned as started), so the history can say "not started" for certain.
+            outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
+            await self._record(Action.START_STREAM, call_uuid, outcome, request, "", error.message)
+            # The start has used its deadline: the table's own reload runs on its own time.
+            self.reload(call_uuid)
             return None
         except ApiError as error:
             form.show_error(
@@ -283,6 +298,13 @@ class StreamsController:
         return True
 
     # --- audit -----------------------------------------------------------------------------------
+    def _party(self, call_uuid: str, which: int) -> str:
+        """The call's from (0) or to (1) number as the calls list shows it ("" once it is gone)."""
+        row = self.calls.model.row_of(call_uuid)
+        if row is None:
+            return ""
+        return (self.calls.model.froms if which == 0 else self.calls.model.tos)[row]
+
     async def _record(
         self,
         action: Action,
@@ -299,7 +321,8 @@ class StreamsController:
             at=time.time(), user=self.user, account=self.binding.profile.auth_id, action=action,
             call_uuid=call_uuid, outcome=outcome,
             service_url=request.service_url if request is not None else url,
-            stream_id=stream_id, detail=detail,
+            stream_id=stream_id, detail=detail, account_name=self.binding.profile.display_name,
+            from_number=self._party(call_uuid, 0), to_number=self._party(call_uuid, 1),
         )  # fmt: skip
         try:
             await self.activity.append(entry)

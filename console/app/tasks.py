@@ -2,7 +2,8 @@
 
 A view that asks for a refresh while the last one is still running supersedes it (the old task
 is cancelled); any task that fails reports through `on_error` instead of dying silently as
-"Task exception was never retrieved". Shutdown cancels everything and waits for it.
+"Task exception was never retrieved". Shutdown cancels everything and waits for it. Loops that
+must outlive any one failure run under `run_supervised` (console/app/supervisor.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from console.app.supervisor import Backoff, ErrorHandler, FailureStreak, Step, supervise
+
 _log = logging.getLogger(__name__)
-ErrorHandler = Callable[[str, BaseException], None]
+__all__ = ["Backoff", "ErrorHandler", "FailureStreak", "TaskRunner"]
 
 
 class TaskRunner:
@@ -41,6 +44,33 @@ class TaskRunner:
         task.add_done_callback(self._finished)
         return task
 
+    def run_supervised(
+        self,
+        name: str,
+        step: Step,
+        *,
+        interval_s: float = 0.0,
+        wake: asyncio.Event | None = None,
+        running: Callable[[], bool] = lambda: True,
+        backoff: Backoff | None = None,
+    ) -> asyncio.Task[Any]:
+        """Start a loop of `step` as the task `name` (preempting an older one): an exception
+        in a step is reported once per streak of failures and the loop goes on with backoff."""
+        return self.run(
+            name,
+            supervise(
+                name, step, report=self.report, interval_s=interval_s, wake=wake,
+                running=running, backoff=backoff,
+            ),
+        )  # fmt: skip
+
+    def report(self, name: str, exc: BaseException) -> None:
+        """Hand a failure to the app's error handler; a handler that raises is only logged."""
+        try:
+            self._on_error(name, exc)
+        except Exception:
+            _log.exception("the error handler failed on %s", name)
+
     def running(self, name: str) -> bool:
         task = self._named.get(name)
         return task is not None and not task.done()
@@ -54,7 +84,7 @@ class TaskRunner:
         exc = task.exception()
         if exc is not None:
             _log.error("task %s failed", task.get_name(), exc_info=exc)
-            self._on_error(task.get_name(), exc)
+            self.report(task.get_name(), exc)
 
     async def cancel_all(self, timeout_s: float = 2.0) -> None:
         """Cancel every task and wait (bounded) until they have all unwound."""

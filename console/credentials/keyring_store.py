@@ -1,9 +1,14 @@
 """Tokens in the OS keyring (Secret Service, KWallet, Keychain, Windows Credential Manager).
 
-Fail closed: plaintext, `fail` and `null` backends are refused rather than used, and a locked
-keyring is an error, never "no token". Every keyring call runs on its own daemon thread with a
-deadline, because a backend can hang waiting for an unlock prompt (jaraco/keyring#40); a daemon
-thread cannot hold up the GUI loop or the process exit.
+Fail closed, by allowlist: only the OS keyrings in `ALLOWED_BACKENDS` are used (matched by exact
+class, so a subclass that stores elsewhere is not), and keyring's chainer only through its allowed
+members. Anything else (keyrings.alt's plaintext or "encrypted" files, a custom file backend
+named in PYTHON_KEYRING_BACKEND) is refused with a fix-it message, unless the user names that
+exact class in STREAM_CONSOLE_ALLOW_KEYRING_BACKEND: then it is used, a warning is logged and
+`warning` says so for the UI. `fail` and `null` store nothing and are refused even then. A
+locked keyring is an error, never "no token". Every keyring call runs on its own daemon thread
+with a deadline, because a backend can hang waiting for an unlock prompt (jaraco/keyring#40); a
+daemon thread cannot hold up the GUI loop or the process exit.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.credentials.errors import (
@@ -29,6 +35,19 @@ if TYPE_CHECKING:
 
 SERVICE = "stream-console"
 DEFAULT_TIMEOUT_S = 5.0
+OPT_IN_VARIABLE = "STREAM_CONSOLE_ALLOW_KEYRING_BACKEND"
+ALLOWED_BACKENDS = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",  # GNOME Keyring, KeePassXC, ... over D-Bus
+        "keyring.backends.libsecret.Keyring",  # the same Secret Service through libsecret
+        "keyring.backends.kwallet.DBusKeyring",  # KWallet 5/6
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "keyring.backends.macOS.Keyring",  # the macOS Keychain
+        "keyring.backends.Windows.WinVaultKeyring",  # Windows Credential Manager
+    }
+)
+_CHAINER = "keyring.backends.chainer.ChainerBackend"
+_NEVER = ("keyring.backends.fail.", "keyring.backends.null.")  # they store nothing at all
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -38,33 +57,73 @@ def backend_name(backend: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def opted_in(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The backend classes the user explicitly allowed (comma-separated `module.Class`)."""
+    value = (os.environ if environ is None else environ).get(OPT_IN_VARIABLE, "")
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def is_allowed(backend: object, extra: frozenset[str] = frozenset()) -> bool:
+    """True for an OS keyring of the allowlist, or a class the user opted in to."""
+    name = backend_name(backend)
+    if name.startswith(_NEVER):
+        return False
+    return name in ALLOWED_BACKENDS or name in extra
+
+
 def is_unsafe_backend(backend: object) -> bool:
-    """True for backends that store nothing (`fail`, `null`) or store secrets in files we do not
-    trust (anything from keyrings.alt, any plaintext keyring)."""
-    name = backend_name(backend).lower()
-    return (
-        name.startswith(("keyring.backends.fail.", "keyring.backends.null.", "keyrings.alt."))
-        or "plaintext" in name
-    )
+    """The opposite of `is_allowed` without any opt-in (kept for callers of the old name)."""
+    return not is_allowed(backend)
 
 
-def choose_backend(candidate: Any = None) -> keyring.backend.KeyringBackend:
-    """The safe backend to use, or KeyringUnavailable. A chainer is opened up and its best safe
-    member used directly, so a write can never fall through to an unsafe member."""
+def choose_backend(
+    candidate: Any = None, environ: Mapping[str, str] | None = None
+) -> keyring.backend.KeyringBackend:
+    """The backend to use, or KeyringUnavailable. A chainer is opened up and its best allowed
+    member used directly, so a write can never fall through to a member that is not allowed."""
     import keyring  # imported on first use, on a worker thread: it costs start-up time
 
+    extra = opted_in(environ)
     backend = candidate if candidate is not None else keyring.get_keyring()
     members = getattr(backend, "backends", None)
-    if members is not None:  # keyring.backends.chainer.ChainerBackend
-        safe = [b for b in members if not is_unsafe_backend(b)]
-        if not safe:
-            raise KeyringUnavailable(", ".join(backend_name(b) for b in members) or "none")
-        chosen: keyring.backend.KeyringBackend = max(safe, key=lambda b: b.priority)
+    if members is not None and backend_name(backend) == _CHAINER:
+        allowed = [b for b in members if is_allowed(b, extra)]
+        if not allowed:
+            raise KeyringUnavailable(
+                ", ".join(backend_name(b) for b in members) or "none", _storing(members)
+            )
+        chosen: keyring.backend.KeyringBackend = max(allowed, key=lambda b: b.priority)
         return chosen
-    if is_unsafe_backend(backend):
-        raise KeyringUnavailable(backend_name(backend))
+    if not is_allowed(backend, extra):
+        raise KeyringUnavailable(backend_name(backend), _storing([backend]))
     result: keyring.backend.KeyringBackend = backend
     return result
+
+
+def _storing(backends: list[Any]) -> str | None:
+    """The best refused backend that would store something (for the opt-in hint)."""
+    storing = [b for b in backends if not backend_name(b).startswith(_NEVER)]
+    if not storing:
+        return None
+    return backend_name(max(storing, key=_priority))
+
+
+def _priority(backend: Any) -> float:
+    try:
+        return float(backend.priority)
+    except Exception:  # a backend's priority probes its service and may raise
+        return 0.0
+
+
+def opt_in_warning(backend: object) -> str | None:
+    """The sentence the UI shows while an opted-in, non-OS backend keeps the tokens."""
+    name = backend_name(backend)
+    if name in ALLOWED_BACKENDS:
+        return None
+    return (
+        f"Tokens are kept by {name}, which is not an OS keyring: it was allowed through "
+        f"{OPT_IN_VARIABLE}, and the console cannot vouch for how it protects them."
+    )
 
 
 class KeyringCredentialStore:
@@ -79,6 +138,7 @@ class KeyringCredentialStore:
         self._backend: keyring.backend.KeyringBackend | None = None
         self.service = service
         self.timeout_s = timeout_s
+        self.warning: str | None = None  # set while an opted-in non-OS backend is in use
 
     def __repr__(self) -> str:
         return f"KeyringCredentialStore(service={self.service!r})"
@@ -87,7 +147,11 @@ class KeyringCredentialStore:
     def backend(self) -> keyring.backend.KeyringBackend:
         """Resolved on first use (it may probe D-Bus), re-checked on every failure."""
         if self._backend is None:
-            self._backend = choose_backend(self._candidate)
+            chosen = choose_backend(self._candidate)
+            self.warning = opt_in_warning(chosen)
+            if self.warning:
+                _log.warning("keyring: %s", self.warning)
+            self._backend = chosen
         return self._backend
 
     async def get(self, profile_id: str) -> Secret | None:

@@ -48,6 +48,12 @@ class LayeredCredentialStore:
         self.persistent = persistent
         self.session = session
 
+    @property
+    def warning(self) -> str | None:
+        """What the UI should say about where tokens are kept (an opted-in keyring backend)."""
+        value = getattr(self.persistent, "warning", None)
+        return value if isinstance(value, str) else None
+
     async def get(self, profile_id: str) -> Secret | None:
         token = await self.session.get(profile_id)
         if token is not None:

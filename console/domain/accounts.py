@@ -39,3 +39,26 @@ class Profile:
     auth_id: str
     api_base_url: str = DEFAULT_API_BASE_URL
     demo: bool = False
+    # Where Plivo reaches this console's callback receiver (a tunnel such as ngrok); not a secret.
+    public_url: str = ""
+
+
+def public_url_problem(url: str) -> str | None:
+    """A sentence when a public callback base URL cannot work, else None ('' is allowed: unset)."""
+    from urllib.parse import urlsplit
+
+    text = url.strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "This is not a valid URL."
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "Enter the tunnel's address, e.g. https://abc123.ngrok.app."
+    if parts.query or parts.fragment:
+        return "Enter the base address only, without ? or #."
+    if any(c.isspace() for c in text):
+        return "A URL cannot contain spaces."
+    return None

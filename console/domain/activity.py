@@ -17,7 +17,8 @@ class Action(StrEnum):
 class Outcome(StrEnum):
     OK = "ok"
     FAILED = "failed"
-    UNCERTAIN = "uncertain"  # the request may or may not have reached Plivo
+    NOT_STARTED = "not started"  # no clear answer, but Plivo's list proved no stream started
+    UNCERTAIN = "uncertain"  # the request may have reached Plivo and that could not be checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +32,11 @@ class ActivityEntry:
     service_url: str = ""
     stream_id: str = ""
     detail: str = ""  # Plivo's message or our error sentence; never a secret
+    account_name: str = ""  # the profile's display name at the time ("" in older entries)
+    from_number: str = ""  # the call's parties as the calls list showed them
+    to_number: str = ""
+
+    @property
+    def account_label(self) -> str:
+        """What the history shows for the account: its name, else the whole Auth ID."""
+        return self.account_name or self.account

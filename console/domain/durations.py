@@ -20,3 +20,17 @@ def format_duration(seconds: int) -> str:
         if amount:
             parts.append(f"{amount} {name}")
     return " ".join(parts)
+
+
+def format_seconds(seconds: float) -> str:
+    """A measured or configured span for a message, rounded as a person reads it: "0.3 s",
+    "9.5 s" (tenths below 10 s), "12 s", "1 min 5 s", "1 h". Never raises: a negative span is
+    "0 s" and a non-finite one "an unknown time"."""
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return "an unknown time"
+    if seconds <= 0:
+        return "0 s"
+    if seconds < 9.95:
+        tenths = round(seconds, 1)
+        return f"{tenths:g} s" if tenths > 0 else "0.1 s"
+    return format_duration(round(seconds))

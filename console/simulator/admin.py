@@ -20,18 +20,20 @@ bound beyond loopback for a class). They are never rate limited or faulted.
 from __future__ import annotations
 
 import hmac
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BasicAuth, WSMsgType, web
 
-from console.simulator.rest import error_response, json_response
+from console.simulator import bodies
+from console.simulator.errors import PlivoError, error_response, json_response
 from console.simulator.state import LIVE, QUEUED
 
 if TYPE_CHECKING:
     from console.simulator.server import Simulator
 
 SINK_PATH = "/_sim/media-sink"
+MAX_CALLS = 10_000
+"""Live and queued calls the admin API lets a trainer build up (memory stays bounded)."""
 
 
 class AdminApi:
@@ -71,6 +73,8 @@ class AdminApi:
                 return error_response(401, "Authentication failed")
             try:
                 response: web.StreamResponse = await handler(request)
+            except PlivoError as exc:
+                return error_response(exc.status, exc.message)
             except (ValueError, TypeError) as exc:
                 return error_response(400, str(exc))
             except KeyError as exc:
@@ -80,13 +84,8 @@ class AdminApi:
         return wrapper
 
     async def _json(self, request: web.Request) -> dict[str, Any]:
-        raw = await request.read()
-        if not raw.strip():
-            return {}
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        return data
+        cfg = self.sim.config
+        return await bodies.json_object(request, cfg.max_body_bytes, cfg.body_timeout_s)
 
     async def summary(self, request: web.Request) -> web.Response:
         state = self.sim.state
@@ -138,6 +137,11 @@ class AdminApi:
         queued = body.pop("queued", False)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 500:
             raise ValueError("count must be an integer from 1 to 500")
+        if not isinstance(queued, bool):
+            raise ValueError("queued must be true or false")
+        waiting = len(self.sim.live_call_uuids()) + len(self.sim.queued_call_uuids())
+        if waiting + count > MAX_CALLS:
+            raise ValueError(f"at most {MAX_CALLS} live and queued calls at once")
         if queued:
             if body:
                 raise ValueError("queued calls take no overrides")

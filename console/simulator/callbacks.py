@@ -129,12 +129,16 @@ class CallbackEmitter:
     ) -> bool:
         if previous is not None:
             await asyncio.wait([previous])
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await asyncio.sleep(self._retry_delay_s)
-            outcome = await self._attempt(url, method, params, token, main_token)
-            if outcome is not None:
-                return outcome
+        try:
+            for attempt in range(self._retries + 1):
+                if attempt:
+                    await asyncio.sleep(self._retry_delay_s)
+                outcome = await self._attempt(url, method, params, token, main_token)
+                if outcome is not None:
+                    return outcome
+        except Exception:  # a fault of ours (or an URL aiohttp cannot send to): counted, logged
+            self._stats.callbacks_failed += 1
+            log.exception("status callback %s to %s could not be sent", params.get("Event"), url)
         return False
 
     async def _attempt(

@@ -47,7 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8899, help="port (default 8899; 0 = free)")
     parser.add_argument("--auth-id", help="account auth id, MA... (default: the demo account)")
-    parser.add_argument("--auth-token", help="account auth token (required with --auth-id)")
+    token = parser.add_mutually_exclusive_group()
+    token.add_argument("--auth-token", help="account auth token (with --auth-id; seen by `ps`)")
+    token.add_argument(
+        "--auth-token-env",
+        metavar="VAR",
+        help="read the auth token from environment variable VAR (kept out of `ps`)",
+    )
     parser.add_argument("--calls", type=_count, default=12, help="live calls at start (12)")
     parser.add_argument("--queued", type=_count, default=2, help="queued calls at start (2)")
     parser.add_argument("--seed", type=int, help="seed for a repeatable population")
@@ -74,35 +80,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _retry_after(text: str) -> int | str | None:
     if text.lower() == "none":
         return None
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isdigit() and len(text) <= 10 else text
+
+
+def _token(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The auth token from --auth-token or the variable --auth-token-env names, or a problem."""
+    import os
+
+    if args.auth_token_env is None:
+        return args.auth_token, None
+    name = args.auth_token_env
+    value = os.environ.get(name)
+    if value is None:
+        return None, f"--auth-token-env: the environment variable {name} is not set"
+    if not value.strip():
+        return None, f"--auth-token-env: the environment variable {name} is empty"
+    return value, None
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import io
     import logging
     import sys
 
     from console.domain.accounts import auth_id_problem
     from console.simulator.config import DEMO_AUTH_ID, DEMO_AUTH_TOKEN, SimulatorConfig
 
-    if (args.auth_id is None) != (args.auth_token is None):
-        print("simulate: give both --auth-id and --auth-token, or neither", file=sys.stderr)
+    token, problem = _token(args)
+    if problem:
+        print(f"simulate: {problem}", file=sys.stderr)
+        return 2
+    if (args.auth_id is None) != (token is None):
+        print(
+            "simulate: give both --auth-id and --auth-token (or --auth-token-env), or neither",
+            file=sys.stderr,
+        )
         return 2
     auth_id = args.auth_id or DEMO_AUTH_ID
     problem = auth_id_problem(auth_id)
     if problem:
         print(f"simulate: --auth-id: {problem}", file=sys.stderr)
         return 2
-    if args.auth_token is not None and not args.auth_token.strip():
+    if token is not None and not token.strip():
         print("simulate: --auth-token must not be empty", file=sys.stderr)
         return 2
+    # A hostile request can put any character into what is logged: escape, never crash a log.
+    if isinstance(sys.stderr, io.TextIOWrapper):
+        sys.stderr.reconfigure(errors="backslashreplace")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config = SimulatorConfig(
         auth_id=auth_id,
-        auth_token=args.auth_token or DEMO_AUTH_TOKEN,
+        auth_token=token or DEMO_AUTH_TOKEN,
         calls=args.calls,
         queued_calls=args.queued,
         seed=args.seed,

@@ -62,6 +62,15 @@ class SimulatorConfig:
     callback_retry_delay_s: float = 1.0
     callback_concurrency: int = 64
 
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body accepted (413 beyond it); Plivo's bodies are a few hundred bytes."""
+    body_timeout_s: float = 10.0
+    """A request body not fully received within this time is answered 408, the socket closed."""
+    idle_timeout_s: float = 15.0
+    """A connection that has not sent a complete request head within this time of opening, or
+    of its last answer, is closed (held-open and slowloris connections); above the 5 s for which
+    httpx keeps an idle connection, so a client never reuses one the simulator is closing."""
+
     bill_rate_per_minute: str = "0.00300"
     access_log: bool = False
     """Log every HTTP request (logger `aiohttp.access`); `simulate -v` turns it on."""
@@ -71,6 +80,8 @@ class SimulatorConfig:
             raise ValueError(f"list_meta_count must be one of {META_COUNT_STYLES}")
         if self.calls < 0 or self.queued_calls < 0:
             raise ValueError("calls and queued_calls must be >= 0")
+        if self.max_body_bytes < 1 or self.body_timeout_s <= 0 or self.idle_timeout_s <= 0:
+            raise ValueError("max_body_bytes, body_timeout_s and idle_timeout_s must be positive")
         if self.rate_limit_requests < 1 or self.rate_limit_window_s <= 0:
             raise ValueError("the rate limit needs at least 1 request per positive window")
 

@@ -6,6 +6,8 @@ Stream lifecycle (status as GET returns it):
               --(call hung up)--> completed                  no callback (spec §3.1)
               --(connect failed 3x, socket lost, slow consumer, drop_stream)--> failed
                                                              DroppedStream callback
+              --(a fault in the simulator's own media task or timer)--> failed
+                                                             DroppedStream, Error says so
 `stream_timeout` counts from the moment the stream started. A slow consumer gets DegradedStream
 when the audio Plivo would buffer reaches 30, 60 and 90 % of `media_buffer_s`, and is dropped at
 100 %. Everything here runs on the caller's loop; every task is tracked and cancelled on close.
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -42,6 +45,9 @@ from console.simulator.state import (
 
 log = logging.getLogger(__name__)
 DEGRADED_LEVELS = (30, 60, 90)
+MAX_TIMER_S = 86_400.0
+"""Longest single timer: a longer stream_timeout is re-armed day by day. qasync's timers are
+32-bit milliseconds (about 24.8 days), and call_later beyond that raises OverflowError."""
 
 
 class Engine:
@@ -60,6 +66,7 @@ class Engine:
         self.sessions: dict[str, MediaSession] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._finishers: set[asyncio.Task[Any]] = set()
         self._media_client: aiohttp.ClientSession | None = None
         self._running = False
 
@@ -79,6 +86,11 @@ class Engine:
         sessions = list(self.sessions.values())
         self.sessions.clear()
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        # Sockets being closed or aborted finish (each is bounded); a task cancelled before its
+        # first step would leave its socket open and its coroutine "never awaited".
+        finishing = [t for t in self._tasks if t in self._finishers]
+        if finishing:
+            await asyncio.wait(finishing, timeout=3.0)
         while self._tasks:
             tasks = list(self._tasks)
             for task in tasks:
@@ -90,14 +102,18 @@ class Engine:
             await self._media_client.close()
             self._media_client = None
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, finish: bool = False) -> asyncio.Task[Any]:
+        """Track a task; `finish=True` (closing a socket) lets it complete on close()."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
+        if finish:
+            self._finishers.add(task)
         task.add_done_callback(self._task_done)
         return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        self._finishers.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("simulator task failed", exc_info=task.exception())
 
@@ -124,6 +140,7 @@ class Engine:
                 stats=self.stats,
                 on_connected=lambda: self._started(record),
                 on_dropped=lambda error: self._dropped(record, error),
+                on_failed=lambda exc: self.fail(record, exc),
                 connect_timeout_s=self.config.media_connect_timeout_s,
                 retries=self.config.media_retries,
                 retry_delay_s=self.config.media_retry_delay_s,
@@ -134,9 +151,24 @@ class Engine:
         else:
             loop = asyncio.get_running_loop()
             self._timers[record.stream_id] = loop.call_later(
-                self.config.start_without_media_s, self._started, record
+                self.config.start_without_media_s, self._supervised, record, self._started
             )
         return record
+
+    def _supervised(self, record: StreamRecord, step: Callable[[StreamRecord], None]) -> None:
+        """Run a timer's step; one that raises ends its stream instead of leaving it active."""
+        try:
+            step(record)
+        except Exception as exc:
+            self.fail(record, exc)
+
+    def fail(self, record: StreamRecord, exc: BaseException) -> None:
+        """A background step of this stream died: log it with its traceback and end the stream
+        (DroppedStream, Error naming the fault, end_reason "internal_error"), never leave it
+        "in-progress" with nothing behind it."""
+        log.error("stream %s: simulator fault, stream ended", record.stream_id, exc_info=exc)
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self._dropped(record, f"internal simulator error ({text[:200]})", "internal_error")
 
     def _started(self, record: StreamRecord) -> None:
         self._timers.pop(record.stream_id, None)
@@ -150,13 +182,23 @@ class Engine:
             record.call_uuid,
             record.service_url,
         )
-        self._timers[record.stream_id] = asyncio.get_running_loop().call_later(
-            record.params.stream_timeout, self._timed_out, record
-        )
+        deadline = asyncio.get_running_loop().time() + record.params.stream_timeout
+        self._arm_timeout(record, deadline)
         self._callback(record, StreamEventName.START)
 
-    def _timed_out(self, record: StreamRecord) -> None:
+    def _arm_timeout(self, record: StreamRecord, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, min(deadline - loop.time(), MAX_TIMER_S))
+        step = functools.partial(self._timeout_due, deadline=deadline)
+        self._timers[record.stream_id] = loop.call_later(delay, self._supervised, record, step)
+
+    def _timeout_due(self, record: StreamRecord, *, deadline: float) -> None:
         self._timers.pop(record.stream_id, None)
+        if not record.active:
+            return
+        if asyncio.get_running_loop().time() < deadline - 0.001:
+            self._arm_timeout(record, deadline)  # a long timeout: the next day's timer
+            return
         self.stop_stream(record, "stream_timeout")
 
     def _finish(self, record: StreamRecord, status: str, reason: str) -> None:
@@ -178,10 +220,10 @@ class Engine:
         self._callback(record, StreamEventName.STOP, Reason=reason)
         return True
 
-    def _dropped(self, record: StreamRecord, error: str) -> None:
+    def _dropped(self, record: StreamRecord, error: str, reason: str = "dropped") -> None:
         if not record.active:
             return
-        self._finish(record, S_FAILED, "dropped")
+        self._finish(record, S_FAILED, reason)
         log.info("stream %s dropped: %s", record.stream_id, error)
         self._close_session(record.stream_id)
         self._callback(record, StreamEventName.DROPPED, Error=error)
@@ -196,7 +238,7 @@ class Engine:
     def _close_session(self, stream_id: str) -> None:
         session = self.sessions.pop(stream_id, None)
         if session is not None and self._running:
-            self.spawn(session.close())
+            self.spawn(session.close(), finish=True)
 
     def _callback(self, record: StreamRecord, event: StreamEventName, **extra: str) -> None:
         url = record.params.status_callback_url
@@ -243,38 +285,45 @@ class Engine:
 
     async def _churn(self) -> None:
         """Calls end when their time is up; new ones arrive to keep the population near target;
-        queued calls are answered after a few seconds."""
-        loop = asyncio.get_running_loop()
-        rng = self.state.rng
+        queued calls are answered after a few seconds. A tick that raises is logged and the next
+        one runs: one bad call must not stop the population moving."""
         main = self.config.auth_id
         for call in self.state.calls_of(main, LIVE):
             if call.hangup_at is None:
                 answered = call.answer_time or utc_now()
                 self.schedule_hangup(call, (utc_now() - answered).total_seconds())
         while True:
-            now = loop.time()
-            for call in list(self.state.calls.values()):
-                if call.status == LIVE and call.hangup_at is not None and call.hangup_at <= now:
-                    self.hangup(call)
-                elif call.status == QUEUED:
-                    if call.answer_at is None:
-                        call.answer_at = now + rng.uniform(*self.config.queued_answer_s)
-                    elif call.answer_at <= now:
-                        self.answer(call)
-            if len(self.state.calls_of(main, LIVE)) < self.config.calls and rng.random() < 0.3:
-                call = self.state.new_call(main, LIVE)
-                self.schedule_hangup(call)
-                log.info(
-                    "call %s answered (%s %s -> %s)",
-                    call.call_uuid,
-                    call.direction,
-                    call.from_number,
-                    call.to_number,
-                )
-            queued = len(self.state.calls_of(main, QUEUED))
-            if queued < self.config.queued_calls and rng.random() < 0.1:
-                self.state.new_call(main, QUEUED)
+            try:
+                self._churn_tick()
+            except Exception:
+                log.exception("call churn tick failed; continuing")
             await asyncio.sleep(self.config.churn_tick_s)
+
+    def _churn_tick(self) -> None:
+        now = asyncio.get_running_loop().time()
+        rng = self.state.rng
+        main = self.config.auth_id
+        for call in list(self.state.calls.values()):
+            if call.status == LIVE and call.hangup_at is not None and call.hangup_at <= now:
+                self.hangup(call)
+            elif call.status == QUEUED:
+                if call.answer_at is None:
+                    call.answer_at = now + rng.uniform(*self.config.queued_answer_s)
+                elif call.answer_at <= now:
+                    self.answer(call)
+        if len(self.state.calls_of(main, LIVE)) < self.config.calls and rng.random() < 0.3:
+            call = self.state.new_call(main, LIVE)
+            self.schedule_hangup(call)
+            log.info(
+                "call %s answered (%s %s -> %s)",
+                call.call_uuid,
+                call.direction,
+                call.from_number,
+                call.to_number,
+            )
+        queued = len(self.state.calls_of(main, QUEUED))
+        if queued < self.config.queued_calls and rng.random() < 0.1:
+            self.state.new_call(main, QUEUED)
 
     def answer(self, call: CallRecord) -> None:
         call.status = LIVE
@@ -284,27 +333,31 @@ class Engine:
             self.schedule_hangup(call)
 
     async def _monitor(self) -> None:
-        """Turn a slow consumer's growing backlog into DegradedStream, then DroppedStream."""
-        loop = asyncio.get_running_loop()
-        buffer_s = self.config.media_buffer_s
+        """Turn a slow consumer's growing backlog into DegradedStream, then DroppedStream; a
+        check that raises is logged and the next one runs."""
         while True:
             await asyncio.sleep(0.5)
-            now = loop.time()
-            for stream_id, session in list(self.sessions.items()):
-                record = self.state.streams.get(stream_id)
-                if record is None or not record.active:
-                    continue
-                backlog = session.backlog_s(now)
-                if backlog >= buffer_s:
-                    message = f"the service did not keep up: {buffer_s:g} s of audio buffered"
-                    self.spawn(self.drop_stream(record, message))
-                    continue
-                level = max(
-                    (lv for lv in DEGRADED_LEVELS if backlog >= buffer_s * lv / 100), default=0
-                )
-                if level > session.degraded_level:
-                    session.degraded_level = level
-                    self._callback(record, StreamEventName.DEGRADED, BufferUsage=str(level))
+            try:
+                self._monitor_tick()
+            except Exception:
+                log.exception("slow-consumer check failed; continuing")
+
+    def _monitor_tick(self) -> None:
+        now = asyncio.get_running_loop().time()
+        buffer_s = self.config.media_buffer_s
+        for stream_id, session in list(self.sessions.items()):
+            record = self.state.streams.get(stream_id)
+            if record is None or not record.active:
+                continue
+            backlog = session.backlog_s(now)
+            if backlog >= buffer_s:
+                message = f"the service did not keep up: {buffer_s:g} s of audio buffered"
+                self.spawn(self.drop_stream(record, message), finish=True)
+                continue
+            level = max((lv for lv in DEGRADED_LEVELS if backlog >= buffer_s * lv / 100), default=0)
+            if level > session.degraded_level:
+                session.degraded_level = level
+                self._callback(record, StreamEventName.DEGRADED, BufferUsage=str(level))
 
     async def drain_callbacks(self, timeout_s: float = 5.0) -> None:
         with contextlib.suppress(TimeoutError):

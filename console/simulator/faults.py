@@ -8,7 +8,9 @@ load balancer's would, and only to the endpoint kinds in `kinds` when that is se
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -74,50 +76,89 @@ class Faults:
         return data
 
     def update(self, values: dict[str, Any]) -> None:
-        """Set fields from JSON-ish values (admin endpoint, CLI); ValueError on a bad one."""
+        """Set fields from JSON-ish values (admin endpoint, CLI); ValueError on a bad one, and
+        then nothing is changed."""
+        names = {f.name for f in fields(self)} - {"rng"}
+        checked = {}
         for name, value in values.items():
-            if name == "rng" or name not in {f.name for f in fields(self)}:
-                raise ValueError(f"unknown fault setting: {name}")
-            setattr(self, name, _coerce(name, value))
+            if name not in names:
+                raise ValueError(f"unknown fault setting: {str(name)[:40]}")
+            checked[name] = _coerce(name, value)
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+
+MAX_DELAY_S = 3600.0
+"""Longest `latency_s` / `stall_s`: an hour already outlasts every client timeout."""
+MAX_RETRY_AFTER_CHARS = 64
+_HEADER_TEXT = re.compile(r"[ -~]*")
+
+
+def _number(name: str, value: Any, low: float, high: float) -> float:
+    """A finite number from low to high: JSON numbers, or numeric text from the CLI."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}")
+    return number
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be an integer")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise ValueError(f"{name} must be an integer")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low} and {high}")
+    return number
 
 
 def _coerce(name: str, value: Any) -> Any:
     if name in ("latency_s", "stall_s"):
-        number = float(value)
-        if number < 0:
-            raise ValueError(f"{name} must be >= 0")
-        return number
+        return _number(name, value, 0.0, MAX_DELAY_S)
     if name in ("error_rate", "drop_connection"):
-        share = float(value)
-        if not 0.0 <= share <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1")
-        return share
-    if name in ("error_status", "fail_next"):
-        if isinstance(value, bool) or int(value) != value:
-            raise ValueError(f"{name} must be an integer")
-        number = int(value)
-        if name == "error_status" and not 500 <= number <= 599:
-            raise ValueError("error_status must be a 5xx code")
-        if number < 0:
-            raise ValueError(f"{name} must be >= 0")
-        return number
+        return _number(name, value, 0.0, 1.0)
+    if name == "error_status":
+        return _whole(name, value, 500, 599)
+    if name == "fail_next":
+        return _whole(name, value, 0, 1_000_000_000)
     if name == "force_429":
         if not isinstance(value, bool):
             raise ValueError("force_429 must be true or false")
         return value
     if name == "retry_after":
-        if value is None or isinstance(value, str):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if len(value) > MAX_RETRY_AFTER_CHARS or not _HEADER_TEXT.fullmatch(value):
+                raise ValueError(
+                    f"retry_after text must be at most {MAX_RETRY_AFTER_CHARS} printable "
+                    "ASCII characters (an HTTP-date)"
+                )
             return value
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise ValueError("retry_after must be whole seconds, an HTTP-date string or null")
-        return int(value)
+        try:
+            return _whole(name, value, 0, 1_000_000_000)
+        except ValueError:
+            raise ValueError(
+                "retry_after must be whole seconds, an HTTP-date string or null"
+            ) from None
     if name == "kinds":
         if value is None:
             return None
-        kinds = frozenset(str(k) for k in value)
+        if not isinstance(value, list | tuple | set | frozenset) or not all(
+            isinstance(k, str) for k in value
+        ):
+            raise ValueError("kinds must be a list of endpoint kinds, or null")
+        kinds = frozenset(value)
         unknown = kinds - set(ENDPOINT_KINDS)
         if unknown:
-            raise ValueError(f"unknown endpoint kinds: {', '.join(sorted(unknown))}")
+            shown = ", ".join(k[:40] for k in sorted(unknown)[:5])
+            raise ValueError(f"unknown endpoint kinds: {shown}")
         return kinds
     raise ValueError(f"unknown fault setting: {name}")  # pragma: no cover - guarded by update()
 

@@ -55,6 +55,7 @@ class MediaSession:
         stats: Stats,
         on_connected: Callable[[], None],
         on_dropped: Callable[[str], None],
+        on_failed: Callable[[BaseException], None] | None = None,
         connect_timeout_s: float = 5.0,
         retries: int = 2,
         retry_delay_s: float = 1.0,
@@ -68,6 +69,7 @@ class MediaSession:
         self._stats = stats
         self._on_connected = on_connected
         self._on_dropped = on_dropped
+        self._on_failed = on_failed
         self._connect_timeout_s = connect_timeout_s
         self._retries = retries
         self._retry_delay_s = retry_delay_s
@@ -88,6 +90,27 @@ class MediaSession:
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task.add_done_callback(self._supervise)
+
+    def _supervise(self, task: asyncio.Task[Any]) -> None:
+        """A media or reader task that died of an unexpected exception ends the stream (through
+        `on_failed`, else as a drop) instead of leaving it active with no audio."""
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None or self._closing:
+            return
+        self._closing = True
+        if isinstance(exc, aiohttp.ClientError | ConnectionError):
+            self._on_dropped(f"WebSocket connection lost ({exc or type(exc).__name__})")
+        elif self._on_failed is not None:
+            self._on_failed(exc)
+        else:
+            log.error("stream %s: media task failed", self.stream_id, exc_info=exc)
+            self._on_dropped(f"internal simulator error ({type(exc).__name__})")
+        main = self._task
+        if main is not None and main is not task:
+            main.cancel()
 
     async def close(self) -> None:
         """Normal end: stop sending and close the socket with 1000."""
@@ -151,6 +174,7 @@ class MediaSession:
             return
         self._ws = ws
         reader = asyncio.get_running_loop().create_task(self._read(ws))
+        reader.add_done_callback(self._supervise)
         try:
             await self._send_start(ws)
             self._on_connected()

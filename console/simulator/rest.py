@@ -13,42 +13,26 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BasicAuth, web
 
+from console.simulator import bodies
+from console.simulator.errors import PlivoError, answer_for, error_response, json_response
 from console.simulator.rules import RuleError, check_start
 from console.simulator.state import LIVE, QUEUED, CallRecord, StreamRecord, new_api_id
 
 if TYPE_CHECKING:
     from console.simulator.server import Simulator
 
+__all__ = ["PlivoError", "RestApi", "error_response", "json_response"]
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BASE = "/v1/Account/{auth_id}/Call"
 MAX_PAGE = 20
 STARTED = "audio streaming started"
-
-
-class PlivoError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def error_response(
-    status: int, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    body = json.dumps({"api_id": new_api_id(), "error": message})
-    return web.Response(status=status, text=body, content_type="application/json", headers=headers)
-
-
-def json_response(data: dict[str, Any], status: int = 200) -> web.Response:
-    return web.Response(status=status, text=json.dumps(data), content_type="application/json")
 
 
 _KINDS = {
@@ -148,12 +132,11 @@ class RestApi:
             return error_response(429, "Too many requests", {"Retry-After": retry})
         try:
             response = await handler(request)
-        except PlivoError as exc:
-            response = error_response(exc.status, exc.message)
-        except web.HTTPMethodNotAllowed:
-            response = error_response(405, "Method not allowed")
-        except web.HTTPNotFound:
-            response = error_response(404, "Resource not found")
+        except (PlivoError, web.HTTPException) as exc:
+            answer = answer_for(exc)
+            if answer is None:  # a redirect or 2xx raised as an exception: not ours to shape
+                raise
+            response = answer
         if faulty and faults.stall_s > 0 and isinstance(response, web.Response):
             return await self._stall(request, response, faults.stall_s)
         return response
@@ -208,21 +191,8 @@ class RestApi:
         return record
 
     async def _body(self, request: web.Request) -> dict[str, object]:
-        if not request.can_read_body:
-            return {}
-        if request.content_type == "application/x-www-form-urlencoded":
-            form = await request.post()
-            return {k: v for k, v in form.items() if isinstance(v, str)}
-        raw = await request.read()
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise PlivoError(400, "Request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise PlivoError(400, "Request body must be a JSON object")
-        return data
+        cfg = self.sim.config
+        return await bodies.params(request, cfg.max_body_bytes, cfg.body_timeout_s)
 
     # ---- live / queued calls ---------------------------------------------------------------
     async def list_calls(self, request: web.Request) -> web.Response:

@@ -10,8 +10,10 @@ Rules (each failure is a 400 with the message given here):
   no whitespace or control characters. (No length limit is documented, so none is enforced.)
 - `bidirectional`: JSON boolean, or the strings "true"/"false" (any case) from a form body.
 - `audio_track`: exactly `inbound`, `outbound` or `both`; with bidirectional=true only `inbound`.
-- `stream_timeout`: a positive integer (JSON number with no fraction, or a string of digits);
-  booleans are refused.
+- `stream_timeout`: whole seconds from 1 to 2**63 - 1 (the largest the Go SDK's int64 carries;
+  Plivo documents no maximum): a JSON number with no fraction or a string of digits; booleans,
+  fractions and anything larger (a 400-digit number) are refused. The console's own validator
+  stops earlier, at the Java SDK's int32.
 - `status_callback_url`: empty means unset; else an http or https URL with a host.
 - `status_callback_method`: `GET` or `POST` (any case).
 - `content_type`: exactly one of the three documented values.
@@ -43,6 +45,10 @@ _E = TypeVar("_E", AudioTrack, ContentType)
 
 _EXTRA_HEADERS = re.compile(r"[A-Za-z0-9]+=[A-Za-z0-9]+(?:,[A-Za-z0-9]+=[A-Za-z0-9]+)*")
 _BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+SERVER_MAX_TIMEOUT_S = 2**63 - 1
+"""The largest stream_timeout accepted: Plivo documents none, and the Go SDK sends an int64
+(the console's own validator stops at the Java SDK's int32, MAX_STREAM_TIMEOUT_S)."""
+_TOO_LARGE = SERVER_MAX_TIMEOUT_S + 1
 
 
 class RuleError(ValueError):
@@ -90,7 +96,8 @@ def _bool(body: Mapping[str, object], name: str) -> bool | None:
     raise RuleError(f"{name} must be true or false")
 
 
-def _positive_int(body: Mapping[str, object], name: str) -> int | None:
+def _timeout(body: Mapping[str, object], name: str) -> int | None:
+    """Whole seconds from 1 to SERVER_MAX_TIMEOUT_S; None when absent."""
     value = body.get(name)
     if value is None:
         return None
@@ -99,12 +106,17 @@ def _positive_int(body: Mapping[str, object], name: str) -> int | None:
         number = None
     elif isinstance(value, int):
         number = value
-    elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and value.isascii() and value.isdigit()
-    ):
+    elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        # More digits than the bound has are too large whatever they say; int() of thousands
+        # of digits would also refuse (and take time).
+        digits = value.lstrip("0") or "0"
+        number = int(digits) if len(digits) <= len(str(SERVER_MAX_TIMEOUT_S)) else _TOO_LARGE
     if number is None or number <= 0:
         raise RuleError(f"{name} must be a positive integer (seconds)")
+    if number > SERVER_MAX_TIMEOUT_S:
+        raise RuleError(f"{name} must be at most {SERVER_MAX_TIMEOUT_S} seconds")
     return number
 
 
@@ -132,7 +144,7 @@ def check_start(body: Mapping[str, object]) -> StartParams:
     if bidirectional and audio_track is not AudioTrack.INBOUND:
         raise RuleError("audio_track must be inbound when bidirectional is true")
 
-    stream_timeout = _positive_int(body, "stream_timeout") or DEFAULT_STREAM_TIMEOUT_S
+    stream_timeout = _timeout(body, "stream_timeout") or DEFAULT_STREAM_TIMEOUT_S
 
     callback_url = _text(body, "status_callback_url") or ""
     if callback_url and not _url_ok(callback_url, ("http", "https")):

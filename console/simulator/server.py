@@ -19,6 +19,7 @@ from aiohttp import web
 from console.simulator.admin import SINK_PATH, AdminApi
 from console.simulator.config import SimulatorConfig
 from console.simulator.engine import Engine
+from console.simulator.errors import QuietServerLog, guard
 from console.simulator.faults import Faults, Stats
 from console.simulator.ratelimit import SlidingWindowLimiter
 from console.simulator.rest import RestApi
@@ -54,12 +55,23 @@ class Simulator:
             raise ValueError("give an explicit host: an empty host would listen on every interface")
         cfg = self.config
         rest = RestApi(self)
-        app = web.Application(middlewares=[rest.middleware], client_max_size=1024 * 1024)
+        app = web.Application(
+            middlewares=[guard, rest.middleware], client_max_size=cfg.max_body_bytes
+        )
         rest.add_routes(app)
         AdminApi(self).add_routes(app)
         access_log = logging.getLogger("aiohttp.access") if cfg.access_log else None
+        # keepalive_timeout is also aiohttp's only deadline for a request head: a connection
+        # that has not sent one in time (held open, or a slowloris trickle) is closed then.
         runner = web.AppRunner(
-            app, access_log=access_log, handle_signals=False, shutdown_timeout=1.0
+            app,
+            access_log=access_log,
+            handle_signals=False,
+            shutdown_timeout=1.0,
+            keepalive_timeout=cfg.idle_timeout_s,
+            lingering_time=min(cfg.body_timeout_s, 2.0),
+            auto_decompress=False,  # console.simulator.bodies inflates, within the size limit
+            logger=QuietServerLog(),
         )
         await runner.setup()
         try:
@@ -109,6 +121,8 @@ class Simulator:
         """Add n live calls; overrides set fields (auth_id, direction, from/from_number,
         to/to_number, caller_name, ...). With churn they hang up in due course."""
         auth_id = overrides.pop("auth_id", self.config.auth_id)
+        if not isinstance(auth_id, str):
+            raise TypeError("auth_id must be a string")
         if auth_id not in self.state.accounts:
             raise ValueError(f"unknown account: {auth_id}")
         uuids = []

@@ -31,6 +31,36 @@ S_FAILED = "failed"
 ACTIVE = frozenset({S_INITIATED, S_IN_PROGRESS})
 
 MAX_ENDED_CALLS = 1000
+OVERRIDABLE = frozenset(
+    {
+        "direction",
+        "from_number",
+        "to_number",
+        "caller_name",
+        "stir_verification",
+        "stir_attestation",
+    }
+)
+MAX_OVERRIDE_CHARS = 256
+_ALIASES = {"from": "from_number", "to": "to_number"}
+
+
+def check_call_overrides(overrides: dict[str, Any]) -> dict[str, str]:
+    """The call fields a test or trainer may set, type-checked: a number that is not a string
+    would break every later filtered list. TypeError/ValueError name the bad field."""
+    checked: dict[str, str] = {}
+    for key, value in overrides.items():
+        name = _ALIASES.get(key, key)
+        if name not in OVERRIDABLE:
+            raise TypeError(f"unknown call field: {key}")
+        if not isinstance(value, str):
+            raise TypeError(f"{key} must be a string")
+        if len(value) > MAX_OVERRIDE_CHARS:
+            raise ValueError(f"{key} must be at most {MAX_OVERRIDE_CHARS} characters")
+        if name == "direction" and value not in ("inbound", "outbound"):
+            raise ValueError("direction must be inbound or outbound")
+        checked[name] = value
+    return checked
 
 
 def new_api_id() -> str:
@@ -236,12 +266,7 @@ class SimState:
             "stir_verification": party.stir_verification,
             "stir_attestation": party.stir_attestation,
         }
-        aliases = {"from": "from_number", "to": "to_number"}
-        for key, value in overrides.items():
-            name = aliases.get(key, key)
-            if name not in values and name not in ("hangup_at", "answer_at"):
-                raise TypeError(f"unknown call field: {key}")
-            values[name] = value
+        values.update(check_call_overrides(overrides))
         call = CallRecord(**values)
         self.calls[call.call_uuid] = call
         return call

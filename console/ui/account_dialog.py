@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import DEFAULT_API_BASE_URL, Profile, auth_id_problem
+from console.ui.palette import Tone, set_text_tone
+from console.ui.plain_text import make_plain, plain_label, set_placeholder, tooltip_text
 
 _NEW = "__new__"
 
@@ -35,8 +37,15 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
+STORED_TOKEN_HINT = "Stored in the OS keyring — type to replace it"
+
+
 class AccountDialog(QDialog):
+    """Save asks the app to check the credentials with Plivo first and shows its verdict; the
+    check runs in the app, so the dialog stays responsive meanwhile."""
+
     save_requested = Signal(object, object)  # (Profile with "" id when new, token str or None)
+    save_anyway_requested = Signal(object, object)  # the same, without asking Plivo first
     session_token_requested = Signal(object, str)  # (Profile, token) kept in memory only
     remove_requested = Signal(str)
 
@@ -60,7 +69,7 @@ class AccountDialog(QDialog):
         self.remove_button.setToolTip("Remove this profile and its token from the OS keyring")
         self.remove_button.clicked.connect(self._on_remove)
         left = QVBoxLayout()
-        saved = QLabel("Sa&ved accounts")
+        saved = plain_label("Sa&ved accounts")
         saved.setBuddy(self.profiles_list)
         left.addWidget(saved)
         left.addWidget(self.profiles_list, 1)
@@ -113,8 +122,16 @@ class AccountDialog(QDialog):
             token_label.setBuddy(self.auth_token)  # Alt+T goes to the field, not the row
         form.addRow("API &base URL:", self.api_base_url)
         form.addRow("", self.url_error)
+        for row in range(form.rowCount()):
+            caption = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if caption is not None and isinstance(widget := caption.widget(), QLabel):
+                make_plain(widget)
 
-        self.message = QLabel()
+        self.reason = plain_label()
+        self.reason.setObjectName("account_reason")
+        self.reason.setWordWrap(True)
+        self.reason.setVisible(False)
+        self.message = plain_label()
         self.message.setObjectName("account_message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -125,25 +142,40 @@ class AccountDialog(QDialog):
         )
         self.session_button.setVisible(False)
         self.session_button.clicked.connect(self._on_session_only)
+        self.save_anyway_button = QPushButton("Save &anyway")
+        self.save_anyway_button.setObjectName("save_anyway")
+        self.save_anyway_button.setToolTip(
+            "Save without Plivo's confirmation, e.g. while this computer is offline"
+        )
+        self.save_anyway_button.setVisible(False)
+        self.save_anyway_button.clicked.connect(self._on_save_anyway)
 
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("save_account")
-        self.save_button.setDefault(True)
         self.save_button.clicked.connect(self._on_save)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.addButton(self.save_button, QDialogButtonBox.ButtonRole.ApplyRole)
         box.rejected.connect(self.reject)
 
         right = QVBoxLayout()
+        right.addWidget(self.reason)
         right.addLayout(form)
         right.addWidget(self.message)
-        right.addWidget(self.session_button, 0, Qt.AlignmentFlag.AlignLeft)
+        offers = QHBoxLayout()
+        offers.addWidget(self.save_anyway_button)
+        offers.addWidget(self.session_button)
+        offers.addStretch(1)
+        right.addLayout(offers)
         right.addStretch(1)
         right.addWidget(box)
 
         outer = QHBoxLayout(self)
         outer.addLayout(left)
         outer.addLayout(right, 1)
+        # Only now, inside the dialog, does setDefault make Save the dialog's main default: set
+        # earlier, Qt picked the first button after the focus at show time (Add or Close), and
+        # Enter in the token field threw the new token away.
+        self.save_button.setDefault(True)
 
         for field in (self.display_name, self.auth_id, self.auth_token, self.api_base_url):
             field.textChanged.connect(self._revalidate)
@@ -164,14 +196,14 @@ class AccountDialog(QDialog):
         edit.setAccessibleName(accessible)
         edit.setAccessibleDescription(help_text)
         edit.setToolTip(help_text)
-        edit.setPlaceholderText(help_text if len(help_text) < 48 else "")
+        set_placeholder(edit, help_text if len(help_text) < 48 else "")
         return edit
 
     def _error_label(self, name: str) -> QLabel:
-        label = QLabel()
+        label = plain_label()
         label.setObjectName(name)
         label.setWordWrap(True)
-        label.setStyleSheet("color: #d1242f;")
+        set_text_tone(label, Tone.ERROR)
         label.setVisible(False)
         return label
 
@@ -197,18 +229,47 @@ class AccountDialog(QDialog):
         elif not profiles:
             self.start_new()
 
-    def set_busy(self, busy: bool) -> None:
-        for widget in (self.save_button, self.session_button, self.remove_button, self.add_button):
+    def set_busy(self, busy: bool, note: str = "Talking to the OS keyring…") -> None:
+        for widget in (
+            self.save_button, self.save_anyway_button, self.session_button,
+            self.remove_button, self.add_button, self.profiles_list,
+        ):  # fmt: skip
             widget.setEnabled(not busy)
+        for field in (self.display_name, self.auth_id, self.auth_token, self.api_base_url):
+            field.setReadOnly(busy)  # what is being checked or saved is what the form shows
         if busy:
-            self.show_message("Talking to the OS keyring…", error=False)
+            self.show_message(note, error=False)
         else:
             self._revalidate()
+            self.remove_button.setEnabled(bool(self.editing_id))
+
+    def set_checking(self, checking: bool) -> None:
+        """The app is asking Plivo about these credentials (Close still works meanwhile)."""
+        self.set_busy(checking, "Asking Plivo whether it accepts these credentials…")
+
+    def show_verdict(self, accepted: bool | None, text: str) -> None:
+        """Plivo's answer to the check. Unless it accepted, the agent may save anyway."""
+        self.show_message(text, error=accepted is not True)
+        self.save_anyway_button.setVisible(accepted is not True)
+        if accepted is False:
+            self.auth_token.setFocus()
+            self.auth_token.selectAll()
+
+    def explain(self, reason: str) -> None:
+        """Why the dialog opened (e.g. Plivo refused the stored token); cleared on selection."""
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
+
+    def focus_token(self) -> None:
+        self.activateWindow()
+        self.auth_token.setFocus()
 
     def show_message(self, text: str, *, error: bool, offer_session: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #d1242f;" if error else "")
+        set_text_tone(self.message, Tone.ERROR if error else None)
         self.session_button.setVisible(offer_session)
+        if not error:
+            self.save_anyway_button.setVisible(False)
 
     # --- reading the form -----------------------------------------------------------------------
     @property
@@ -247,7 +308,7 @@ class AccountDialog(QDialog):
     def _revalidate(self) -> None:
         problems = self.problems()
         self.save_button.setEnabled(not problems)
-        self.save_button.setToolTip(problems[0] if problems else "Save this account")
+        self.save_button.setToolTip(tooltip_text(problems[0] if problems else "Save this account"))
 
     # --- user actions ---------------------------------------------------------------------------
     def start_new(self) -> None:
@@ -256,9 +317,10 @@ class AccountDialog(QDialog):
         for field in (self.display_name, self.auth_id, self.auth_token):
             field.clear()
         self.api_base_url.setText(DEFAULT_API_BASE_URL)
-        self.auth_token.setPlaceholderText("Paste the Auth Token")
+        set_placeholder(self.auth_token, "Paste the Auth Token")
         self.remove_button.setEnabled(False)
         self.show_message("", error=False)
+        self.explain("")
         self.display_name.setFocus()
         self._revalidate()
 
@@ -273,10 +335,11 @@ class AccountDialog(QDialog):
         self.display_name.setText(profile.display_name)
         self.auth_id.setText(profile.auth_id)
         self.auth_token.clear()
-        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")
+        set_placeholder(self.auth_token, STORED_TOKEN_HINT)
         self.api_base_url.setText(profile.api_base_url)
         self.remove_button.setEnabled(True)
         self.show_message("", error=False)
+        self.explain("")
         self._revalidate()
 
     def _on_save(self) -> None:
@@ -284,6 +347,10 @@ class AccountDialog(QDialog):
             return
         token = self.auth_token.text() or None
         self.save_requested.emit(self.draft(), token)
+
+    def _on_save_anyway(self) -> None:
+        if not self.problems():
+            self.save_anyway_requested.emit(self.draft(), self.auth_token.text() or None)
 
     def _on_session_only(self) -> None:
         if self.auth_token.text():
@@ -296,4 +363,4 @@ class AccountDialog(QDialog):
     def token_saved(self) -> None:
         """The app stored the token: clear it from the widget so it lingers nowhere."""
         self.auth_token.clear()
-        self.auth_token.setPlaceholderText("Stored in the OS keyring — type to replace it")
+        set_placeholder(self.auth_token, STORED_TOKEN_HINT)

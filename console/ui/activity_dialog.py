@@ -1,16 +1,16 @@
-"""The activity history: who started or stopped which stream, when, and what came of it."""
+"""The activity history: who started or stopped which stream, when, on which call (its from and
+to numbers as the calls list showed them), for which account (by name), and what came of it."""
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -19,18 +19,49 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.activity import ActivityEntry, Outcome
+from console.domain.numbers import display_number
+from console.ui.palette import Tone, tone_color
+from console.ui.plain_text import plain_label, tooltip_text
 
 COLUMNS = [
-    "Time",
+    "Time",  # the header names the zone: see time_header()
     "User",
     "Account",
     "Action",
+    "From",
+    "To",
     "Call UUID",
     "Service URL",
     "Stream ID",
     "Result",
     "Detail",
 ]
+RESULT_COLUMN = COLUMNS.index("Result")
+FIT_COLUMNS = [COLUMNS.index(name) for name in ("User", "Account", "From", "To", "Result")]
+WIDTHS = (150, 80, 140, 110, 120, 120, 140, 180, 140, 80)
+
+
+def counted(n: int, singular: str, plural: str) -> str:
+    """`1 entry`, `2 entries`, `1,500 entries`: every count in the console reads the same way."""
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
+def utc_offset(seconds: int) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def time_header(now: float | None = None) -> str:
+    """ "Time (CET, UTC+01:00)": the history shows this computer's local time, and says so."""
+    local = time.localtime(now)
+    offset = utc_offset(local.tm_gmtoff)
+    name = local.tm_zone or ""
+    if local.tm_gmtoff == 0 and name.upper() in ("", "UTC", "GMT"):
+        return "Time (UTC)"
+    if not name or name[0] in "+-":  # zones with no abbreviation are named by their offset
+        return f"Time ({offset})"
+    return f"Time ({name}, {offset})"
 
 
 class ActivityDialog(QDialog):
@@ -42,19 +73,19 @@ class ActivityDialog(QDialog):
         self.setObjectName("activity_dialog")
         self.setWindowTitle("Activity history")
         self.resize(1100, 480)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("activity_summary")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("activity_table")
         self.table.setAccessibleName("Activity history")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([time_header(), *COLUMNS[1:]])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((140, 80, 160, 110, 140, 180, 140, 80)):
+        for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.setObjectName("export_activity")
@@ -70,23 +101,39 @@ class ActivityDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
 
-    def set_entries(self, entries: list[ActivityEntry]) -> None:
+    def set_entries(self, entries: list[ActivityEntry], *, limit: int | None = None) -> None:
+        """`limit`: how many the app asked for (the summary then says when there are more)."""
+        self.table.setHorizontalHeaderItem(0, QTableWidgetItem(time_header()))
         self.table.setRowCount(len(entries))
+        failed = tone_color(Tone.ERROR, self.table.palette().color(self.table.backgroundRole()))
         for row, e in enumerate(entries):
+            local = time.localtime(e.at)
             values = [
-                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at)), e.user, e.account,
-                e.action.value, e.call_uuid, e.service_url, e.stream_id, e.outcome.value, e.detail,
+                time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, e.account_label,
+                e.action.value, display_number(e.from_number), display_number(e.to_number),
+                e.call_uuid, e.service_url,
+                e.stream_id, e.outcome.value, e.detail,
             ]  # fmt: skip
+            tips = list(values)
+            tips[0] = f"{values[0]} {local.tm_zone} ({utc_offset(local.tm_gmtoff)})"
+            if e.account_name:
+                tips[2] = f"{e.account_name} ({e.account})"
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                if column == 7 and e.outcome is not Outcome.OK:
-                    item.setForeground(Qt.GlobalColor.red)
+                item.setToolTip(tooltip_text(tips[column]))
+                if column == RESULT_COLUMN and e.outcome is not Outcome.OK:
+                    item.setForeground(failed)
                 self.table.setItem(row, column, item)
-        self.summary.setText(
-            f"{len(entries)} most recent actions, newest first. Export writes the whole history."
-            if entries else "No starts or stops yet. Every one you make is recorded here."
-        )  # fmt: skip
+        for column in FIT_COLUMNS:  # names and numbers whole, within reason
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 280))
+        if not entries:
+            text = "No starts or stops yet. Every one you make is recorded here."
+        else:
+            shown = counted(len(entries), "most recent action", "most recent actions")
+            more = " (older ones are in the export)" if limit and len(entries) >= limit else ""
+            text = f"{shown}{more}, newest first. Export writes the whole history."
+        self.summary.setText(text)
 
     def show_message(self, text: str) -> None:
         self.summary.setText(text)

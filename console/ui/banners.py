@@ -12,13 +12,15 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from console.ui.palette import readable
+from console.ui.plain_text import plain_label
 
 
 class Level(StrEnum):
@@ -54,14 +56,17 @@ class Banner(QFrame):
         self.setPalette(pal)
         self.setStyleSheet(f"Banner {{ border: 1px solid {tint.name()}; border-radius: 4px; }}")
 
-        self.icon = QLabel(_PREFIX[level])
-        self.icon.setStyleSheet(f"color: {tint.name()}; font-weight: bold;")
-        self.text = QLabel()
+        self.icon = plain_label(_PREFIX[level])
+        icon_palette = self.icon.palette()
+        icon_palette.setColor(QPalette.ColorRole.WindowText, readable(tint, mixed))
+        self.icon.setPalette(icon_palette)
+        self.icon.setStyleSheet("font-weight: bold;")
+        self.text = plain_label()
         self.text.setObjectName("banner_text")
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.detail = QLabel()
+        self.detail = plain_label()
         self.detail.setObjectName("banner_detail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

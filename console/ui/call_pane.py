@@ -19,7 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.calls import LiveCall
+from console.domain.numbers import display_number
 from console.ui.empty_state import EmptyState
+from console.ui.palette import Tone, set_text_tone
+from console.ui.plain_text import make_plain
 from console.ui.stream_form import StreamForm
 from console.ui.streams_model import (
     STOPPING_STATUS,
@@ -51,6 +54,7 @@ class CallPane(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta = QLabel()
         self.meta.setObjectName("call_meta")
+        make_plain(self.title, self.meta)  # caller names and numbers come from outside
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_uuid = QToolButton()
         self.copy_uuid.setObjectName("copy_call_uuid")
@@ -105,6 +109,7 @@ class CallPane(QWidget):
         self.streams_label.setObjectName("streams_label")
         self.streams_status = QLabel()
         self.streams_status.setObjectName("streams_status")
+        make_plain(self.streams_label, self.streams_status)  # Plivo's error text
         self.stop_button = QPushButton("&Stop stream")
         self.stop_button.setObjectName("stop_stream")
         self.stop_button.setToolTip("Stop the selected stream (Del)")
@@ -229,7 +234,8 @@ class CallPane(QWidget):
             self.streams.clear()
             return
         self.stack.setCurrentWidget(self.content)
-        frm, to = call.from_number or "unknown", call.to_number or "unknown"
+        frm = display_number(call.from_number) or "unknown"
+        to = display_number(call.to_number) or "unknown"
         self.title.setText(f"{frm}  →  {to}")
         facts = [call.direction or "", f"caller: {call.caller_name}" if call.caller_name else ""]
         facts.append("ended" if ended else (call.call_status or ""))
@@ -248,7 +254,7 @@ class CallPane(QWidget):
 
     def set_streams_status(self, text: str, *, error: bool = False) -> None:
         self.streams_status.setText(text)
-        self.streams_status.setStyleSheet("color: #d1242f;" if error else "")
+        set_text_tone(self.streams_status, Tone.ERROR if error else None)
 
     def selected_stream_id(self) -> str | None:
         index = self.table.currentIndex()

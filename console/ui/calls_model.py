@@ -28,8 +28,10 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from console.domain.calls import LiveCall
+from console.domain.numbers import display_number
 from console.domain.times import format_clock, parse_plivo_time
 from console.ui.calls_columns import HEADERS, Column, Descending, sort_key
+from console.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 FADE_SECONDS = 8.0
@@ -114,7 +116,7 @@ class CallsTableModel(QAbstractTableModel):
         # ToolTipRole
         if index.column() == _STATUS and self.ended_at[row] is not None:
             return "This call has ended; it leaves the list in a few seconds."
-        return self._display(row, index.column())
+        return tooltip_text(self._display(row, index.column()))
 
     def _display(self, row: int, col: int) -> str:
         if col == 0:
@@ -236,8 +238,8 @@ class CallsTableModel(QAbstractTableModel):
         start = parse_plivo_time(call.session_start)
         started = time.strftime("%H:%M:%S", time.localtime(start)) if start is not None else "—"
         return (
-            call.from_number or "",
-            call.to_number or "",
+            display_number(call.from_number),  # one way of writing numbers everywhere
+            display_number(call.to_number),
             call.direction or "",
             call.caller_name or "",
             call.call_status or "",
@@ -412,9 +414,9 @@ def _descending_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _search_key(call: LiveCall) -> str:
-    return "\t".join(
-        (call.from_number or "", call.to_number or "", call.caller_name or "", call.call_uuid)
-    ).lower()
+    # Numbers as shown (with their +), so a number copied from the list is found again.
+    parts = (display_number(call.from_number), display_number(call.to_number))
+    return "\t".join((*parts, call.caller_name or "", call.call_uuid)).lower()
 
 
 def _key_of(column: Column, model: CallsTableModel, row: int) -> Any:

@@ -37,6 +37,7 @@ from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
 from console.ui.calls_model import UUID_ROLE, CallsTableModel
 from console.ui.empty_state import EmptyState
+from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
 
 
@@ -122,6 +123,7 @@ class CallsView(QWidget):
             self.direction.addItem(label, value)
         self.direction.currentIndexChanged.connect(self._on_direction)
         self.count = QLabel()
+        make_plain(self.count)
         self.count.setObjectName("calls_count")
         header = QHBoxLayout()
         header.addWidget(self.search, 1)

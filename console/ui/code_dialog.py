@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.snippets import LANGUAGES, Language, render_all
 from console.domain.stream_request import StreamRequest
+from console.ui.plain_text import make_plain
 
 
 class _SnippetPage(QWidget):
@@ -37,6 +38,7 @@ class _SnippetPage(QWidget):
         self.copy.setObjectName(f"copy_{language.value}")
         self.copy.clicked.connect(self._copy)
         hint = QLabel(f"{info.filename}  ·  {info.package}", self)
+        make_plain(hint)
         hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()
         row.addWidget(hint, 1)
@@ -75,6 +77,7 @@ class CodeDialog(QDialog):
             self,
         )
         note.setWordWrap(True)
+        make_plain(note)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("snippet_tabs")
         self.pages: dict[Language, _SnippetPage] = {}

@@ -8,6 +8,8 @@ import asyncio
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from console.ui.plain_text import plain_message_box
+
 
 class Dialogs:
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -15,7 +17,7 @@ class Dialogs:
         self.current: QMessageBox | None = None  # the open question, for tests and shutdown
 
     async def confirm(self, title: str, text: str, ok_label: str, *, detail: str = "") -> bool:
-        box = QMessageBox(self.parent)
+        box = plain_message_box(self.parent)  # text may name a caller or quote Plivo
         box.setObjectName("confirm_dialog")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(title)

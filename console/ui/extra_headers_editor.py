@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.extra_headers import byte_length, join_entries, split_entries
 from console.domain.stream_params import EXTRA_HEADERS_MAX_BYTES
+from console.ui.plain_text import make_plain
 from console.ui.stream_form_fields import ERROR_COLOR, HINT_COLOR, colored
 
 Span = tuple[int, int]
@@ -80,6 +81,7 @@ class ExtraHeadersEditor(QWidget):
         self.line_edit.setObjectName("extra_headers")
         self.line_edit.setPlaceholderText("k1=v1,k2=v2")
         self.counter = QLabel(self)
+        make_plain(self.counter)
         self.counter.setObjectName("extra_headers_counter")
         self.counter.setAccessibleName("Extra headers size")
         self.toggle = QPushButton("Edit as table", self)

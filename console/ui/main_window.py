@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.banners import BannerBar
+from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         bar.setObjectName("main_toolbar")
         bar.setMovable(False)
         caption = QLabel(" Account: ")
+        make_plain(caption)
         self.profile_combo = SteadyComboBox()
         self.profile_combo.setObjectName("profile_combo")
         self.profile_combo.setAccessibleName("Account")
@@ -182,6 +184,19 @@ class MainWindow(QMainWindow):
         self.calls_region = calls_region
         self.call_region = call_region
 
+    def set_events_region(self, events_region: QWidget) -> None:
+        """Swap in the working event pane for the first paint's placeholder."""
+        old = self.events_region
+        if old is events_region:
+            return
+        events_region.setObjectName(events_region.objectName() or "events_region")
+        sizes = self.main_splitter.sizes()
+        self.main_splitter.replaceWidget(1, events_region)
+        self.main_splitter.setSizes(sizes)
+        self.events_region = events_region
+        events_region.setVisible(self.toggle_events.isChecked())
+        old.deleteLater()
+
     def focus_region(self, name: str, part: str = "") -> None:
         """Keyboard focus into a region ("calls", "call" with part "form"/"streams", "events").
         A region may offer `focus_part(part) -> bool`; otherwise its first focusable child."""
@@ -252,11 +267,11 @@ class MainWindow(QMainWindow):
         if sum(self.top_splitter.sizes()) == 0:
             self.top_splitter.setSizes([760, 640])
         if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes([680, 110])
+            self.main_splitter.setSizes([600, 240])
 
     def reset_layout(self) -> None:
         self.top_splitter.setSizes([760, 640])
-        self.main_splitter.setSizes([680, 110])
+        self.main_splitter.setSizes([600, 240])
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------

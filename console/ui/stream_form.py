@@ -38,6 +38,7 @@ from console.domain.stream_rules import (
 from console.domain.streams import StreamStarted
 from console.domain.validation import ValidationReport
 from console.ui.code_dialog import CodeDialog
+from console.ui.plain_text import tooltip_text
 from console.ui.stream_form_fields import (
     CONTENT_TYPE_SHORT,
     FIELDS,
@@ -434,7 +435,9 @@ class StreamForm(StreamFormView):
                 )
         self.start_hint.setText(hint)
         self.start_button.setEnabled(not reason)
-        self.start_button.setToolTip(reason or "Start the stream on the selected call (Enter)")
+        self.start_button.setToolTip(
+            tooltip_text(reason or "Start the stream on the selected call (Enter)")
+        )
         self.copy_button.setEnabled(self._request is not None)
         if self._request is None:
             self.copy_button.setToolTip("Available once the form has no errors.")

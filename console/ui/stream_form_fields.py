@@ -15,6 +15,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from console.domain.validation import Problem
+from console.ui.palette import background_of, readable
+from console.ui.plain_text import ESCAPED_RICH_TEXT
 
 ERROR_COLOR = QColor("#b3261e")
 WARNING_COLOR = QColor("#8a5a00")
@@ -106,6 +108,7 @@ METHOD_LABELS = {"POST": "POST (default)", "GET": "GET"}
 
 
 def colored(label: QLabel, color: QColor) -> None:
+    color = readable(color, background_of(label))  # 4.5:1 in light and dark palettes alike
     palette = label.palette()
     palette.setColor(QPalette.ColorRole.WindowText, color)
     label.setPalette(palette)
@@ -117,6 +120,7 @@ def message_label(name: str, parent: QWidget | None = None) -> QLabel:
     label.setObjectName(f"{name}_message")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
+    label.setProperty(ESCAPED_RICH_TEXT, True)  # show_problems escapes every message
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     label.setVisible(False)
     return label
@@ -131,7 +135,7 @@ def show_problems(label: QLabel, problems: tuple[Problem, ...]) -> None:
         return
     lines = []
     for problem in problems:
-        color = ERROR_COLOR if problem.is_error else WARNING_COLOR
+        color = readable(ERROR_COLOR if problem.is_error else WARNING_COLOR, background_of(label))
         kind = "Error" if problem.is_error else "Warning"
         lines.append(
             f'<span style="color:{color.name()}">{kind}: {html.escape(problem.message)}</span>'

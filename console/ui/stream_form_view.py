@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.stream_params import DEFAULT_STREAM_TIMEOUT_S
 from console.ui.extra_headers_editor import ExtraHeadersEditor
+from console.ui.plain_text import make_plain, set_placeholder
 from console.ui.steady_inputs import SteadyComboBox
 from console.ui.stream_form_fields import (
     AUDIO_TRACK_LABELS,
@@ -99,7 +100,7 @@ class StreamFormView(QWidget):
         colored(self.audio_track_reason, HINT_COLOR)
         self.audio_track_reason.setVisible(False)
         self.stream_timeout = QLineEdit()
-        self.stream_timeout.setPlaceholderText(f"{DEFAULT_STREAM_TIMEOUT_S} (Plivo's default)")
+        set_placeholder(self.stream_timeout, f"{DEFAULT_STREAM_TIMEOUT_S} (Plivo's default)")
         self.stream_timeout_duration = QLabel()
         self.stream_timeout_duration.setObjectName("stream_timeout_duration")
         self.stream_timeout.setMaximumWidth(220)
@@ -129,6 +130,8 @@ class StreamFormView(QWidget):
         self.undo_reset_button.setVisible(False)
         self.start_hint = QLabel()
         self.start_hint.setObjectName("start_hint")
+        make_plain(self.call_label, self.target_label, self.audio_track_reason)
+        make_plain(self.stream_timeout_duration, self.start_hint)
         self.start_hint.setWordWrap(True)
         self.start_hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.start_hint, HINT_COLOR)
@@ -187,6 +190,7 @@ class StreamFormView(QWidget):
                 form.addRow(more)
             label = QLabel(spec.label + ":")
             label.setObjectName(f"{name}_label")
+            make_plain(label)
             label.setBuddy(self.inputs[name])
             label.setContentsMargins(0, 2, 0, 0)
             cell = QVBoxLayout()

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.streams import StreamStarted
-from console.ui.stream_form_fields import ERROR_COLOR, HINT_COLOR, colored
-
-SUCCESS_COLOR_HEX = "#1e6b34"
+from console.ui.palette import Tone, set_text_tone
+from console.ui.plain_text import make_plain
+from console.ui.stream_form_fields import HINT_COLOR, colored
 
 
 class ResultKind(Enum):
@@ -74,6 +74,7 @@ class _CopyableId(QWidget):
         self.copy.setAccessibleName(f"Copy {label}")
         self.copy.clicked.connect(self._copy)
         self.title = QLabel(label, self)
+        make_plain(self.title)
         self.title.setBuddy(self.field)
 
     def _copy(self) -> None:
@@ -96,6 +97,7 @@ class StreamResultView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.headline = QLabel(self)
         self.headline.setObjectName("result_message")
+        make_plain(self.headline)  # Plivo's error text
         self.headline.setWordWrap(True)
         self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.record: ResultRecord | None = None
@@ -147,14 +149,14 @@ class StreamResultView(QFrame):
             self.clear()
             return
         self.record = record
-        self.headline.setPalette(self.palette())  # no hint colour left from a note
         self.headline.setText(record.headline)
+        self.headline.setStyleSheet("font-weight: bold;")
         if record.kind is ResultKind.STARTED:
-            self.headline.setStyleSheet(f"color: {SUCCESS_COLOR_HEX}; font-weight: bold;")
+            set_text_tone(self.headline, Tone.SUCCESS)
         elif record.kind in (ResultKind.ERROR, ResultKind.FAILED):
-            self.headline.setStyleSheet(f"color: {ERROR_COLOR.name()}; font-weight: bold;")
+            set_text_tone(self.headline, Tone.ERROR)
         else:
-            self.headline.setStyleSheet("font-weight: bold;")
+            set_text_tone(self.headline, None)  # no hint colour left from a note
         self.stream_id.set_value(record.stream_id)
         self.api_id.set_value(record.api_id)
         self.ids.setVisible(bool(record.stream_id))

@@ -14,6 +14,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from console.domain.streams import Stream
+from console.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -74,11 +75,13 @@ class StreamsTableModel(QAbstractTableModel):
         stream = self._rows[index.row()]
         failed = (stream.status or "").lower() == FAILED_STATUS
         if role == Qt.ItemDataRole.ToolTipRole and failed:
-            return f"This stream failed: {self.failure_reason(stream.stream_id)}"
+            return tooltip_text(f"This stream failed: {self.failure_reason(stream.stream_id)}")
         if role == Qt.ItemDataRole.DisplayRole and failed and index.column() == StreamColumn.STATUS:
             return f"failed: {self.failure_reason(stream.stream_id)}"
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return _text(stream, StreamColumn(index.column()))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip_text(_text(stream, StreamColumn(index.column())))
         if role == STREAM_ID_ROLE:
             return stream.stream_id
         if role == ACTIVE_ROLE:

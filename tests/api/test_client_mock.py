@@ -309,7 +309,7 @@ async def test_a_long_retry_after_is_shown_not_slept_and_pauses_the_account() ->
         assert rec.count() == 1 and clock.sleeps == []
         assert caught.value.retry_after == 120
         assert caught.value.retry_at == pytest.approx(clock.time() + 120)
-        assert "120 s, until" in caught.value.message
+        assert "wait 2 min, until" in caught.value.message
         with pytest.raises(RateLimited) as again:  # nothing is sent while Plivo asked to pause
             await client.start_stream(CALL, StreamRequest("wss://x.test/a"))
         assert rec.count() == 1

@@ -73,6 +73,15 @@ def test_lenient_types_as_the_sdks_disagree() -> None:
     assert parse.list_total({}) is None
 
 
+@pytest.mark.parametrize("hostile", [-1, "-5", 10**30, "1e300", 31 * 86_400 + 1])
+def test_out_of_range_durations_and_counts_are_unknown_not_shown(hostile: object) -> None:
+    item = {"stream_id": "s1", "bill_duration": hostile, "rounded_bill_duration": hostile}
+    stream = parse.stream(item)
+    assert (stream.bill_duration, stream.rounded_bill_duration) == (None, None)
+    total = 10**10 if hostile == 31 * 86_400 + 1 else hostile
+    assert parse.list_total({"meta": {"total_count": total}}) is None
+
+
 def test_paging_follows_meta_next() -> None:
     _, following = parse.stream_page(
         {"meta": {"next": "/v1/Account/MA/Call/c/Stream/?limit=20&offset=20"}, "objects": []}

@@ -18,7 +18,7 @@ from console.api import (
     ServerError,
     UnexpectedResponse,
 )
-from console.api.retry import delay_before_retry, may_retry, parse_retry_after
+from console.api.retry import RetryAfter, delay_before_retry, may_retry, parse_retry_after
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 
@@ -26,23 +26,27 @@ NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2", 2.0),
-        (" 120 ", 120.0),
-        ("0", 0.0),
-        ("1.5", 1.5),
-        ("Tue, 14 Nov 2023 22:13:30 GMT", 10.0),
-        ("Tuesday, 14-Nov-23 22:13:25 GMT", 5.0),
-        ("Tue Nov 14 22:13:27 2023", 7.0),
-        ("Tue, 14 Nov 2023 22:00:00 GMT", 0.0),  # in the past: go now
+        ("2", RetryAfter(2.0)),
+        (" 120 ", RetryAfter(120.0)),
+        ("0", RetryAfter(1.0)),  # "now" still waits the minimum: no burst of four requests
+        ("1.5", RetryAfter(1.5)),
+        ("3600", RetryAfter(3600.0)),
+        ("3601", RetryAfter(3600.0, capped=True)),
+        ("Tue, 14 Nov 2023 22:13:30 GMT", RetryAfter(10.0)),
+        ("Tuesday, 14-Nov-23 22:13:25 GMT", RetryAfter(5.0)),
+        ("Tue Nov 14 22:13:27 2023", RetryAfter(7.0)),
+        ("Tue, 14 Nov 2023 22:00:00 GMT", RetryAfter(1.0)),  # in the past: the minimum wait
+        ("Fri, 31 Dec 9999 23:59:59 GMT", RetryAfter(3600.0, capped=True)),
         ("", None),
         (None, None),
         ("soon", None),
         ("-5", None),
         ("1e3", None),
+        ("nan", None),
         ("Tue, 99 Nov 2023 25:61:00 GMT", None),
     ],
 )
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+def test_parse_retry_after(value: str | None, expected: RetryAfter | None) -> None:
     assert parse_retry_after(value, NOW) == expected
 
 

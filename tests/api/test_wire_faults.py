@@ -4,6 +4,7 @@ server saw and the error the agent gets; timings use short policies and generous
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -174,3 +175,22 @@ async def test_every_operation_works_against_a_well_behaved_server() -> None:
         assert (await client.start_stream("ok", StreamRequest("wss://x.test/a"))).stream_id == "s-1"
         await client.stop_stream("ok", "s-1")
     assert server.count("ok") == 3
+
+
+@pytest.mark.asyncio
+async def test_a_stalled_start_leaves_its_reconcile_time_within_one_deadline() -> None:
+    """The POST may use 60 % of the start's deadline (its 10 s read timeout is clamped to that),
+    so the check that follows fits in the same deadline instead of starting a fresh one."""
+    async with (
+        evil_server() as server,
+        client_for(server.base_url, deadline_s=2.0, read_timeout_s=10.0) as client,
+    ):
+        started = time.monotonic()
+        with pytest.raises(AmbiguousStart) as caught:
+            await client.start_stream("stall-headers", StreamRequest("wss://x.test/a"))
+        elapsed = time.monotonic() - started
+    assert server.count("stall-headers", "POST") == 1
+    assert caught.value.checked and caught.value.message.startswith("No stream was started")
+    assert 1.2 <= elapsed < 2.0
+    # The POST's own share (1.2 s less the moments before it left), rounded for people.
+    assert re.search(r"did not answer within 1\.\d s\b", caught.value.message), caught.value.message

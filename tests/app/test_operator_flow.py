@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from console.app.composition import ConsoleApp
 from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
+from console.domain.numbers import display_number
 from console.domain.secret import Secret
 from console.simulator import Simulator, SimulatorConfig
 from console.ui.calls_model import UUID_ROLE
@@ -397,16 +398,23 @@ async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) 
     QTest.keyClicks(rig.pane.form.service_url, "wss://audit.example.com/x")
     rig.pane.form.start_button.click()
     await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
-    # The history is read when the window opens; the entry is written once Plivo has answered.
+    # The history entry is written after Plivo's answer reaches the console, not when the
+    # simulator holds the stream: open the window once the start task is over.
     starting = f"start-{target}"
     await wait_for(lambda: not rig.console.tasks.running(starting), what="start task finished")
     rig.console.window.findChild(QAction, "activity_action").trigger()
     dialog = rig.console.activity.dialog
     assert dialog is not None
     await wait_for(lambda: dialog.table.rowCount() == 1, what="history row")
-    assert dialog.table.item(0, 3).text() == "start stream"
-    assert dialog.table.item(0, 4).text() == target
-    assert dialog.table.item(0, 7).text() == "ok"
+    row = {
+        dialog.table.horizontalHeaderItem(c).text().split(" (")[0]: dialog.table.item(0, c).text()
+        for c in range(dialog.table.columnCount())
+    }
+    assert row["Action"] == "start stream" and row["Call UUID"] == target
+    assert row["Result"] == "ok"
+    assert row["Account"] == "Support EU"  # the name, not the Auth ID
+    assert row["From"] == _number_of(rig.sim, target)
+    assert row["To"] == display_number(rig.sim.state.calls[target].to_number)  # with its +
     target_csv = tmp_path / "history.csv"
     await rig.console.activity.export(target_csv)
     lines = target_csv.read_text(encoding="utf-8").splitlines()

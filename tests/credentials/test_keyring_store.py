@@ -109,6 +109,7 @@ async def test_unsafe_backends_are_refused_and_write_nothing(
 
 
 def _run_isolated(script: str, env_extra: dict[str, str], tmp: Path, *, dbus: bool) -> str:
+    tmp.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
     env.update(HOME=str(tmp / "home"), XDG_RUNTIME_DIR=str(tmp / "run"), PYTHONPATH=str(REPO))
     env.update(env_extra)
@@ -178,8 +179,11 @@ class HangingKeyring:
 
 
 @pytest.mark.asyncio
-async def test_hanging_backend_times_out_without_blocking_the_loop() -> None:
+async def test_hanging_backend_times_out_without_blocking_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     backend = HangingKeyring()
+    monkeypatch.setenv("STREAM_CONSOLE_ALLOW_KEYRING_BACKEND", backend_name(backend))
     store = KeyringCredentialStore(backend, timeout_s=0.5)
     ticks: list[float] = []
 
@@ -229,3 +233,108 @@ def test_secret_is_masked_and_unpicklable() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(s)
     assert s.reveal() == "PLIVO-CANARY-abcdef"
+
+
+# --- the allowlist ---------------------------------------------------------------------------
+
+FILE_BACKEND = "tests.credentials.insecure_store.FileBackend"
+
+
+@pytest.mark.asyncio
+async def test_a_file_backend_outside_the_allowlist_is_refused_with_a_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A plaintext file keyring under another name: the old blocklist (keyrings.alt.*, names
+    with "plaintext") let it through and it wrote the token in clear."""
+    import keyrings.alt.file
+
+    class ObscuredFileKeyring(keyrings.alt.file.PlaintextKeyring):  # type: ignore[misc]
+        priority = 0.1
+
+    monkeypatch.delenv("STREAM_CONSOLE_ALLOW_KEYRING_BACKEND", raising=False)
+    backend = ObscuredFileKeyring()
+    name = backend_name(backend)
+    before = sorted(p for p in Path.home().rglob("*") if p.is_file())
+    store = KeyringCredentialStore(backend)
+    with pytest.raises(KeyringUnavailable) as info:
+        await store.set("p1", Secret("PLIVO-CANARY-never-written"))
+    assert name in info.value.message
+    assert f"STREAM_CONSOLE_ALLOW_KEYRING_BACKEND={name}" in info.value.fix
+    assert sorted(p for p in Path.home().rglob("*") if p.is_file()) == before
+
+
+def test_keyrings_alt_encrypted_keyring_is_refused() -> None:
+    import keyrings.alt.file
+
+    cls = keyrings.alt.file.EncryptedKeyring
+    backend = cls.__new__(cls)  # its constructor needs pycryptodome; the check needs the class
+    with pytest.raises(KeyringUnavailable) as info:
+        choose_backend(backend, {})
+    assert "keyrings.alt.file.EncryptedKeyring" in info.value.message
+
+
+def test_a_subclass_of_an_os_keyring_is_not_the_os_keyring() -> None:
+    import keyring.backends.SecretService
+
+    class Lookalike(keyring.backends.SecretService.Keyring):  # type: ignore[misc]
+        priority = 1
+
+    with pytest.raises(KeyringUnavailable):
+        choose_backend(Lookalike())
+
+
+def test_fail_and_null_are_refused_even_when_opted_in() -> None:
+    import keyring.backends.fail
+    import keyring.backends.null
+
+    for backend in (keyring.backends.fail.Keyring(), keyring.backends.null.Keyring()):
+        name = backend_name(backend)
+        with pytest.raises(KeyringUnavailable) as info:
+            choose_backend(backend, {"STREAM_CONSOLE_ALLOW_KEYRING_BACKEND": name})
+        assert "STREAM_CONSOLE_ALLOW_KEYRING_BACKEND" not in info.value.fix  # no false hope
+
+
+@needs_test_keyring
+def test_the_test_keyring_chainer_uses_its_os_member_only() -> None:
+    # keyrings.alt's PlaintextKeyring is installed here and joins keyring's chainer.
+    chain = keyring.get_keyring()
+    names = [backend_name(b) for b in getattr(chain, "backends", [])]
+    assert "keyrings.alt.file.PlaintextKeyring" in names
+    assert backend_name(choose_backend(chain)) == "keyring.backends.SecretService.Keyring"
+
+
+OPT_IN_SCRIPT = """
+    import asyncio, logging, sys
+    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="LOG %(message)s")
+    from console.credentials.keyring_store import KeyringCredentialStore
+    from console.domain.secret import Secret
+    from console.credentials.errors import CredentialError
+    async def main():
+        store = KeyringCredentialStore()
+        try:
+            await store.set("p1", Secret("PLIVO-CANARY-optin"))
+            print("STORED", (await store.get("p1")).reveal() == "PLIVO-CANARY-optin")
+            print("WARNING", store.warning)
+        except CredentialError as exc:
+            print(type(exc).__name__)
+    asyncio.run(main())
+"""
+
+
+def test_python_keyring_backend_file_store_is_refused_unless_explicitly_allowed(
+    tmp_path: Path,
+) -> None:
+    env = {"PYTHON_KEYRING_BACKEND": FILE_BACKEND}
+    out = _run_isolated(OPT_IN_SCRIPT, env, tmp_path / "refused", dbus=False)
+    assert out.splitlines()[-1] == "KeyringUnavailable", out
+    assert not (tmp_path / "refused" / "home" / "insecure-tokens.json").exists()
+
+    env["STREAM_CONSOLE_ALLOW_KEYRING_BACKEND"] = FILE_BACKEND
+    out = _run_isolated(OPT_IN_SCRIPT, env, tmp_path / "allowed", dbus=False)
+    lines = out.splitlines()
+    assert "STORED True" in lines, out
+    warned = [line for line in lines if line.startswith("LOG keyring: Tokens are kept by")]
+    assert len(warned) == 1 and FILE_BACKEND in warned[0] and "not an OS keyring" in warned[0]
+    assert any(line.startswith("WARNING Tokens are kept by") for line in lines), out
+    stored = (tmp_path / "allowed" / "home" / "insecure-tokens.json").read_text()
+    assert "PLIVO-CANARY-optin" in stored  # the opt-in really hands tokens to that backend

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -97,6 +99,12 @@ def test_custom_account_token_is_not_printed_and_faults_apply() -> None:
     ("extra", "message"),
     [
         (["--auth-id", "MACUSTOMACCOUNT00001"], "both --auth-id and --auth-token"),
+        (["--auth-token-env", "SIM_TEST_TOKEN_UNSET"], "SIM_TEST_TOKEN_UNSET is not set"),
+        (
+            ["--auth-id", "MACUSTOMACCOUNT00001", "--auth-token-env", "SIM_TEST_TOKEN_UNSET"],
+            "SIM_TEST_TOKEN_UNSET is not set",
+        ),
+        (["--auth-token", "t", "--auth-token-env", "X"], "not allowed with argument"),
         (["--auth-id", "XX123", "--auth-token", "t"], "MA (main account) or SA"),
         (["--error-rate", "3"], "between 0 and 1"),
         (["--port", "70000"], "port"),
@@ -124,3 +132,38 @@ def test_cli_module_imports_no_aiohttp() -> None:
     code = "import sys, console.simulator.cli; print('aiohttp' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_token_from_the_environment_works_and_is_not_on_the_command_line() -> None:
+    """`--auth-token-env VAR`: the token authenticates, and neither the process's command line
+    (what `ps` shows) nor its output carries it."""
+    token = "EnvToken-0123456789-abcdefghijklmn"
+    env = {**os.environ, "SIM_TEST_TOKEN": token}
+    args = [*ARGS, "--auth-id", "MACUSTOMACCOUNT00001", "--auth-token-env", "SIM_TEST_TOKEN"]
+    pipe = subprocess.PIPE
+    proc = subprocess.Popen(args, stdout=pipe, stderr=pipe, text=True, env=env)
+    try:
+        lines = read_until_listening(proc)
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert b"SIM_TEST_TOKEN" in cmdline and token.encode() not in cmdline
+        base = lines[-1].removeprefix("listening on ")
+        url = f"{base}/v1/Account/MACUSTOMACCOUNT00001/Call/"
+        ok = httpx.get(url, params={"status": "live"}, auth=("MACUSTOMACCOUNT00001", token))
+        assert ok.status_code == 200 and ok.json()["calls"]
+        wrong = httpx.get(url, params={"status": "live"}, auth=("MACUSTOMACCOUNT00001", "nope"))
+        assert wrong.status_code == 401
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert token not in "\n".join(lines) + out + err
+
+
+def test_empty_token_variable_is_refused() -> None:
+    env = {**os.environ, "SIM_TEST_TOKEN": "  "}
+    args = [*ARGS, "--auth-id", "MACUSTOMACCOUNT00001", "--auth-token-env", "SIM_TEST_TOKEN"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=30, env=env)
+    assert done.returncode == 2
+    assert "SIM_TEST_TOKEN is empty" in done.stderr and "Traceback" not in done.stderr

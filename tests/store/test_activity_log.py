@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -118,3 +119,36 @@ def test_entries_written_before_a_kill_are_there_after(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] >= acked + 1
     conn.close()
+
+
+@pytest.mark.asyncio
+async def test_a_history_file_from_before_names_and_parties_is_upgraded(tmp_path: Path) -> None:
+    """0.1.0 files have no account_name/from/to columns: opened, they gain them, old rows read
+    as "" (the window then shows the whole Auth ID), and new rows keep all three."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript(
+            "CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, "
+            "user TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, call_uuid TEXT NOT "
+            "NULL, outcome TEXT NOT NULL, service_url TEXT NOT NULL DEFAULT '', stream_id TEXT "
+            "NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');"
+            "INSERT INTO activity (at, user, account, action, call_uuid, outcome) VALUES "
+            "(1700000000, 'agent', 'MAXXXXXXXXXXXXXXXXX1', 'start stream', 'call-0', 'ok');"
+        )
+    old.close()
+    log = ActivityLog(path)
+    await log.open()
+    assert log.recovered_from is None
+    await log.append(entry(1, account_name="Support EU", from_number="+1415", to_number="+4420"))
+    newest, oldest = await log.recent()
+    assert (oldest.account_name, oldest.account_label) == ("", "MAXXXXXXXXXXXXXXXXX1")
+    assert (newest.account_label, newest.from_number, newest.to_number) == (
+        "Support EU", "+1415", "+4420",
+    )  # fmt: skip
+    target = tmp_path / "history.csv"
+    assert await log.export_csv(target) == 2
+    await log.close()
+    with target.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][-3:] == ["account_name", "from", "to"]
+    assert rows[2][-3:] == ["Support EU", "+1415", "+4420"]

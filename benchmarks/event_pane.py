@@ -1,0 +1,251 @@
+"""The event pane on an event log of 1,000,000 stored callbacks: open, filter, memory.
+
+The log is the console's real SQLite event log (`console.store.event_log.EventLog`), filled once
+with plain SQL in its own schema (appending a million events one by one through the receiver's
+path would take minutes and measure the writer, not the pane) and kept in the temp directory
+for later runs. The pane is the real widget, shown offscreen, on the console's qasync loop; each
+figure runs from the agent's action to the first page of rows in the table. A probe task records
+how late the loop wakes meanwhile: the reading happens off the GUI loop, so the window stays live.
+
+The log's own open (the store checks the file's integrity at start-up) is timed apart: the
+receiver opens the log whether or not the pane is shown. Targets: pane open < 1 s; filter by
+call, stream or event type < 200 ms; free-text filter < 1 s, for a common word and for a rare one
+(the whole log is searched); RSS growth <= 100 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psutil
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from console.store.event_log import SCHEMA, EventLog
+from console.ui.events_pane import EventsPane
+
+N = 1_000_000
+CALLS = 50_000
+OPEN_TARGET_S = 1.0
+INDEXED_FILTER_TARGET_S = 0.2
+TEXT_FILTER_TARGET_S = 1.0
+RSS_TARGET_MB = 100.0
+CACHE = Path(tempfile.gettempdir()) / "stream-console-bench" / "event-log-1m-v1.sqlite3"
+INDEXES = ("events_received", "events_event", "events_call", "events_stream")
+
+
+def call_uuid(n: int) -> str:
+    return f"{n:08x}-5e1f-4c2a-9d3b-{n * 7919 % 16**12:012x}"
+
+
+def rows(rng: random.Random) -> Iterator[tuple[object, ...]]:
+    start = time.time() - 30 * 86_400
+    for i in range(N):
+        call = call_uuid(rng.randrange(CALLS))
+        stream = f"{i:08x}-aaaa-4bbb-8ccc-{rng.getrandbits(48):012x}"
+        roll = rng.random()
+        params = {"Event": "", "StreamID": stream, "CallUUID": call}
+        if roll < 0.4:
+            params["Event"] = "StartStream"
+        elif roll < 0.75:
+            params["Event"] = "StopStream"
+            params["Reason"] = rng.choice(("api_request", "stream_timeout"))
+        elif roll < 0.85:
+            params["Event"] = "DroppedStream"
+            params["Error"] = rng.choice(("Connection timed out", "closed by the service"))
+        else:
+            params["Event"] = "DegradedStream"
+            params["BufferUsage"] = rng.choice(("30", "60", "90"))
+        at = start + i * 2.5
+        params["Timestamp"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)) + "+00:00"
+        params["ServiceURL"] = "wss://media.example.com/stream"
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Plivo-Signature-V3-Nonce": f"{rng.getrandbits(64):020d}",
+            "X-Plivo-Signature-V3": "k7Pusd4OxCIjR5IfA9iedDNu/h/gbdYqdzG/MiYtd1c=",
+        }
+        yield (
+            at,
+            params["Event"],
+            call,
+            stream,
+            "MAXXXXXXXXXXXXXXXXX1",
+            "203.0.113.7",
+            "accepted",
+            "POST",
+            "https://abc.ngrok.app/plivo/stream-status",
+            json.dumps(params, separators=(",", ":")),
+            json.dumps(headers, separators=(",", ":")),
+            "",
+        )
+
+
+def build_log(path: Path) -> float:
+    """Fill a fresh log with N events (indexes built once, at the end); returns seconds."""
+    started = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.unlink(missing_ok=True)
+    conn = sqlite3.connect(part, isolation_level=None)
+    conn.executescript(SCHEMA)
+    for index in INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO events (received_at, event, call_uuid, stream_id, account, source, "
+        "verdict, method, url, params, headers, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows(random.Random(11)),
+    )
+    conn.execute("COMMIT")
+    conn.executescript(SCHEMA)  # builds the indexes dropped above
+    conn.execute("ANALYZE")
+    conn.close()
+    part.replace(path)
+    return time.perf_counter() - started
+
+
+async def until_shown(pane: EventsPane, action: Callable[[], object]) -> float:
+    """Seconds from `action` to its first page being in the table."""
+    started = time.perf_counter()
+    action()
+    while pane.model.loading:
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0)  # one more turn: the rows are painted
+    return time.perf_counter() - started
+
+
+async def run() -> int:
+    if CACHE.exists():
+        print(f"event log: {CACHE} (reused)")
+    else:
+        took = build_log(CACHE)
+        print(f"event log: built {N:,} events in {took:.0f} s at {CACHE}")
+    print(f"log size: {CACHE.stat().st_size / 2**20:.0f} MiB")
+    process = psutil.Process()
+    rss_before = process.memory_info().rss
+
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        while not stop.is_set():
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append((time.perf_counter() - t - 0.005) * 1000)
+
+    prober = asyncio.ensure_future(probe())
+    # The receiver opens the log at start-up whether or not the pane is shown; timed apart.
+    started = time.perf_counter()
+    log = EventLog(CACHE, maintenance_interval_s=0)
+    await log.open()
+    log_open_s = time.perf_counter() - started
+    started = time.perf_counter()  # the pane: built, shown, its first page read and painted
+    pane = EventsPane()
+    pane.resize(1200, 420)
+    pane.show()
+    await until_shown(pane, lambda: pane.set_reader(log))
+    open_s = time.perf_counter() - started
+    first_rows = pane.model.rowCount()
+    total = await log.count(pane.current_filter())
+
+    timings: dict[str, float] = {}
+    kinds = pane.view_kind
+    timings["event type DroppedStream"] = await until_shown(
+        pane, lambda: kinds.setCurrentIndex(kinds.findText("DroppedStream"))
+    )
+    dropped_rows = pane.model.rowCount()
+    kinds.setCurrentIndex(kinds.findText("All events"))
+    await until_shown(pane, lambda: None)
+    some_call = pane.model.event_at(pane.model.rowCount() // 2).call_uuid
+    pane.set_selected_call(some_call)
+    timings["follow selected call"] = await until_shown(pane, lambda: pane.follow_call.click())
+    call_rows = pane.model.rowCount()
+    pane.follow_call.click()
+    await until_shown(pane, lambda: None)
+    stream = pane.model.event_at(10).stream_id
+
+    def stream_filter() -> None:
+        pane.stream_filter.setText(stream)
+        pane.apply_filter()  # what the 250 ms typing pause then does
+
+    timings["stream ID"] = await until_shown(pane, stream_filter)
+    pane.stream_filter.clear()
+    await until_shown(pane, pane.apply_filter)
+
+    def text_filter(text: str) -> Callable[[], None]:
+        def apply() -> None:
+            pane.text_filter.setText(text)
+            pane.apply_filter()
+
+        return apply
+
+    timings["free text, common ('timed out')"] = await until_shown(pane, text_filter("timed out"))
+    common_rows = pane.model.rowCount()
+    rare = call_uuid(CALLS - 1)[-12:]
+    timings["free text, rare (whole log)"] = await until_shown(pane, text_filter(rare))
+    rare_rows = pane.model.rowCount()
+    pane.text_filter.clear()
+    await until_shown(pane, pane.apply_filter)
+
+    scroll_started = time.perf_counter()
+    for _ in range(10):  # ten older pages, as an agent scrolling down
+        await until_shown(pane, pane.table.scrollToBottom)
+        await asyncio.sleep(0)
+    scroll_s = time.perf_counter() - scroll_started
+    scrolled_rows = pane.model.rowCount()
+    rss_growth_mb = (process.memory_info().rss - rss_before) / 2**20
+    stop.set()
+    await prober
+    await log.close()
+    pane.close()
+
+    lags.sort()
+    print(f"event log open (the store's start-up check, not the pane): {log_open_s * 1000:.0f} ms")
+    print(f"pane open on {total:,} events: {open_s * 1000:.0f} ms to the newest {first_rows} rows")
+    for name, seconds in timings.items():
+        print(f"filter {name}: {seconds * 1000:.0f} ms")
+    print(
+        f"rows on the first page: DroppedStream {dropped_rows}, one call {call_rows}, "
+        f"'timed out' {common_rows}, rare word {rare_rows}"
+    )
+    print(f"10 older pages by scrolling: {scroll_s * 1000:.0f} ms ({scrolled_rows} rows loaded)")
+    print(f"RSS growth: {rss_growth_mb:.0f} MB (target <= {RSS_TARGET_MB:.0f} MB)")
+    print(
+        f"event-loop lag meanwhile: p50 {lags[len(lags) // 2]:.1f} ms, "
+        f"p99 {lags[int(len(lags) * 0.99) - 1]:.1f} ms, max {lags[-1]:.1f} ms"
+    )
+    missed = []
+    if open_s >= OPEN_TARGET_S:
+        missed.append(f"open {open_s * 1000:.0f} ms")
+    for name in ("event type DroppedStream", "follow selected call", "stream ID"):
+        if timings[name] >= INDEXED_FILTER_TARGET_S:
+            missed.append(f"{name} {timings[name] * 1000:.0f} ms")
+    for name in ("free text, common ('timed out')", "free text, rare (whole log)"):
+        if timings[name] >= TEXT_FILTER_TARGET_S:
+            missed.append(f"{name} {timings[name] * 1000:.0f} ms")
+    if rss_growth_mb > RSS_TARGET_MB:
+        missed.append(f"RSS growth {rss_growth_mb:.0f} MB")
+    print("target met" if not missed else "target missed: " + "; ".join(missed))
+    return 0 if not missed else 1
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

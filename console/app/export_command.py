@@ -1,0 +1,66 @@
+"""`stream-console export`: the event log (or the refused requests) as JSON Lines or CSV.
+
+Reads a copy-safe, read-only view of the database, so it can run while a receiver writes.
+Imports only argparse at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "write the status-callback event log out as JSON Lines or CSV"
+
+
+def _since(text: str) -> float:
+    from datetime import UTC, datetime
+
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            "expected an ISO time such as 2026-12-02T17:00 or 2026-12-02T17:00:00Z"
+        ) from exc
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, help="the event log file")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument(
+        "--since", type=_since, metavar="ISO-TIME", help="only events received at or after (UTC)"
+    )
+    parser.add_argument("--call", default="", metavar="UUID", help="only this call's events")
+    parser.add_argument(
+        "--rejected", action="store_true", help="the refused requests (and replays) instead"
+    )
+    parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sqlite3
+    import sys
+    from pathlib import Path
+
+    from console.domain.events import EventFilter
+    from console.store.event_export import export
+
+    flt = EventFilter(call_uuid=args.call, since=args.since, rejected=args.rejected)
+    db = Path(args.db).expanduser()
+    try:
+        if args.output:
+            target = Path(args.output).expanduser()
+            part = target.with_name(target.name + ".part")
+            with part.open("w", encoding="utf-8", newline="") as out:
+                count = export(db, args.format, flt, out)
+            part.replace(target)
+        else:
+            count = export(db, args.format, flt, sys.stdout)
+            sys.stdout.flush()
+    except (OSError, sqlite3.Error) as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 1
+    noun = "request" if args.rejected else "event"
+    print(f"exported {count} {noun}{'' if count == 1 else 's'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,158 @@
+"""`stream-console receive`: the status-callback receiver and event log without the window.
+
+For a server or a kiosk: Plivo's callbacks are verified and kept in the given database, and
+`stream-console export` reads them out. Prints `listening on http://HOST:PORT` once it accepts
+requests. SIGTERM or Ctrl+C: stop accepting, let requests in flight commit, exit 0.
+Imports only argparse at import time (the GUI's start-up must not pay for aiohttp).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.receiver.server import Credential
+
+HELP = "receive Plivo stream status callbacks into an event log, without the window"
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("expected a port from 0 to 65535 (0 = any free port)")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("expected a number above 0")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = free)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; anything else is reachable from other machines)",
+    )
+    parser.add_argument(
+        "--public-url",
+        required=True,
+        help="the public base URL Plivo calls, e.g. https://abc.ngrok.app (the tunnel's URL)",
+    )
+    token = parser.add_mutually_exclusive_group(required=True)
+    token.add_argument("--auth-token-env", metavar="VAR", help="read the auth token from $VAR")
+    token.add_argument(
+        "--auth-token-from-keyring",
+        metavar="PROFILE",
+        help="read the token of this console profile (name, Auth ID or id) from the OS keyring",
+    )
+    parser.add_argument("--auth-id", default="", help="the account's Auth ID, recorded per event")
+    parser.add_argument("--db", required=True, help="the event log file (SQLite; created if new)")
+    parser.add_argument(
+        "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every refusal")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import sys
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from console.receiver.server import Credential, callback_url
+
+    public = args.public_url.strip()
+    if not public.startswith(("https://", "http://")):
+        print("receive: --public-url must start with https:// (or http://)", file=sys.stderr)
+        return 2
+    try:
+        auth_id, token = asyncio.run(_token(args))
+    except LookupError as exc:
+        print(f"receive: {exc}", file=sys.stderr)
+        return 2
+    credential = Credential(auth_id, token, callback_url(public))
+    try:
+        return asyncio.run(_serve(args, credential))
+    except KeyboardInterrupt:  # platforms without loop signal handlers
+        return 0
+
+
+async def _token(args: argparse.Namespace) -> tuple[str, str]:
+    import os
+
+    if args.auth_token_env:
+        value = os.environ.get(args.auth_token_env, "")
+        if not value.strip():
+            raise LookupError(f"${args.auth_token_env} is empty or not set")
+        return args.auth_id, value.strip()
+    from console.credentials import CredentialError, KeyringCredentialStore
+
+    profile_id, auth_id = _profile(args.auth_token_from_keyring)
+    try:
+        secret = await KeyringCredentialStore().get(profile_id)
+    except CredentialError as exc:
+        raise LookupError(f"the keyring could not be read: {exc}") from exc
+    if secret is None:
+        raise LookupError(f"no token for profile {args.auth_token_from_keyring!r} in the keyring")
+    return (args.auth_id or auth_id), secret.reveal()
+
+
+def _profile(name: str) -> tuple[str, str]:
+    """(keyring key, Auth ID) of the console profile called `name` (its name, Auth ID or id)."""
+    from console.app.settings import ProfileRepository, open_settings
+
+    for profile in ProfileRepository(open_settings()).list():
+        if name in (profile.profile_id, profile.display_name, profile.auth_id):
+            return profile.profile_id, profile.auth_id
+    return name, ""
+
+
+async def _serve(args: argparse.Namespace, credential: Credential) -> int:
+    import asyncio
+    import contextlib
+    import signal
+    import sys
+    from pathlib import Path
+
+    from console.receiver.server import CallbackReceiver
+    from console.store.event_log import EventLog
+
+    log = EventLog(Path(args.db).expanduser())
+    await log.open()
+    if log.recovered_from is not None:
+        print(f"receive: the event log was damaged; kept as {log.recovered_from}", file=sys.stderr)
+    if log.unavailable:
+        print(f"receive: {log.unavailable}; answering 503 until it can be written", file=sys.stderr)
+    receiver = CallbackReceiver(log, lambda: [credential], host=args.host, port=args.port)
+    receiver.limiter.rate = args.rate
+    receiver.limiter.burst = 2 * args.rate
+    try:
+        await receiver.start()
+    except OSError as exc:
+        print(f"receive: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        await log.close()
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C only
+            loop.add_signal_handler(sig, stop.set)
+    print(f"listening on {receiver.local_url}", flush=True)
+    await stop.wait()
+    await receiver.stop()
+    await log.close()
+    stats = receiver.stats
+    print(
+        f"stopped: {stats.accepted} events kept, {stats.replays} replays, "
+        f"{stats.rejected} refused, {stats.unavailable} not stored (503)",
+        flush=True,
+    )
+    return 0

@@ -1,0 +1,467 @@
+"""The local HTTP endpoint Plivo posts stream status callbacks to (docs/callbacks.md).
+
+Runs on the caller's asyncio loop (the console's GUI loop, or its own in `stream-console
+receive`). Binds 127.0.0.1 unless told otherwise: Plivo reaches it through a tunnel, and binding
+wider only adds exposure. Every request is hostile until its signature verifies:
+
+- wrong method 405, other path 404, other content type 415, body over 16 KiB 413, not decodable
+  400: refused before any signature work, never a 5xx;
+- unsigned 403, signature that no known token produces 403: counted and kept in the rejected
+  table, never stored as an event;
+- verified: committed to the event log, THEN answered 200; an exact (nonce, signature) replay is
+  answered 200 and not stored again; when the log cannot be written, 503 so Plivo retries;
+- beyond the rate limit 429, beyond the connection cap the connection is closed, slow clients are
+  cut off by the header/body deadlines (`guard.py`).
+
+The signature is checked against the URL Plivo was given (public base URL + path + the query
+Plivo sent), never one rebuilt from the request's Host header, with each known account's token in
+turn; the Auth ID whose token verified is recorded with the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from ipaddress import ip_address
+from typing import Any, Protocol, TypeVar
+
+from aiohttp import web
+
+from console.domain.events import StoredEvent, Verdict
+from console.domain.signature import (
+    MAIN_ACCOUNT_SIGNATURE_HEADER,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    verify_signature,
+)
+from console.receiver.decode import (
+    MAX_BODY_BYTES,
+    Malformed,
+    body_text,
+    content_type_ok,
+    flat,
+    grouped,
+    parse_form,
+)
+from console.receiver.guard import (
+    DEFAULT_BODY_DEADLINE_S,
+    DEFAULT_HEADER_DEADLINE_S,
+    DEFAULT_MAX_CONNECTIONS,
+    GuardedServer,
+    RateLimiter,
+)
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _OneLine(logging.Filter):
+    """aiohttp logs malformed HTTP (a 9 KiB header line, 100 headers) as an error with a
+    traceback; from the internet that is routine, so it becomes one INFO line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}".splitlines()[0]
+            record.args = ()
+            record.exc_info = None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+http_log = logging.getLogger("console.receiver.http")
+http_log.addFilter(_OneLine())
+
+CALLBACK_PATH = "/plivo/stream-status"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_RATE = 5_000.0  # requests/s on average; bursts of twice that
+MAX_SIGNATURE_HEADER = 2_048  # a real header holds a few 44-character signatures
+MAX_BACKLOG = 20_000  # writes waiting for the disk: beyond this, 503 rather than queue forever
+MAX_REJECTED_BACKLOG = 1_000  # refused requests are recorded only while the disk keeps up
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """One account the receiver verifies for: its Auth ID, its token, and the public callback
+    URL its streams were given (`<public base URL>/plivo/stream-status`)."""
+
+    auth_id: str
+    token: str = field(repr=False)
+    callback_url: str
+
+
+class Kept(Protocol):
+    """What the sink says about an append: the stored event, and whether it was a replay."""
+
+    @property
+    def event(self) -> StoredEvent: ...
+
+    @property
+    def replay(self) -> bool: ...
+
+
+class EventSink(Protocol):
+    """What the receiver writes to (the event log)."""
+
+    @property
+    def pending_writes(self) -> int: ...
+
+    async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Kept:
+        """Returns after the event is durable; raises when it was not kept."""
+        ...
+
+    async def reject(self, event: StoredEvent) -> int: ...
+
+
+@dataclass
+class ReceiverStats:
+    """Counters for the status bar and the tests; `rejected` is every refused request."""
+
+    accepted: int = 0
+    replays: int = 0
+    forged: int = 0
+    unsigned: int = 0
+    malformed: int = 0
+    rate_limited: int = 0
+    unavailable: int = 0  # answered 503 because the log could not be written
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+
+    @property
+    def rejected(self) -> int:
+        return self.forged + self.unsigned + self.malformed + self.rate_limited
+
+    def per_minute(self, now: float | None = None) -> int:
+        now = time.monotonic() if now is None else now
+        while self.recent and self.recent[0] < now - 60.0:
+            self.recent.popleft()
+        return len(self.recent)
+
+
+def normalize_public_url(url: str) -> str:
+    """`https://abc.ngrok.app/` -> `https://abc.ngrok.app` (the base the path is added to)."""
+    return url.strip().rstrip("/")
+
+
+def callback_url(public_base_url: str) -> str:
+    return normalize_public_url(public_base_url) + CALLBACK_PATH
+
+
+def _signed_url(credential_url: str, raw_query: str, method: str) -> str:
+    """The URL Plivo signed: the configured URL; for POST with the query Plivo sent on it (for GET
+    the query holds the parameters, which the signature merges in itself)."""
+    if method == "POST" and raw_query:
+        return f"{credential_url}?{raw_query}"
+    return credential_url
+
+
+class CallbackReceiver:
+    """Await `start()`, then `stop()`. `credentials` is read per request, so profiles added or
+    changed while it runs are picked up."""
+
+    def __init__(
+        self,
+        sink: EventSink,
+        credentials: Callable[[], Sequence[Credential]],
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        rate: float = DEFAULT_RATE,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        header_deadline_s: float = DEFAULT_HEADER_DEADLINE_S,
+        body_deadline_s: float = DEFAULT_BODY_DEADLINE_S,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.sink = sink
+        self.credentials = credentials
+        self.host = host
+        self.port = port
+        self.stats = ReceiverStats()
+        self.limiter = RateLimiter(rate)
+        self.body_deadline_s = body_deadline_s
+        self._max_connections = max_connections
+        self._header_deadline_s = header_deadline_s
+        self._server: GuardedServer | None = None
+        self._listener: asyncio.Server | None = None
+        self._on_change = on_change or (lambda: None)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None
+
+    @property
+    def local_url(self) -> str:
+        """`http://127.0.0.1:PORT` (the actual port once started with port 0)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def server(self) -> GuardedServer | None:
+        return self._server
+
+    async def start(self) -> None:
+        """Bind and listen. Raises OSError when the address is taken or not allowed."""
+        if not _is_loopback(self.host):
+            log.warning(
+                "the callback receiver listens on %s, not loopback: other machines can reach it",
+                self.host,
+            )
+        self._server = GuardedServer(
+            self._handle,
+            max_connections=self._max_connections,
+            header_deadline_s=self._header_deadline_s,
+            keepalive_timeout=self._header_deadline_s,
+            max_line_size=8190,
+            max_field_size=8190,
+            max_headers=64,
+            auto_decompress=False,
+            access_log=None,
+            logger=http_log,
+            handler_cancellation=False,
+        )
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            self._server, self.host, self.port, backlog=512, reuse_address=True
+        )
+        sock = self._listener.sockets[0]
+        self.port = int(sock.getsockname()[1])
+        log.info("callback receiver listening on %s", self.local_url)
+        self._on_change()
+
+    async def stop(self, drain_s: float = 5.0) -> None:
+        """Stop accepting, let requests in flight finish (their events are committed), close."""
+        if self._listener is None:
+            return
+        listener, self._listener = self._listener, None
+        listener.close()
+        server = self._server
+        if server is not None:
+            server.stop_sweeping()
+            server.pre_shutdown()
+            await server.shutdown(drain_s)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=drain_s)
+        await listener.wait_closed()
+        self._on_change()
+
+    # --- one request ---------------------------------------------------------------------------
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        server = self._server
+        if server is not None:
+            server.request_started(request.protocol)
+        try:
+            return await self._answer(request)
+        except Exception:  # a bug, or input nobody foresaw: still a 4xx, never a traceback page
+            log.exception("unexpected failure handling a callback request")
+            self.stats.malformed += 1
+            self._on_change()
+            return _text(400, "Bad request")
+        finally:
+            if server is not None:
+                server.request_finished(request.protocol)
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+        if not self.limiter.allow():
+            self.stats.rate_limited += 1
+            self._on_change()
+            return _text(429, "Too many requests", headers={"Retry-After": "1"})
+        if request.path != CALLBACK_PATH:
+            return await self._refuse(request, 404, "Not found", f"unknown path {request.path!r}")
+        if request.method not in ("GET", "POST"):
+            return await self._refuse(
+                request, 405, "Method not allowed", f"method {request.method}",
+                headers={"Allow": "GET, POST"},
+            )  # fmt: skip
+        try:
+            pairs = await self._read_params(request)
+        except _Refusal as refusal:
+            response = await self._refuse(request, refusal.status, refusal.reason, refusal.detail)
+            if refusal.status == 413:
+                response.force_close()
+            return response
+        return await self._verify_and_keep(request, pairs)
+
+    async def _read_params(self, request: web.BaseRequest) -> list[tuple[str, str]]:
+        if request.method == "GET":
+            if request.can_read_body:
+                raise _Refusal(415, "Unsupported media type", "a GET with a body")
+            return _decoded(request.raw_path.partition("?")[2])
+        if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+            raise _Refusal(415, "Unsupported media type", "a compressed body")
+        if not content_type_ok(request.headers.get("Content-Type")):
+            shown = request.headers.get("Content-Type", "none")[:100]
+            raise _Refusal(415, "Unsupported media type", f"content type {shown!r}")
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise _Refusal(413, "Payload too large", f"a body of {length} bytes")
+        body = bytearray()
+        try:
+            async with asyncio.timeout(self.body_deadline_s):
+                while chunk := await request.content.read(MAX_BODY_BYTES + 1):
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        raise _Refusal(413, "Payload too large", "a body over 16 KiB")
+        except TimeoutError as exc:
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            raise _Refusal(408, "Request timeout", "the body was too slow") from exc
+        except (ConnectionError, ValueError) as exc:  # the client broke the body off
+            raise _Refusal(400, "Bad request", f"the body could not be read: {exc}") from exc
+        return _decoded(bytes(body))
+
+    async def _verify_and_keep(
+        self, request: web.BaseRequest, pairs: list[tuple[str, str]]
+    ) -> web.StreamResponse:
+        nonce = request.headers.get(NONCE_HEADER, "")
+        own = request.headers.get(SIGNATURE_HEADER, "")
+        main = request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER, "")
+        base = self._record(request, pairs)
+        if not nonce or not (own or main):
+            self.stats.unsigned += 1
+            return await self._keep_refused(
+                base, Verdict.UNSIGNED, "no signature or no nonce", 403, "Forbidden"
+            )
+        account = ""
+        signed_url = ""
+        plausible = len(own) + len(main) + len(nonce) <= MAX_SIGNATURE_HEADER
+        if plausible and (own + main + nonce).isascii():
+            params = grouped(pairs)
+            query = request.raw_path.partition("?")[2]
+            for credential in self.credentials():
+                url = _signed_url(credential.callback_url, query, request.method)
+                if verify_signature(
+                    credential.token, request.method, url, params, nonce, (own, main)
+                ):
+                    account, signed_url = credential.auth_id, url
+                    break
+        if not account:
+            self.stats.forged += 1
+            return await self._keep_refused(
+                base, Verdict.FORGED, "no known account's token gives this signature", 403,
+                "Forbidden",
+            )  # fmt: skip
+        if self.sink.pending_writes > MAX_BACKLOG:
+            self.stats.unavailable += 1
+            self._on_change()
+            return _text(503, "Busy, retry later", headers={"Retry-After": "1"})
+        event = _replace_account(base, account, signed_url)
+        try:
+            kept = await self._shielded(self.sink.append(event, nonce=nonce, signature=own or main))
+        except Exception as exc:  # sqlite3.Error, StoreUnavailable, OSError: not kept -> not 200
+            self.stats.unavailable += 1
+            log.warning("callback not stored, answered 503: %s", exc)
+            self._on_change()
+            return _text(
+                503, "Could not store the event, retry later", headers={"Retry-After": "5"}
+            )
+        if kept.replay:
+            self.stats.replays += 1
+            detail = f"replay of event #{kept.event.id}"
+            await self._record_rejection(_with(event, Verdict.REPLAY, detail))
+        else:
+            self.stats.accepted += 1
+            self.stats.recent.append(time.monotonic())
+        self._on_change()
+        return _text(200, "OK")
+
+    async def _shielded(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await a write that must not be cancelled half-way by a client hanging up: the event is
+        committed either way, and stop() waits for it."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
+    async def _refuse(
+        self,
+        request: web.BaseRequest,
+        status: int,
+        reason: str,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.StreamResponse:
+        self.stats.malformed += 1
+        return await self._keep_refused(
+            self._record(request, []), Verdict.MALFORMED, detail, status, reason, headers
+        )
+
+    async def _keep_refused(
+        self,
+        base: StoredEvent,
+        verdict: Verdict,
+        detail: str,
+        status: int,
+        reason: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.StreamResponse:
+        await self._record_rejection(_with(base, verdict, detail))
+        self._on_change()
+        return _text(status, reason, headers=headers)
+
+    async def _record_rejection(self, event: StoredEvent) -> None:
+        """Keep it for inspection while the disk keeps up; under a flood only count it."""
+        if self.sink.pending_writes > MAX_REJECTED_BACKLOG:
+            return
+        try:
+            await self._shielded(self.sink.reject(event))
+        except Exception as exc:
+            log.info("refused request not recorded: %s", exc)
+
+    @staticmethod
+    def _record(request: web.BaseRequest, pairs: list[tuple[str, str]]) -> StoredEvent:
+        params = flat(pairs)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        source = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        return StoredEvent(
+            id=0,
+            received_at=time.time(),
+            event=params.get("Event", ""),
+            call_uuid=params.get("CallUUID", ""),
+            stream_id=params.get("StreamID", ""),
+            account="",
+            source=source,
+            verdict=Verdict.MALFORMED,
+            method=request.method[:16],
+            url=request.raw_path[:4096],
+            params=params,
+            headers={k: v[:4096] for k, v in request.headers.items()},
+        )
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+def _decoded(raw: str | bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_form(body_text(raw) if isinstance(raw, bytes) else raw)
+    except Malformed as exc:
+        raise _Refusal(400, "Bad request", str(exc)) from exc
+
+
+def _text(status: int, text: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, text=text + "\n", headers=headers)
+
+
+def _with(event: StoredEvent, verdict: Verdict, detail: str) -> StoredEvent:
+    return replace(event, verdict=verdict, detail=detail)
+
+
+def _replace_account(event: StoredEvent, account: str, url: str) -> StoredEvent:
+    return replace(event, account=account, url=url, verdict=Verdict.ACCEPTED)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
