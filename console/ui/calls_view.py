@@ -188,10 +188,12 @@ class CallsView(QWidget):
             " border-radius: 3px; padding: 3px 6px; }"
         )
         self.stale.setVisible(False)
+        make_plain(self.stale)
         self.held_bar = QWidget()
         self.held_bar.setObjectName("new_calls_bar")
         self.held_label = QLabel()
         self.held_label.setObjectName("new_calls_label")
+        make_plain(self.held_label)
         self.show_held = QPushButton("Show &new calls")
         self.show_held.setObjectName("show_new_calls")
         self.show_held.setToolTip("Add the calls that arrived to the list (Alt+N)")

@@ -150,6 +150,7 @@ class StreamFormView(QWidget):
         self.more_summary.setWordWrap(True)
         self.more_summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.more_summary, HINT_COLOR)
+        make_plain(self.more_summary)
 
         self.inputs: dict[str, QWidget] = {
             "service_url": self.service_url,

@@ -50,9 +50,9 @@ async def _start_and_time(rig: Rig, call_uuid: str) -> tuple[float, str]:
     shown_at: list[float] = []
     real_show_error = form.show_error
 
-    def show_error(message: str, detail: str = "") -> None:
+    def show_error(message: str, detail: str = "", *args: object, **kwargs: object) -> None:
         shown_at.append(time.monotonic())
-        real_show_error(message, detail)
+        real_show_error(message, detail, *args, **kwargs)  # type: ignore[arg-type]
 
     form.show_error = show_error  # type: ignore[method-assign]
     started = time.monotonic()
