@@ -159,7 +159,13 @@ class CallPane(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.table.setMinimumHeight(self.fontMetrics().height() * 4)
+        # At least two streams in view (the header and a scroll bar besides).
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + 2 * self.table.verticalHeader().defaultSectionSize()
+            + self.table.horizontalScrollBar().sizeHint().height()
+            + 4
+        )
         self.streams_box = streams_box
         # The form gets the height that shows all its fields (Start never scrolls away; the
         # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
