@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from console.ui import StreamForm
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # this checkout's console, not whichever one is installed
 
 CALL = "2f6c7d2e-8a1b-4c3d-9e0f-123456789abc"
 
 
-def save(form: QWidget, path: Path) -> None:
-    """Grab the form down to its last visible row (no empty space below)."""
-    bottom = max(w.geometry().bottom() for w in form.findChildren(QWidget) if w.isVisible())
-    form.grab(QRect(0, 0, form.width(), min(form.height(), bottom + 12))).save(str(path))
+def save(form: StreamForm, path: Path) -> None:
+    """Grab the form at the height that shows all its fields, as the call pane sizes it (the
+    action bar and result sit under the fields, so a taller form only adds empty space)."""
+    app = QApplication.instance()
+    assert app is not None
+    form.set_more_options_open(True)  # every parameter in the picture
+    app.processEvents()
+    form.resize(form.width(), form.fields_height_hint() + 16)  # + the 8 px margins
+    app.processEvents()
+    form.grab().save(str(path))
 
 
 def main(out: Path) -> int:
@@ -33,6 +45,7 @@ def main(out: Path) -> int:
     form.set_call(CALL, "+1 415 555 0100 → Support line")
     form.set_receiver_url("https://a1b2c3.ngrok.app/plivo/stream-status")
     form.set_recent_service_urls(["wss://transcribe.example.com/live"])
+    form.setContentsMargins(8, 8, 8, 8)
     form.resize(780, 860)
     form.show()
     form.service_url.setText("wss://transcribe.example.com/live")

@@ -54,7 +54,6 @@ class StreamsController:
         )
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
-        self._failures_recorded: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
@@ -128,11 +127,10 @@ class StreamsController:
             sid = stream.stream_id
             if stream.is_active:
                 self._watched.add(sid)
-            elif (stream.status or "").lower() == "failed" and sid in self._watched:
+            elif sid in self._watched:  # ended: watched no more, recorded once if it failed
                 self._watched.discard(sid)
-                if sid in self._failures_recorded:
+                if (stream.status or "").lower() != "failed":
                     continue
-                self._failures_recorded.add(sid)
                 reason = self.pane.streams.failure_reason(sid)
                 await self._record(
                     Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, sid,

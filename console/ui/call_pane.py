@@ -36,6 +36,7 @@ class CallPane(QWidget):
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
+    height_wanted = Signal()  # the form cannot show all its fields: the window may give more
 
     def __init__(self, form: StreamForm | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,7 +159,13 @@ class CallPane(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.table.setMinimumHeight(self.fontMetrics().height() * 4)
+        # At least two streams in view (the header and a scroll bar besides).
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + 2 * self.table.verticalHeader().defaultSectionSize()
+            + self.table.horizontalScrollBar().sizeHint().height()
+            + 4
+        )
         self.streams_box = streams_box
         # The form gets the height that shows all its fields (Start never scrolls away; the
         # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
@@ -206,6 +213,17 @@ class CallPane(QWidget):
         form_height = max(min(want, total - floor), self.form.minimumSizeHint().height())
         if self.splitter.sizes()[0] != form_height:
             self.splitter.setSizes([form_height, max(total - form_height, 0)])
+        if want > form_height:
+            self.height_wanted.emit()
+
+    def needed_height(self) -> int:
+        """The pane's height that shows the header, every field of the form and the streams
+        table at its minimum."""
+        if not self.content.isVisible():
+            return 0
+        spare = self.height() - self.splitter.height()  # header, margins, spacing
+        floor = self.streams_box.minimumSizeHint().height()
+        return spare + self.form.fields_height_hint() + self.splitter.handleWidth() + floor
 
     def focus_part(self, part: str) -> bool:
         """Keyboard focus to "form" (its first field) or "streams" (the table); False when

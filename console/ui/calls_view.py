@@ -46,6 +46,7 @@ class CallsTable(QTableView):
     compensated by scrolling, so the current row stays where the agent saw it."""
 
     activated_call = Signal()
+    selected_in_place = Signal()  # the current row became selected without moving
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -60,8 +61,21 @@ class CallsTable(QTableView):
                 # call) instead of skipping past it.
                 flags = QItemSelectionModel.SelectionFlag
                 selection.setCurrentIndex(current, flags.ClearAndSelect | flags.Rows)
+                self.selected_in_place.emit()
                 return
         super().keyPressEvent(event)
+
+    def rowsInserted(
+        self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
+    ) -> None:
+        super().rowsInserted(parent, start, end)
+        current = self.currentIndex()
+        selection = self.selectionModel()
+        if current.isValid() and current.row() != 0 and not selection.isSelected(current):
+            # Nothing picked yet: the focus mark stays on the top row, so the first ↓ picks
+            # the first call, however many calls arrived above the marked one.
+            top = self.model().index(0, current.column())
+            selection.setCurrentIndex(top, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -154,7 +168,12 @@ class CallsView(QWidget):
         self.table.activated_call.connect(self._open_current)
         self.table.doubleClicked.connect(lambda _i: self._open_current())
         selection = self.table.selectionModel()
-        selection.selectionChanged.connect(self._on_selection_changed)
+        selection.currentRowChanged.connect(self._on_current_changed)
+        self._recheck_timer = QTimer(self)
+        self._recheck_timer.setSingleShot(True)
+        self._recheck_timer.setInterval(0)
+        self._recheck_timer.timeout.connect(self.recheck_selection)
+        self.table.selected_in_place.connect(self.recheck_selection)
 
         self.empty = EmptyState(
             "No live calls right now", "Calls appear here a few seconds after they start."
@@ -170,11 +189,13 @@ class CallsView(QWidget):
             " border-radius: 3px; padding: 3px 6px; }"
         )
         self.stale.setVisible(False)
+        make_plain(self.stale)
         self.held_bar = QWidget()
         self.held_bar.setObjectName("new_calls_bar")
         self.held_label = QLabel()
         make_plain(self.held_label)
         self.held_label.setObjectName("new_calls_label")
+        make_plain(self.held_label)
         self.show_held = QPushButton("Show &new calls")
         self.show_held.setObjectName("show_new_calls")
         self.show_held.setToolTip("Add the calls that arrived to the list (Alt+N)")
@@ -238,6 +259,7 @@ class CallsView(QWidget):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
+        self.recheck_selection()  # the row may have been current (focus-marked) already
         self.table.scrollTo(proxy_index)
         return True
 
@@ -281,11 +303,21 @@ class CallsView(QWidget):
         self.proxy.set_direction(str(self.direction.currentData()))
         self._update_counts()
 
-    def _on_selection_changed(self) -> None:
-        """The selected row is the agent's pick. The current row alone is not: Qt marks one
-        when the list gets focus, before the agent has chosen anything."""
-        rows = self.table.selectionModel().selectedRows()
-        uuid_ = rows[0].data(UUID_ROLE) if rows else None
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not self.table.selectionModel().isSelected(current):
+            # Qt marks a current row on focus-in (never selected) and on a mouse press before
+            # it selects the row: look again once the press is done.
+            self._recheck_timer.start()
+            return
+        self.recheck_selection()
+
+    def recheck_selection(self) -> None:
+        """The selected current row is the agent's pick. (Not `selectionChanged`: a filter
+        keystroke emits it a hundred times, each one a costly call into Python.)"""
+        current = self.table.currentIndex()
+        if current.isValid() and not self.table.selectionModel().isSelected(current):
+            return  # a row marked by focus, not picked by the agent
+        uuid_ = current.data(UUID_ROLE) if current.isValid() else None
         if uuid_ != self._selected:
             self._selected = uuid_
             self.call_selected.emit(uuid_)

@@ -4,11 +4,20 @@ status bar. It presents and emits intents; the app layer decides what they mean.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -21,8 +30,7 @@ from console.ui.plain_text import make_plain
 from console.ui.status_indicator import StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
-MAIN_SPLIT = [660, 180]  # calls and call pane over the events: the form comes first
-EVENTS_MIN_HEIGHT = 110
+EVENTS_FLOOR = 100  # px the events region keeps when the call pane needs the rest
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +76,15 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("main_splitter")
         self.main_splitter.addWidget(self.top_splitter)
-        self.main_splitter.addWidget(events_region)
+        # The events region scrolls inside its slot, so at 1280x720 the calls and the stream
+        # form keep the height they need (`fit_events`) and the event pane still has its own.
+        self.events_scroll = QScrollArea()
+        self.events_scroll.setObjectName("events_scroll")
+        self.events_scroll.setWidgetResizable(True)
+        self.events_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.events_scroll.setWidget(events_region)
+        self.events_scroll.setMinimumHeight(EVENTS_FLOOR)
+        self.main_splitter.addWidget(self.events_scroll)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 1)
         for splitter in (self.top_splitter, self.main_splitter):
@@ -84,6 +100,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         central.installEventFilter(self)
 
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_events)
         self._build_toolbar()
         self._build_menus()
         self.account_status = StatusIndicator("account_status", "Account")
@@ -190,6 +210,10 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.calls_region = calls_region
         self.call_region = call_region
+        wants = getattr(call_region, "height_wanted", None)
+        if wants is not None:
+            wants.connect(self._fit_timer.start)
+        self._fit_timer.start()
 
     def set_events_region(self, events_region: QWidget) -> None:
         """Swap in the working event pane for the first paint's placeholder."""
@@ -197,11 +221,8 @@ class MainWindow(QMainWindow):
         if old is events_region:
             return
         events_region.setObjectName(events_region.objectName() or "events_region")
-        # The pane scrolls: on a 720-pixel screen it must leave the stream form its height.
-        events_region.setMinimumHeight(EVENTS_MIN_HEIGHT)
-        sizes = self.main_splitter.sizes()
-        self.main_splitter.replaceWidget(1, events_region)
-        self.main_splitter.setSizes(sizes)
+        self.events_scroll.takeWidget()
+        self.events_scroll.setWidget(events_region)
         self.events_region = events_region
         events_region.setVisible(self.toggle_events.isChecked())
         old.deleteLater()
@@ -231,6 +252,23 @@ class MainWindow(QMainWindow):
     def _show_events(self, shown: bool) -> None:
         """Hidden, the events region gives its height to the calls and the stream form."""
         self.events_region.setVisible(shown)
+        self.events_scroll.setVisible(shown)
+
+    def fit_events(self) -> None:
+        """Take height from the events region (down to EVENTS_FLOOR) while the call pane has
+        less than it needs to show the whole form and the streams table."""
+        needed_height = getattr(self.call_region, "needed_height", None)
+        if not callable(needed_height) or not self.events_scroll.isVisible():
+            return
+        short = int(needed_height()) - self.call_region.height()
+        top, events = self.main_splitter.sizes()
+        give = min(short, events - EVENTS_FLOOR)
+        if give > 0:
+            self.main_splitter.setSizes([top + give, events - give])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start()
 
     # --- state shown --------------------------------------------------------------------------
     def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:
@@ -276,11 +314,11 @@ class MainWindow(QMainWindow):
         if sum(self.top_splitter.sizes()) == 0:
             self.top_splitter.setSizes([760, 640])
         if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes(MAIN_SPLIT)
+            self.main_splitter.setSizes([600, 240])
 
     def reset_layout(self) -> None:
         self.top_splitter.setSizes([760, 640])
-        self.main_splitter.setSizes(MAIN_SPLIT)
+        self.main_splitter.setSizes([600, 240])
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------

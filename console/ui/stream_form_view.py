@@ -151,6 +151,7 @@ class StreamFormView(QWidget):
         self.more_summary.setWordWrap(True)
         self.more_summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.more_summary, HINT_COLOR)
+        make_plain(self.more_summary)
 
         self.inputs: dict[str, QWidget] = {
             "service_url": self.service_url,
@@ -259,6 +260,10 @@ class StreamFormView(QWidget):
         self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         for row in self._more_rows:
             self.field_layout.setRowVisible(row, shown)
+        if shown:  # showing a row shows every widget in it: empty message rows stay hidden
+            for name in MORE_OPTIONS:
+                message = self.messages[name]
+                message.setVisible(bool(message.text()))
         self.more_summary.setVisible(not shown)
 
     def more_options_open(self) -> bool:

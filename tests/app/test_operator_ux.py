@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
-from PySide6.QtGui import QAction, QPalette, QWheelEvent
+from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
@@ -110,8 +110,9 @@ async def test_a_result_belongs_to_its_call_and_follows_its_stream(rig: Rig) -> 
     await rig.sim.drop_stream(stream_id)
     await wait_for(lambda: "failed" in result.headline.text(), timeout=10, what="failure shown")
     assert UNKNOWN_REASON in result.headline.text()
-    shown = result.headline.palette().color(QPalette.ColorRole.WindowText)
-    assert shown == tone_color(Tone.ERROR, background_of(result.headline))  # no longer green
+    green = tone_color(Tone.SUCCESS, background_of(result.headline))
+    shown = result.headline.palette().color(result.headline.foregroundRole())
+    assert shown != green and shown == tone_color(Tone.ERROR, background_of(result.headline))
     streams = rig.pane.streams
     row = streams.row_of(stream_id)
     assert row is not None
@@ -278,6 +279,9 @@ async def test_every_field_and_start_in_view_at_laptop_sizes(
     window.toggle_events.trigger()
     await wait_for(lambda: scroll.viewport().height() > before + 40, what="form grows")
     assert not window.events_region.isVisible()
+    # Stopped before the console closes (the demo's media sink then has nothing left open).
+    stopped = await demo.streams.stop_all(pane.call.call_uuid, confirm=False)
+    assert stopped
 
 
 # --- 3. input is never changed by accident ------------------------------------------------------
@@ -295,13 +299,14 @@ def _wheel(widget: QWidget, notches: int = -1) -> None:
 
 @pytest.mark.asyncio
 async def test_the_wheel_scrolls_past_boxes_without_changing_them(rig: Rig) -> None:
-    rig.console.window.resize(1280, 600)  # short enough that the open form scrolls
+    rig.console.window.resize(1280, 480)  # short enough that the open form scrolls
     await rig.select(rig.sim.live_call_uuids()[0])
     form = rig.pane.form
     QTest.mouseClick(form.more_toggle, Qt.MouseButton.LeftButton)
     form.service_url.setFocus()
     bar = form.fields_scroll.verticalScrollBar()
-    await wait_for(lambda: bar.maximum() > 0, what="the form scrolls")
+    await asyncio.sleep(0.3)  # the window and the pane settle their heights
+    await wait_for(lambda: bar.maximum() > 40, what="the form scrolls")
     for combo, before in (
         (form.audio_track, "inbound"),
         (form.status_callback_method, "POST"),

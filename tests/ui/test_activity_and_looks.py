@@ -231,7 +231,7 @@ def test_call_pane_placeholders_are_not_cut_off(qtbot: QtBot) -> None:
     pane.resize(640, 800)
     pane.show()
     qtbot.waitExposed(pane)
-    pane.form.more_toggle.click()  # the stream timeout lives under "More options"
+    qtbot.mouseClick(pane.form.more_toggle, Qt.MouseButton.LeftButton)  # the timeout is in there
     edits = [e for e in pane.findChildren(QLineEdit) if e.placeholderText() and e.isVisible()]
     assert {e.objectName() for e in edits} >= {"stream_timeout", "service_url"}
     for edit in edits:
