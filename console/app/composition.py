@@ -22,6 +22,7 @@ from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
 from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
 from console.app.gc_guard import MainThreadCollector
+from console.app.monitor_controller import MonitorController
 from console.app.settings import ProfileRepository
 from console.app.shell import build_main_window
 from console.app.streams_controller import StreamsController
@@ -99,6 +100,8 @@ class ConsoleApp:
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.reload_in_background
         self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        recordings = data_dir / "recordings" if data_dir else None
+        self.monitor = MonitorController(self.window, pane.form, self.tasks, recordings)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -160,6 +163,7 @@ class ConsoleApp:
         self.calls.bind(None)
         self.streams.bind(None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
+        await self.monitor.stop()
         binding, self.binding = self.binding, None
         if binding is not None:
             await binding.client.aclose()
@@ -206,6 +210,11 @@ class ConsoleApp:
             media_sink_url=self.demo_backend.media_sink_url if profile.demo else None,
         )  # fmt: skip
         self.binding = binding
+        public_url = getattr(profile, "public_url", "") or None  # once profiles carry one
+        if profile.demo or public_url:
+            await self.monitor.ensure_started()
+        self.monitor.set_demo(profile.demo)
+        self.monitor.set_public_url(public_url)
         self.pane.form.set_recent_service_urls(self._recent_urls(binding))
         form_url = self.pane.form.service_url
         if binding.media_sink_url and not form_url.text():

@@ -9,33 +9,16 @@ the loudest frame since the previous snapshot, so coalescing never hides a burst
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from console.domain.audio_codec import SILENCE_DBFS, Samples, rms_dbfs
+from console.domain.monitoring import TrackSnapshot
 
 BUCKETS_PER_S = 100  # waveform resolution: one min/max pair per 10 ms
 WAVEFORM_S = 5.0
 LATE_S = 0.06  # a frame arriving this much later than its audio time says is "late"
 VOICE_DBFS = -50.0  # above this a frame has energy (the simulator's room noise is near -58)
-
-
-@dataclass(frozen=True, slots=True)
-class TrackSnapshot:
-    track: str
-    level_dbfs: float  # loudest frame RMS since the previous snapshot
-    peak: float  # 0..1, largest sample magnitude since the previous snapshot
-    waveform: npt.NDArray[np.float32]  # (n, 2) min/max pairs in -1..1, oldest first
-    frames: int
-    samples: int
-    last_frame_samples: int
-    frames_per_s: float
-    jitter_ms: float
-    gaps: int
-    late: int
-    silent_for_s: float  # since the last frame with energy (or since the first frame)
 
 
 class TrackMeter:

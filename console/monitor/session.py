@@ -13,90 +13,21 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 import numpy.typing as npt
 
 from console.domain.audio_codec import Samples, decode, encode, resample
+from console.domain.monitoring import Requested, SessionSnapshot, describe
 from console.monitor import protocol
-from console.monitor.meter import TrackMeter, TrackSnapshot
+from console.monitor.meter import TrackMeter
 from console.monitor.wav import WavRecorder
 
 log = logging.getLogger(__name__)
 
-FORMATS = {
-    "mulaw-8000": ("audio/x-mulaw", 8000),
-    "l16-8000": ("audio/x-l16", 8000),
-    "l16-16000": ("audio/x-l16", 16000),
-}
 DEFAULT_SILENCE_S = 5.0
 MAX_PLAY_CHUNK_S = 1.0  # one playAudio message carries at most this much audio
 MAX_EVENTS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Requested:
-    """The format the console asked Plivo for, carried in the monitor URL's query
-    (`?format=l16-16000&tracks=both&bidi=1`) so the endpoint can compare."""
-
-    encoding: str
-    sample_rate: int
-    tracks: tuple[str, ...]
-    bidirectional: bool = False
-
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> Requested | None:
-        fmt = FORMATS.get(query.get("format", ""))
-        if fmt is None:
-            return None
-        track = query.get("tracks", "inbound")
-        tracks = {"both": ("inbound", "outbound"), "inbound": ("inbound",)}.get(
-            track, ("outbound",) if track == "outbound" else ()
-        )
-        if not tracks:
-            return None
-        return cls(fmt[0], fmt[1], tracks, query.get("bidi", "") in ("1", "true"))
-
-    @staticmethod
-    def query(content_type: str, audio_track: str, bidirectional: bool) -> str:
-        """The query for a stream request's content_type (`audio/x-l16;rate=16000`) and track."""
-        kind, _, rate = content_type.partition(";rate=")
-        name = f"{kind.removeprefix('audio/x-')}-{rate or '8000'}"
-        params = {"format": name, "tracks": audio_track}
-        if bidirectional:
-            params["bidi"] = "1"
-        return urlencode(params)
-
-    def describe(self) -> str:
-        return _describe(self.encoding, self.sample_rate, self.tracks)
-
-
-def _describe(encoding: str, rate: int, tracks: tuple[str, ...]) -> str:
-    return f"{encoding} {rate} Hz, {' + '.join(tracks)}"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSnapshot:
-    key: str
-    stream_id: str
-    call_id: str
-    announced: str  # "" before `start`
-    requested: str  # "" when the URL did not say
-    mismatches: tuple[str, ...]
-    tracks: tuple[TrackSnapshot, ...]
-    dtmf: str
-    malformed: int
-    unknown: int
-    oversized: int
-    last_problem: str
-    silent_tracks: tuple[str, ...]  # silent for at least `silence_after_s`
-    silence_after_s: float
-    events: tuple[str, ...]
-    can_talk_back: bool
-    recording: tuple[str, ...]  # paths being written
-    ended: bool
-    end_reason: str
 
 
 @dataclass(slots=True)
@@ -192,7 +123,7 @@ class MonitorSession:
             self.start = message
             self.meters = {t: TrackMeter(t, message.sample_rate) for t in message.tracks}
             self._event(
-                now, f"start: {_describe(message.encoding, message.sample_rate, message.tracks)}"
+                now, f"start: {describe(message.encoding, message.sample_rate, message.tracks)}"
             )
             for problem in self.mismatches():
                 self._event(now, f"format mismatch: {problem}")
@@ -347,7 +278,7 @@ class MonitorSession:
             key=self.key,
             stream_id=start.stream_id if start else "",
             call_id=start.call_id if start else "",
-            announced=_describe(start.encoding, start.sample_rate, start.tracks) if start else "",
+            announced=describe(start.encoding, start.sample_rate, start.tracks) if start else "",
             requested=self.requested.describe() if self.requested else "",
             mismatches=tuple(self.mismatches()),
             tracks=tuple(m.snapshot(now) for m in self.meters.values()),
@@ -366,4 +297,4 @@ class MonitorSession:
         )
 
 
-__all__ = ["DEFAULT_SILENCE_S", "FORMATS", "MonitorSession", "Requested", "SessionSnapshot"]
+__all__ = ["DEFAULT_SILENCE_S", "MonitorSession", "Requested", "SessionSnapshot"]
