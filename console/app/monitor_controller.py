@@ -7,12 +7,14 @@ file into the call, checkpoint, clear). See docs/monitor.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import tempfile
 import wave
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
@@ -23,8 +25,9 @@ from console.ui.stream_form import StreamForm
 
 if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the window
     from console.domain.audio_codec import Samples
-    from console.monitor import MonitorEndpoint, MonitorServer, MonitorSession
+    from console.monitor import MonitorSession
     from console.monitor.session import Listener
+    from console.monitor.thread import ThreadedMonitor
     from console.ui.monitor_area import MonitorArea
     from console.ui.monitor_audio import SpeakerOutput
     from console.ui.monitor_panel import MonitorPanel
@@ -76,8 +79,8 @@ class MonitorController:
         self.window = window
         self.tasks = tasks
         self.recordings_dir = recordings_dir or Path(tempfile.gettempdir()) / "stream-console"
-        self.endpoint: MonitorEndpoint | None = None
-        self.server: MonitorServer | None = None
+        self.server: ThreadedMonitor | None = None
+        self._started = False
         self._area: MonitorArea | None = None
         self.dock: QDockWidget | None = None
         self.toggle = MonitorToggle(form)
@@ -96,10 +99,10 @@ class MonitorController:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve the endpoint on its own loopback port (when the callback receiver does not host
         it). Failure is a tooltip on the toggle, never an exception."""
-        from console.monitor import MonitorEndpoint, MonitorServer
+        from console.monitor.thread import ThreadedMonitor
 
-        self.endpoint = MonitorEndpoint(on_session=self._new_session)
-        server = MonitorServer(self.endpoint)
+        self._started = True
+        server = ThreadedMonitor(on_session=self._new_session)
         try:
             await server.start(host, port)
         except OSError as exc:
@@ -111,7 +114,7 @@ class MonitorController:
 
     async def ensure_started(self) -> None:
         """Start once, when an account can use the monitor (numpy and aiohttp load then)."""
-        if self.endpoint is None:
+        if not self._started:
             await self.start()
 
     async def stop(self) -> None:
@@ -120,13 +123,9 @@ class MonitorController:
         for speaker in self.speakers.values():
             speaker.close()
         self.speakers.clear()
-        for session in list(self.sessions.values()):
-            session.stop_recording()
         server, self.server = self.server, None
         if server is not None:
-            await server.stop()
-        elif self.endpoint is not None:
-            await self.endpoint.close()
+            await server.stop()  # closes the sockets; sessions end and stop recording there
 
     @property
     def local_url(self) -> str | None:
@@ -212,6 +211,14 @@ class MonitorController:
             self.timer.stop()
 
     # --- intents --------------------------------------------------------------------------------
+    def _run(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
+        """Sends happen on the monitor's own loop (its sockets live there)."""
+        server = self.server
+        if server is None:
+            coro.close()
+            return
+        self.tasks.run(name, server.call(coro), preempt=False)
+
     def _listen(self, key: str, on: bool) -> None:
         """Play the stream's first track on the speakers (muted until the agent asks)."""
         from console.ui.monitor_audio import SpeakerOutput
@@ -227,10 +234,11 @@ class MonitorController:
                 panel.set_listen_available(False, speaker.problem)
             return
         first = session.start.tracks[0]
+        gui = asyncio.get_running_loop()
 
         def feed(track: str, samples: Samples, rate: int) -> None:
-            if track == first:
-                speaker.write(samples.astype("<i2").tobytes())
+            if track == first:  # on the monitor thread: the device is written on the GUI's
+                gui.call_soon_threadsafe(speaker.write, samples.astype("<i2").tobytes())
 
         self.speakers[key] = speaker
         self._feeds[key] = feed
@@ -272,7 +280,7 @@ class MonitorController:
             from console.domain.audio_codec import tone
 
             rate = session.start.sample_rate if session.start else 8000
-            self.tasks.run(f"monitor-play-{key}", session.play(tone(hz, seconds, rate), rate))
+            self._run(f"monitor-play-{key}", session.play(tone(hz, seconds, rate), rate))
 
     def _play_wav(self, key: str, path: str) -> None:
         session = self.sessions.get(key)
@@ -285,11 +293,11 @@ class MonitorController:
             if panel is not None:
                 panel.events.appendPlainText(f"Cannot play {Path(path).name}: {exc}")
             return
-        self.tasks.run(f"monitor-play-{key}", session.play(samples, rate))
+        self._run(f"monitor-play-{key}", session.play(samples, rate))
 
     def _talk(self, key: str, what: str) -> None:
         session = self.sessions.get(key)
         if session is None or not session.can_talk_back:
             return
         coro = session.checkpoint() if what == "checkpoint" else session.clear()
-        self.tasks.run(f"monitor-{what}-{key}", coro, preempt=False)
+        self._run(f"monitor-{what}-{key}", coro)

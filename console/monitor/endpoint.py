@@ -58,7 +58,11 @@ class MonitorEndpoint:
         ws = web.WebSocketResponse(max_msg_size=HARD_LIMIT_BYTES, autoping=True)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="This is a WebSocket endpoint for Plivo streams")
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionError as exc:  # the peer gave up during the handshake
+            log.info("monitor: handshake with %s abandoned: %s", request.remote, exc)
+            return web.Response(status=400, text="handshake abandoned")
         loop = asyncio.get_running_loop()
         key = f"connection {next(self._serial)}"
         query = {k: v for k, v in request.query.items()}

@@ -78,23 +78,40 @@ class TrackMeter:
             level = rms_dbfs(samples)
             if level > VOICE_DBFS:
                 self._voice_at = arrival
-            self._level = max(self._level, level)
-            self._peak = max(self._peak, float(np.abs(samples.astype(np.int32)).max()) / 32768)
+            if level > self._level:
+                self._level = level
             self._add_wave(samples)
 
     def _add_wave(self, samples: Samples) -> None:
+        """Min/max per 10 ms into the ring (a 20 ms frame is two whole buckets: no copies)."""
         data = np.concatenate((self._carry, samples)) if self._carry.size else samples
         whole = data.size - data.size % self.bucket
-        self._carry = data[whole:].copy()
+        if whole != data.size:
+            self._carry = data[whole:].copy()
+        elif self._carry.size:
+            self._carry = data[:0]
         if not whole:
             return
         blocks = data[:whole].reshape(-1, self.bucket)
-        pairs = np.stack((blocks.min(axis=1), blocks.max(axis=1)), axis=1) / 32768.0
+        low, high = blocks.min(axis=1), blocks.max(axis=1)
+        peak = max(-int(low.min()), int(high.max())) / 32768
+        if peak > self._peak:
+            self._peak = peak
         size = self._wave.shape[0]
-        for row in pairs[-size:]:
-            self._wave[self._wave_pos] = row
-            self._wave_pos = (self._wave_pos + 1) % size
-        self._wave_filled = min(size, self._wave_filled + len(pairs))
+        count = min(len(low), size)
+        pos = self._wave_pos
+        end = pos + count
+        if end <= size:
+            self._wave[pos:end, 0] = low[-count:]
+            self._wave[pos:end, 1] = high[-count:]
+        else:
+            first = size - pos
+            self._wave[pos:, 0] = low[-count:][:first]
+            self._wave[pos:, 1] = high[-count:][:first]
+            self._wave[: end - size, 0] = low[-count:][first:]
+            self._wave[: end - size, 1] = high[-count:][first:]
+        self._wave_pos = end % size
+        self._wave_filled = min(size, self._wave_filled + count)
 
     def frames_per_s(self, now: float) -> float:
         """Frames that arrived in the last second."""
@@ -108,9 +125,9 @@ class TrackMeter:
         """What the widgets show; resets the level/peak hold."""
         size = self._wave.shape[0]
         if self._wave_filled < size:
-            wave = self._wave[: self._wave_filled].copy()
+            wave = self._wave[: self._wave_filled] / 32768.0
         else:
-            wave = np.roll(self._wave, -self._wave_pos, axis=0)
+            wave = np.roll(self._wave, -self._wave_pos, axis=0) / 32768.0
         snap = TrackSnapshot(
             track=self.track,
             level_dbfs=self._level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import wave
 from pathlib import Path
 
@@ -16,6 +17,7 @@ class WavRecorder:
         self.path = path
         self.sample_rate = sample_rate
         self.samples = 0
+        self._lock = threading.Lock()  # written on the monitor's thread, closed from the GUI's
         self._file: wave.Wave_write | None = wave.open(str(path), "wb")  # noqa: SIM115
         self._file.setnchannels(1)
         self._file.setsampwidth(2)
@@ -26,11 +28,13 @@ class WavRecorder:
         return self._file is not None
 
     def write(self, samples: Samples) -> None:
-        if self._file is not None:
-            self._file.writeframesraw(l16_encode(samples))
-            self.samples += int(samples.size)
+        with self._lock:
+            if self._file is not None:
+                self._file.writeframesraw(l16_encode(samples))
+                self.samples += int(samples.size)
 
     def close(self) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            file.close()
+        with self._lock:
+            file, self._file = self._file, None
+            if file is not None:
+                file.close()
