@@ -1,8 +1,9 @@
-"""The stream monitor in the console: serves the monitor endpoint on the GUI loop, gives each
-monitored stream a panel, pulls snapshots for the visible panel about 30 times a second (decoding
-and metering happen as frames arrive, never in a paint), checks every stream for one-way audio a
-few times a second, and carries out the panel's intents (listen, record, play a tone or a WAV
-file into the call, checkpoint, clear). See docs/monitor.md.
+"""The stream monitor in the console: serves the monitor endpoint on its own thread (see
+console/monitor/thread.py for why), gives each monitored stream a panel, pulls snapshots for the
+visible panel about 30 times a second (decoding and metering happen as frames arrive, never in a
+paint), checks every stream for one-way audio a few times a second, and carries out the panel's
+intents (listen, record, play a tone or a WAV file into the call, checkpoint, clear). See
+docs/monitor.md.
 """
 
 from __future__ import annotations
