@@ -64,6 +64,19 @@ FORBIDDEN: dict[str, set[str]] = {
     "credentials": {"PySide6", "console.ui", "console.app", "console.api", "httpx", "aiohttp"},
     "store": {"PySide6", "console.ui", "console.app", "console.api", "httpx", "aiohttp", "keyring"},
     "receiver": {"PySide6", "console.ui", "console.app", "console.api", "httpx", "keyring"},
+    "monitor": {
+        "PySide6",
+        "qasync",
+        "console.ui",
+        "console.app",
+        "console.api",
+        "console.receiver",
+        "console.store",
+        "console.credentials",
+        "console.simulator",
+        "httpx",
+        "keyring",
+    },
 }
 
 

@@ -24,6 +24,7 @@ from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.help import HelpController
 from console.app.receiver_service import ReceiverService
+from console.app.monitor_controller import MonitorController
 from console.app.settings import ProfileRepository
 from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
@@ -111,6 +112,8 @@ class ConsoleApp:
         self.events.bind(None, None)  # no receiver yet: the pane says so
         self._shutting_down = False
         region.calls.call_selected.connect(self.events_pane.set_selected_call)
+        recordings = data_dir / "recordings" if data_dir else None
+        self.monitor = MonitorController(self.window, pane.form, self.tasks, recordings)
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -185,6 +188,7 @@ class ConsoleApp:
         self._shutting_down = True  # the event pane no longer follows the receiver
         self.events.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
+        await self.monitor.stop()
         binding, self.binding = self.binding, None
         if binding is not None:
             await binding.client.aclose()
@@ -233,6 +237,11 @@ class ConsoleApp:
             media_sink_url=self.demo_backend.media_sink_url if profile.demo else None,
         )  # fmt: skip
         self.binding = binding
+        public_url = profile.public_url or None
+        if profile.demo or public_url:
+            await self.monitor.ensure_started()
+        self.monitor.set_demo(profile.demo)
+        self.monitor.set_public_url(public_url)
         self.pane.form.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
         # by Restore defaults.

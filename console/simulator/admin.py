@@ -14,6 +14,7 @@ bound beyond loopback for a class). They are never rate limited or faulted.
   DELETE /_sim/calls/{call_uuid}     hang a call up (its streams end, no StopStream)
   GET    /_sim/streams               every stream the simulator holds, with its status
   POST   /_sim/streams/{id}/drop     DroppedStream on demand
+  POST   /_sim/streams/{id}/silence  {"tracks": ["inbound"]}: silence on those tracks ([] = speech)
   GET    /_sim/media-sink[/...]      WebSocket that accepts, counts and discards frames
 """
 
@@ -56,6 +57,7 @@ class AdminApi:
         r.add_delete("/_sim/calls/{call_uuid}", self.guarded(self.hangup))
         r.add_get("/_sim/streams", self.guarded(self.get_streams))
         r.add_post("/_sim/streams/{stream_id}/drop", self.guarded(self.drop))
+        r.add_post("/_sim/streams/{stream_id}/silence", self.guarded(self.silence))
 
     def guarded(self, handler: Any) -> Any:
         async def wrapper(request: web.Request) -> web.StreamResponse:
@@ -167,6 +169,13 @@ class AdminApi:
 
     async def drop(self, request: web.Request) -> web.Response:
         await self.sim.drop_stream(request.match_info["stream_id"])
+        return web.Response(status=204)
+
+    async def silence(self, request: web.Request) -> web.Response:
+        tracks = (await self._json(request)).get("tracks", [])
+        if not isinstance(tracks, list) or not all(isinstance(t, str) for t in tracks):
+            raise ValueError("tracks must be a list of track names")
+        self.sim.silence_stream(request.match_info["stream_id"], tracks)
         return web.Response(status=204)
 
     async def media_sink(self, request: web.Request) -> web.WebSocketResponse:

@@ -1,4 +1,4 @@
-"""Synthetic speech-like audio for simulated streams, and the G.711 mu-law / L16 encodings.
+"""Synthetic speech-like audio for simulated streams (encoded with console.domain.audio_codec).
 
 Not silence and not a tone: a glottal pulse train (pitch with a falling intonation per phrase and a
 little jitter) through three formant resonators whose vowel changes every syllable, shaped by a
@@ -15,9 +15,9 @@ from __future__ import annotations
 import base64
 import math
 import random
-import struct
 from functools import lru_cache
 
+from console.domain import audio_codec
 from console.domain.stream_params import ContentType
 
 LOOP_S = 8.0
@@ -88,35 +88,22 @@ def synthesize(rate: int, voice: int = 0) -> list[int]:
     return [max(-32768, min(32767, int(x * gain + rng.gauss(0, 40)))) for x in out]
 
 
-def _mulaw_byte(sample: int) -> int:
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(-sample if sample < 0 else sample, 32635) + 0x84
-    exponent = max(0, magnitude.bit_length() - 8)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | (exponent << 4) | mantissa) & 0xFF
-
-
 def mulaw_encode(samples: list[int]) -> bytes:
-    return bytes(_mulaw_byte(s) for s in samples)
+    return audio_codec.mulaw_encode(samples)
 
 
 def mulaw_decode(data: bytes) -> list[int]:
     """G.711 mu-law bytes to 16-bit samples (used by tests and the media sink)."""
-    out = []
-    for byte in data:
-        u = ~byte & 0xFF
-        magnitude = (((u & 0x0F) << 3) + 0x84) << ((u >> 4) & 0x07)
-        out.append(0x84 - magnitude if u & 0x80 else magnitude - 0x84)
-    return out
+    return [int(x) for x in audio_codec.mulaw_decode(data)]
 
 
 def l16_encode(samples: list[int]) -> bytes:
-    """16-bit signed little-endian PCM (byte order UNCERTAIN at Plivo, spec §4.3)."""
-    return struct.pack(f"<{len(samples)}h", *samples)
+    """16-bit signed little-endian PCM (Plivo does not state the order; see docs/monitor.md)."""
+    return audio_codec.l16_encode(samples)
 
 
 def l16_decode(data: bytes) -> list[int]:
-    return list(struct.unpack(f"<{len(data) // 2}h", data))
+    return [int(x) for x in audio_codec.l16_decode(data)]
 
 
 def frame_bytes(content_type: ContentType, frame_ms: int = 20) -> int:

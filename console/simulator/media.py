@@ -5,8 +5,9 @@ then `media` frames of `frame_ms` paced on the loop clock against a fixed origin
 tick sends the frames it owes, as Plivo delivers buffered audio). One frame per track per tick.
 Bidirectional streams accept `playAudio` (queued and "played" in real time), `checkpoint`
 (answered with `playedStream` once the audio queued before it has played) and `clearAudio`
-(queued audio dropped, answered with `clearedAudio`). The socket is closed (1000) on stop; no
-`stop` message is sent, as none is documented.
+(queued audio dropped, answered with `clearedAudio`). A track named in `silent_tracks` carries
+digital silence instead of speech (one-way audio, for testing a monitor). The socket is closed
+(1000) on stop; no `stop` message is sent, as none is documented.
 
 A consumer that cannot keep up makes sends block; `backlog_s()` grows and the engine's monitor
 turns it into DegradedStream / DroppedStream the way Plivo's 40-second buffer would.
@@ -87,6 +88,7 @@ class MediaSession:
         self.frames_sent = 0
         self.degraded_level = 0
         self._closing = False
+        self.silent_tracks: set[str] = set()
         self._extra = json.dumps(params.extra_headers)
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -217,6 +219,8 @@ class MediaSession:
             await loop.run_in_executor(None, audio.frames, ct, voice, self._frame_ms)
             for voice in range(len(tracks))
         ]
+        quiet = b"\xff" if ct is ContentType.MULAW_8K else b"\x00\x00"
+        silence = base64.b64encode(quiet * (ct.sample_rate * self._frame_ms // 1000)).decode()
         head = f'{{"event":"media","sequenceNumber":%d,"streamId":"{self.stream_id}","media":'
         tail = f',"extra_headers":{self._extra}}}'
         period, wall0 = self._frame_s, int(time.time() * 1000)
@@ -231,10 +235,11 @@ class MediaSession:
             stamp = wall0 + n * self._frame_ms
             for index, track in enumerate(tracks):
                 frames = loops[index]
+                payload = silence if track in self.silent_tracks else frames[n % len(frames)]
                 self._seq += 1
                 body = (
                     f'{{"track":"{track}","timestamp":"{stamp}","chunk":{n + 1},'
-                    f'"payload":"{frames[n % len(frames)]}"}}'
+                    f'"payload":"{payload}"}}'
                 )
                 await ws.send_str(head % self._seq + body + tail)
             self.frames_sent += len(tracks)

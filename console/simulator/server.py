@@ -176,6 +176,14 @@ class Simulator:
             raise ValueError("stream is not active")
         await self.engine.drop_stream(record, error)
 
+    def silence_stream(self, stream_id: str, tracks: list[str]) -> None:
+        """From now on send digital silence on these tracks of the stream (an empty list brings
+        the speech back): one-way audio on demand. KeyError if the stream has no media session."""
+        unknown = set(tracks) - {"inbound", "outbound"}
+        if unknown:
+            raise ValueError(f"unknown tracks: {', '.join(sorted(unknown))}")
+        self.engine.sessions[stream_id].silent_tracks = set(tracks)
+
     async def drain_callbacks(self, timeout_s: float = 5.0) -> None:
         """Wait (bounded) until the status callbacks in flight are delivered or given up."""
         await self.engine.drain_callbacks(timeout_s)

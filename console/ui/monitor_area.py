@@ -1,0 +1,55 @@
+"""The stream monitors: one tab per monitored stream, newest last, in a dock the agent can move
+or close (View menu). A tab's title warns when its stream has a silent track."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
+
+from console.ui.monitor_panel import MonitorPanel
+
+EMPTY_TEXT = (
+    "No monitored stream yet. Tick “Monitor in this console” in the stream form, start the "
+    "stream, and Plivo's audio shows up here."
+)
+
+
+class MonitorArea(QStackedWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stream_monitors")
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("monitor_empty")
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.addWidget(self.empty)
+        self.addWidget(self.tabs)
+        self.panels: dict[str, MonitorPanel] = {}
+
+    def add_panel(self, key: str) -> MonitorPanel:
+        panel = MonitorPanel(key)
+        self.panels[key] = panel
+        self.tabs.addTab(panel, key)
+        self.tabs.setCurrentWidget(panel)
+        self.setCurrentWidget(self.tabs)
+        return panel
+
+    def set_title(self, key: str, title: str, warn: bool = False) -> None:
+        panel = self.panels.get(key)
+        if panel is not None:
+            index = self.tabs.indexOf(panel)
+            self.tabs.setTabText(index, ("⚠ " if warn else "") + title)
+
+    def visible_panels(self) -> list[MonitorPanel]:
+        current = self.tabs.currentWidget()
+        return [current] if isinstance(current, MonitorPanel) and self.isVisible() else []
+
+    def _close_tab(self, index: int) -> None:
+        panel = self.tabs.widget(index)
+        if isinstance(panel, MonitorPanel):
+            self.panels.pop(panel.key, None)
+            self.tabs.removeTab(index)
+            panel.deleteLater()
+        if not self.panels:
+            self.setCurrentWidget(self.empty)

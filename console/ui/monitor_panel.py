@@ -1,0 +1,290 @@
+"""One monitored stream, as the agent sees it: announced vs requested format (a mismatch in red),
+a level meter and a scrolling waveform per track, timing and bad-frame counters, a one-way-audio
+banner, DTMF digits, listen/record switches, and (bidirectional streams) test audio into the call.
+
+It paints from `SessionSnapshot`s the app hands it about 30 times a second; it never decodes or
+counts anything itself. Every text from outside is shown as plain text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.monitoring import SessionSnapshot, TrackSnapshot
+
+METER_FLOOR_DBFS = -60.0
+ERROR_COLOR = "#b3261e"
+WARNING_STYLE = "background:#fff4ce;color:#5c4400;border:1px solid #e0c060;padding:4px;"
+
+
+def _plain(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class TrackView(QWidget):
+    """A horizontal level meter over a min/max waveform of the last few seconds."""
+
+    def __init__(self, track: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"track_{track}")
+        self.track = track
+        self.snapshot: TrackSnapshot | None = None
+        self.level = METER_FLOOR_DBFS
+        self.setMinimumHeight(64)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName(f"{track} track level and waveform")
+
+    def set_snapshot(self, snap: TrackSnapshot) -> None:
+        self.snapshot = snap
+        # a meter falls back gently (about 20 dB/s at 30 fps) instead of flickering
+        self.level = max(max(METER_FLOOR_DBFS, snap.level_dbfs), self.level - 0.7)
+        self.setToolTip(f"{self.track}: {snap.level_dbfs:.0f} dBFS")
+        self.update()
+
+    def meter_fraction(self) -> float:
+        return (self.level - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        w, h = self.width(), self.height()
+        p.fillRect(0, 0, w, h, QColor("#1e1e1e"))
+        bar_h = 10
+        fraction = self.meter_fraction()
+        color = QColor("#3fb950") if self.level < -12 else QColor("#d29922")
+        if self.level > -3:
+            color = QColor("#f85149")
+        p.fillRect(QRectF(0, 0, w * fraction, bar_h), color)
+        p.setPen(QColor("#c9d1d9"))
+        p.drawText(QRectF(4, bar_h, w - 8, 14), Qt.AlignmentFlag.AlignLeft, self.track)
+        snap = self.snapshot
+        if snap is not None and len(snap.waveform):
+            top, height = bar_h + 14, h - bar_h - 16
+            mid = top + height / 2
+            wave = snap.waveform
+            n = len(wave)
+            capacity = max(n, 500)
+            step = w / capacity
+            x0 = w - n * step
+            p.setPen(QPen(QColor("#58a6ff"), 1))
+            stride = max(1, int(n / max(1, w)))
+            for i in range(0, n, stride):
+                low, high = float(wave[i][0]), float(wave[i][1])
+                x = x0 + i * step
+                p.drawLine(QPointF(x, mid - high * height / 2), QPointF(x, mid - low * height / 2))
+        p.end()
+
+
+class MonitorPanel(QWidget):
+    """Signals carry the agent's intents; the app acts on them."""
+
+    listen_toggled = Signal(bool)
+    record_toggled = Signal(bool)
+    silence_after_changed = Signal(float)
+    play_tone_requested = Signal(float, float)  # frequency Hz, seconds
+    play_wav_requested = Signal(str)
+    checkpoint_requested = Signal()
+    clear_requested = Signal()
+
+    def __init__(self, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stream_monitor")
+        self.key = key
+        self.title = _plain(QLabel(f"Waiting for Plivo's start message ({key})"))
+        self.title.setObjectName("monitor_title")
+        self.format_label = _plain(QLabel(""))
+        self.format_label.setObjectName("monitor_format")
+        self.mismatch = _plain(QLabel(""))
+        self.mismatch.setObjectName("format_mismatch")
+        self.mismatch.setStyleSheet(f"color:{ERROR_COLOR};font-weight:bold;")
+        self.mismatch.setVisible(False)
+        self.silence_banner = _plain(QLabel(""))
+        self.silence_banner.setObjectName("silence_banner")
+        self.silence_banner.setStyleSheet(WARNING_STYLE)
+        self.silence_banner.setVisible(False)
+        self.tracks_box = QVBoxLayout()
+        self.track_views: dict[str, TrackView] = {}
+        self.stats = _plain(QLabel(""))
+        self.stats.setObjectName("monitor_stats")
+        self.problems = _plain(QLabel("Bad frames: none"))
+        self.problems.setObjectName("monitor_problems")
+        self.dtmf = _plain(QLabel("DTMF: —"))
+        self.dtmf.setObjectName("dtmf_digits")
+
+        self.listen = QCheckBox("Listen on the speakers")
+        self.listen.setObjectName("listen")
+        self.record = QPushButton("Record to WAV")
+        self.record.setObjectName("record")
+        self.record.setCheckable(True)
+        self.silence_after = QDoubleSpinBox()
+        self.silence_after.setObjectName("silence_after")
+        self.silence_after.setRange(0.5, 600.0)
+        self.silence_after.setDecimals(1)
+        self.silence_after.setSuffix(" s")
+        self.silence_after.setValue(5.0)
+        self.silence_after.setToolTip("Warn when a track has had no sound for this long")
+
+        self.talk_back = QGroupBox("Into the call (bidirectional streams)")
+        self.talk_back.setObjectName("talk_back")
+        self.tone_hz = QDoubleSpinBox()
+        self.tone_hz.setObjectName("tone_hz")
+        self.tone_hz.setRange(100.0, 3400.0)
+        self.tone_hz.setValue(440.0)
+        self.tone_hz.setSuffix(" Hz")
+        self.play_tone = QPushButton("Play tone")
+        self.play_tone.setObjectName("play_tone")
+        self.play_wav = QPushButton("Play WAV…")
+        self.play_wav.setObjectName("play_wav")
+        self.checkpoint = QPushButton("Checkpoint")
+        self.checkpoint.setObjectName("checkpoint")
+        self.checkpoint.setToolTip("Ask Plivo to confirm when the audio sent so far has played")
+        self.clear = QPushButton("Clear audio")
+        self.clear.setObjectName("clear_audio")
+        self.talk_back_hint = _plain(QLabel(""))
+        self.talk_back_hint.setObjectName("talk_back_hint")
+        row = QHBoxLayout(self.talk_back)
+        for widget in (self.tone_hz, self.play_tone, self.play_wav, self.checkpoint, self.clear):
+            row.addWidget(widget)
+        row.addWidget(self.talk_back_hint, 1)
+
+        self.events = QPlainTextEdit()
+        self.events.setObjectName("monitor_events")
+        self.events.setReadOnly(True)
+        self.events.setMaximumBlockCount(200)
+        self.events.setMinimumHeight(80)
+
+        controls = QHBoxLayout()
+        controls.addWidget(self.listen)
+        controls.addWidget(self.record)
+        controls.addStretch(1)
+        controls.addWidget(QLabel("Silence alarm after"))
+        controls.addWidget(self.silence_after)
+        layout = QVBoxLayout(self)
+        for label in (self.title, self.format_label, self.mismatch, self.silence_banner):
+            layout.addWidget(label)
+        layout.addLayout(self.tracks_box)
+        for label in (self.stats, self.problems, self.dtmf):
+            layout.addWidget(label)
+        layout.addLayout(controls)
+        layout.addWidget(self.talk_back)
+        layout.addWidget(self.events, 1)
+
+        self.listen.toggled.connect(self.listen_toggled)
+        self.record.toggled.connect(self._record_toggled)
+        self.silence_after.valueChanged.connect(self.silence_after_changed)
+        self.play_tone.clicked.connect(
+            lambda: self.play_tone_requested.emit(self.tone_hz.value(), 1.0)
+        )
+        self.play_wav.clicked.connect(self._choose_wav)
+        self.checkpoint.clicked.connect(self.checkpoint_requested)
+        self.clear.clicked.connect(self.clear_requested)
+        self._shown_events = 0
+        self._last: SessionSnapshot | None = None
+        self.set_talk_back(False, "Available once a bidirectional stream has started.")
+
+    # --- what the app calls ---------------------------------------------------------------------
+    def set_listen_available(self, available: bool, reason: str = "") -> None:
+        self.listen.setEnabled(available)
+        if not available:
+            self.listen.setChecked(False)
+        self.listen.setToolTip(reason or "Play the first track on this computer's speakers")
+
+    def set_talk_back(self, enabled: bool, reason: str = "") -> None:
+        for widget in (self.tone_hz, self.play_tone, self.play_wav, self.checkpoint, self.clear):
+            widget.setEnabled(enabled)
+        self.talk_back_hint.setText(reason)
+
+    def set_recording(self, paths: list[str]) -> None:
+        self.record.blockSignals(True)
+        self.record.setChecked(bool(paths))
+        self.record.blockSignals(False)
+        self.record.setToolTip("\n".join(paths) if paths else "Record each track to a WAV file")
+
+    def set_snapshot(self, snap: SessionSnapshot) -> None:
+        last = self._last
+        if last is None or (snap.stream_id, snap.ended) != (last.stream_id, last.ended):
+            self.title.setText(self._title(snap))
+        if last is None or (snap.announced, snap.requested) != (last.announced, last.requested):
+            announced = snap.announced or "not yet"
+            requested = snap.requested or "not stated in the URL"
+            self.format_label.setText(f"Announced: {announced}   ·   Requested: {requested}")
+        if last is None or snap.mismatches != last.mismatches:
+            self.mismatch.setText("Format mismatch: " + "; ".join(snap.mismatches))
+            self.mismatch.setVisible(bool(snap.mismatches))
+        if last is None or snap.silent_tracks != last.silent_tracks:
+            tracks = " and ".join(snap.silent_tracks)
+            self.silence_banner.setText(
+                f"One-way audio? No sound on the {tracks} track for "
+                f"{snap.silence_after_s:g} s or more."
+            )
+            self.silence_banner.setVisible(bool(snap.silent_tracks))
+        for track in snap.tracks:
+            view = self.track_views.get(track.track)
+            if view is None:
+                view = self.track_views[track.track] = TrackView(track.track)
+                self.tracks_box.addWidget(view)
+            view.set_snapshot(track)
+        self.stats.setText(
+            "\n".join(
+                f"{t.track}: {t.frames_per_s:.0f} frames/s · {t.last_frame_samples} samples/frame"
+                f" · jitter {t.jitter_ms:.1f} ms · {t.gaps} gaps · {t.late} late"
+                f" · {t.frames} frames"
+                for t in snap.tracks
+            )
+        )
+        bad = snap.malformed + snap.unknown + snap.oversized
+        self.problems.setText(
+            f"Bad frames: {snap.malformed} malformed, {snap.unknown} unknown, "
+            f"{snap.oversized} oversized. Last: {snap.last_problem}"
+            if bad
+            else "Bad frames: none"
+        )
+        self.dtmf.setText(f"DTMF: {snap.dtmf}" if snap.dtmf else "DTMF: —")
+        new = snap.events[self._shown_events :] if len(snap.events) >= self._shown_events else ()
+        for line in new:
+            self.events.appendPlainText(line)
+        self._shown_events = len(snap.events)
+        if last is None or (snap.can_talk_back, snap.ended) != (last.can_talk_back, last.ended):
+            self.set_talk_back(
+                snap.can_talk_back,
+                "" if snap.can_talk_back else "Only on a bidirectional stream that is connected.",
+            )
+        if last is None or snap.recording != last.recording:
+            self.set_recording(list(snap.recording))
+        if snap.ended:
+            self.listen.setEnabled(False)
+            self.record.setEnabled(False)
+        self._last = snap
+
+    @staticmethod
+    def _title(snap: SessionSnapshot) -> str:
+        if not snap.stream_id:
+            return f"Waiting for Plivo's start message ({snap.key})"
+        text = f"Stream {snap.stream_id} on call {snap.call_id or '?'}"
+        return f"{text} — ended: {snap.end_reason}" if snap.ended else text
+
+    # --- intents ------------------------------------------------------------------------------
+    def _record_toggled(self, on: bool) -> None:
+        self.record_toggled.emit(on)
+
+    def _choose_wav(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Play a WAV file into the call", "", "WAV (*.wav)"
+        )
+        if path:
+            self.play_wav_requested.emit(path)

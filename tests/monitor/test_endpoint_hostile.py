@@ -1,0 +1,134 @@
+"""A hostile or sloppy peer on the monitor endpoint: every bad frame is counted and described,
+the stream goes on; documented variants (dtmf fields, `played`, `stop`) are understood; limits."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from console.monitor import MonitorEndpoint, MonitorServer
+from tests.monitor.conftest import Monitor, wait_for
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
+
+START = {
+    "event": "start",
+    "sequenceNumber": 1,
+    "start": {
+        "callId": "c-1",
+        "streamId": "s-1",
+        "accountId": "MA1",
+        "tracks": ["inbound"],
+        "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 8000},
+    },
+    "extra_headers": "a=1",
+}
+
+
+def media(chunk: int, payload: bytes = b"\x10\x00" * 160, track: str = "inbound") -> str:
+    body = {"track": track, "timestamp": "1700000000000", "chunk": chunk}
+    body["payload"] = base64.b64encode(payload).decode()
+    return json.dumps({"event": "media", "sequenceNumber": chunk + 1, "media": body})
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_bad_frames_are_counted_and_the_stream_goes_on(
+    monitor: Monitor, http: aiohttp.ClientSession
+) -> None:
+    async with http.ws_connect(monitor.url) as ws:
+        await ws.send_str(media(1))  # before start
+        await ws.send_str(json.dumps(START))
+        await ws.send_str(media(1))
+        bad = [
+            "not json",
+            "[1, 2]",
+            json.dumps({"no": "event"}),
+            json.dumps({"event": "media"}),
+            json.dumps({"event": "media", "media": {"track": "inbound", "payload": "%%%"}}),
+            media(2, track="sideways"),
+            media(3, track="outbound"),  # a track that was not announced
+            json.dumps(START),  # a second start
+            json.dumps({"event": "dtmf", "dtmf": {"digit": "Z"}}),
+        ]
+        for frame in bad:
+            await ws.send_str(frame)
+        await ws.send_bytes(b"\x00\x01")
+        await ws.send_str("x" * (300 * 1024))  # over the per-frame limit: skipped
+        await ws.send_str(json.dumps({"event": "mystery", "x": 1}))
+        await ws.send_str(json.dumps({"event": "dtmf", "dtmf": {"digit": "1"}}))
+        await ws.send_str(json.dumps({"event": "dtmf", "digit": "#"}))
+        await ws.send_str(json.dumps({"event": "stop"}))
+        for chunk in range(4, 14):
+            await ws.send_str(media(chunk))
+        session = monitor.seen[0]
+
+        def good_frames() -> int:
+            meter = session.meters.get("inbound")
+            return meter.frames if meter else 0
+
+        await wait_for(lambda: good_frames() == 11, what="the good frames")
+        snap = session.snapshot()
+        assert snap.malformed == len(bad) + 2  # + media before start, + the binary frame
+        assert snap.oversized == 1 and snap.unknown == 1
+        assert snap.last_problem == "unknown event 'mystery'"
+        assert snap.dtmf == "1#"
+        assert session.meters["inbound"].gaps == 2  # chunks 2 and 3 never arrived whole
+        assert not ws.closed and not snap.ended
+        assert any(e.endswith("stop") for e in snap.events)
+    await wait_for(lambda: session.ended, what="close seen")
+    assert session.end_reason == "closed by Plivo"
+    assert not monitor.endpoint.sessions
+
+
+async def test_played_variant_and_an_unknown_checkpoint_name(
+    monitor: Monitor, http: aiohttp.ClientSession
+) -> None:
+    start = json.loads(json.dumps(START))
+    start["start"]["mediaFormat"] = {"encoding": "audio/x-mulaw", "sampleRate": "8000"}
+    async with http.ws_connect(monitor.url + "?format=mulaw-8000&tracks=inbound&bidi=1") as ws:
+        await ws.send_str(json.dumps(start))
+        await wait_for(lambda: monitor.seen and monitor.seen[0].start is not None)
+        session = monitor.seen[0]
+        name = await session.checkpoint()
+        sent = json.loads((await ws.receive()).data)
+        assert sent == {"event": "checkpoint", "streamId": "s-1", "name": name}
+        await ws.send_str(json.dumps({"event": "played", "streamId": "s-1", "name": name}))
+        await ws.send_str(json.dumps({"event": "playedStream", "name": "other"}))
+        await wait_for(lambda: len(session.events) >= 4)
+        assert [n for n, _ in session.confirmed] == [name]
+        assert any("unknown checkpoint 'other'" in e for e in session.events)
+        await session.play([1000] * 8000, 8000)
+        played = json.loads((await ws.receive()).data)
+        assert played["event"] == "playAudio"
+        assert played["media"]["contentType"] == "audio/x-mulaw"
+        assert played["media"]["sampleRate"] == 8000
+        assert len(base64.b64decode(played["media"]["payload"])) == 8000
+
+
+async def test_plain_http_is_refused_and_so_is_one_stream_too_many(
+    http: aiohttp.ClientSession,
+) -> None:
+    server = MonitorServer(MonitorEndpoint(max_sessions=1))
+    url = await server.start()
+    try:
+        async with http.get(url.replace("ws://", "http://")) as response:
+            assert response.status == 400
+            assert "WebSocket endpoint" in await response.text()
+        async with http.ws_connect(url):
+            await wait_for(lambda: server.endpoint.sessions)
+            with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+                await http.ws_connect(url)
+            assert caught.value.status == 503
+        assert server.endpoint.refused == 1
+    finally:
+        await server.stop()
