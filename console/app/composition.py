@@ -23,8 +23,8 @@ from console.app.error_hooks import ErrorHooks
 from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.help import HelpController
-from console.app.receiver_service import ReceiverService
 from console.app.monitor_controller import MonitorController
+from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
 from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
