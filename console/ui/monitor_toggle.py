@@ -66,7 +66,8 @@ class MonitorToggle(QCheckBox):
 
 def _layout_holding(root: QWidget, widget: QWidget) -> QLayout:
     """The layout that holds `widget` somewhere under `root` (the field's cell in the form)."""
-    stack = [root.layout()]
+    parent = widget.parentWidget()
+    stack = [parent.layout() if parent is not None else None, root.layout()]
     while stack:
         layout = stack.pop()
         if layout is None:
