@@ -318,7 +318,9 @@ class Records(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        # A copy: the console's log file handler (root) redacts records in place and drops
+        # exc_info after formatting it, and the same record object reaches it after us.
+        self.records.append(logging.makeLogRecord(record.__dict__.copy()))
 
 
 @pytest.fixture
