@@ -53,6 +53,7 @@ async def demo_console(tmp_path: Path) -> AsyncIterator[ConsoleApp]:
         keyring_store=MemoryCredentialStore(), demo_backend=DemoBackend(calls=4, seed=3),
     )  # fmt: skip
     runner = await _start(console)
+    await wait_for(lambda: console.receiver.profile is not None, what="demo account active")
     try:
         yield console
     finally:

@@ -238,7 +238,7 @@ async def test_older_pages_load_on_scroll_and_keep_order(qtbot: QtBot, tmp_path:
     log = await open_log(tmp_path / "many.sqlite3")
     await append_all(log, [make_event(call_uuid=f"c{i}") for i in range(1, 1001)])
     pane = await shown_pane(qtbot, log, 200)
-    assert "scroll down" in pane.status.text()
+    await wait_for(lambda: "scroll down" in pane.status.text(), what="the count")
     for expected in (400, 600):
         pane.table.scrollToBottom()
         await wait_for(lambda n=expected: pane.model.rowCount() == n, what=f"{expected} rows")
