@@ -72,6 +72,8 @@ async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None
     view.select_call(view.model.uuids[3])
     await until(lambda: console.pane.call is not None)
     form = console.pane.form
+    await until(form.callbacks_to_console.isEnabled)
+    form.callbacks_to_console.setChecked(True)  # the event pane shows what Plivo reports
     form.start_button.click()  # the demo's own media sink: a stream that really connects
     await until(lambda: console.pane.streams.active_count() == 1)
     await settle(1.5)
