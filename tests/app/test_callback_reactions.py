@@ -6,6 +6,7 @@ callbacks and not from asking Plivo again."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from console.app.composition import ConsoleApp
 from console.app.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
 from console.domain.activity import Action
+from console.domain.events import EventFilter
 from console.ui.streams_model import StreamColumn
 from tests.app.conftest import wait_for
 
@@ -99,6 +101,23 @@ async def test_a_drop_reaches_table_counts_banner_history_and_timeline(tmp_path:
         row = calls.model.row_of(call)
         assert row is not None
         await wait_for(lambda: calls.model.streams[row] == 1, what="count 1")
+
+        # DegradedStream needs a slow consumer to happen for real; its row is what the real
+        # handler makes of a stored event shaped like the ones the receiver keeps.
+        start_event = (await console.events.reader.newest(EventFilter(call_uuid=call)))[0]  # type: ignore[union-attr]
+        slow = replace(
+            start_event, id=start_event.id + 10_000, event="DegradedStream",
+            params={**start_event.params, "Event": "DegradedStream", "BufferUsage": "60"},
+        )  # fmt: skip
+        console.reactions.on_events([slow])
+        srow = pane.streams.row_of(sid)
+        assert srow is not None and pane.streams.is_active(srow)
+        assert "degraded: buffer 60% full" in pane.streams.index(srow, StreamColumn.STATUS).data()
+        warned = [k for k in console.window.banners.active_keys() if k.startswith("stream_")]
+        assert len(warned) == 1
+        slow_text = console.window.banners.banner(warned[0]).text.text()  # type: ignore[union-attr]
+        assert "falling behind: buffer 60% full" in slow_text
+        assert calls.model.streams[row] == 1
 
         refreshes = console.calls.refreshes
         loop = asyncio.get_running_loop()
