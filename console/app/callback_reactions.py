@@ -136,7 +136,8 @@ class CallbackReactions:
         self.reader, self.feed = reader, feed
         if feed is not None:
             feed.events_committed.connect(self.on_events)
-        self.refresh_timeline()
+        if reader is not None:  # unbinding (shutting down) starts no reads
+            self.refresh_timeline()
 
     # --- callbacks --------------------------------------------------------------------------
     def on_events(self, events: list[StoredEvent]) -> None:
