@@ -17,6 +17,7 @@ from console.app.accounts import AccountsController
 from console.app.activity import ActivityController
 from console.app.api_status import ApiStatus
 from console.app.binding import AccountBinding
+from console.app.callback_reactions import CallbackReactions, DesktopNotifier
 from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
 from console.app.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.error_hooks import ErrorHooks
@@ -140,6 +141,13 @@ class ConsoleApp:
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
         self.receiver.feed.stats_changed.connect(self._on_receiver_status)
+        # Callbacks move the streams table, the counts, banners and the call's timeline.
+        self.notifier = DesktopNotifier(settings, self.window)
+        self.window.view_menu.addSeparator()
+        self.window.view_menu.addAction(self.notifier.action)
+        self.reactions = CallbackReactions(
+            pane, region.calls, self.streams, self.window.banners, self.notifier, self.tasks
+        )
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -187,6 +195,7 @@ class ConsoleApp:
         self.streams.bind(None)
         self._shutting_down = True  # the event pane no longer follows the receiver
         self.events.bind(None, None)
+        self.reactions.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         await self.monitor.stop()
         binding, self.binding = self.binding, None
@@ -308,6 +317,7 @@ class ConsoleApp:
         log = self.receiver.log
         if log is not self.events.reader and not self._shutting_down:
             self.events.bind(log, self.receiver.feed if log is not None else None)
+            self.reactions.bind(log, self.receiver.feed if log is not None else None)
 
     async def _callback_target(self) -> CallbackTarget | str:
         """Where "Send test callback" posts, signed with the current account's token."""

@@ -47,6 +47,7 @@ class StreamsController:
         self.binding: AccountBinding | None = None
         self.user = _os_user()
         self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
+        self.on_recorded: Callable[[ActivityEntry], None] | None = None  # e.g. the call timeline
         # The background reload repeats after every calls refresh: a bug there is reported once
         # per streak and backed off, not put up every few seconds.
         self.background = FailureStreak(
@@ -54,6 +55,7 @@ class StreamsController:
         )
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
+        self._failures_recorded: set[str] = set()
         pane.form.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
@@ -127,15 +129,29 @@ class StreamsController:
             sid = stream.stream_id
             if stream.is_active:
                 self._watched.add(sid)
-            elif sid in self._watched:  # ended: watched no more, recorded once if it failed
-                self._watched.discard(sid)
-                if (stream.status or "").lower() != "failed":
-                    continue
+            elif sid in self._watched and (stream.status or "").lower() != "failed":
+                self._watched.discard(sid)  # ended without failing: watched no more
+            elif (stream.status or "").lower() == "failed" and sid in self._watched:
                 reason = self.pane.streams.failure_reason(sid)
-                await self._record(
-                    Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, sid,
-                    f"The stream failed: {reason}", stream.service_url or "",
-                )  # fmt: skip
+                await self.note_failure(call_uuid, sid, reason, stream.service_url or "")
+
+    def is_ours(self, stream_id: str) -> bool:
+        """Started here, or seen active here: its trouble is this console's business."""
+        return stream_id in self._watched or stream_id in self._failures_recorded
+
+    async def note_failure(
+        self, call_uuid: str, stream_id: str, reason: str, url: str = ""
+    ) -> None:
+        """Record once in the activity history that a stream of ours failed, and why (a status
+        callback's reason when it came first, else what the table knows)."""
+        if stream_id not in self._watched or stream_id in self._failures_recorded:
+            return
+        self._watched.discard(stream_id)
+        self._failures_recorded.add(stream_id)
+        await self._record(
+            Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, stream_id,
+            f"The stream failed: {reason}", url,
+        )  # fmt: skip
 
     def _showing(self, call_uuid: str) -> bool:
         return self.pane.call is not None and self.pane.call.call_uuid == call_uuid
@@ -328,3 +344,6 @@ class StreamsController:
             await self.activity.append(entry)
         except Exception:
             _log.exception("activity history: could not record %s", action)
+            return
+        if self.on_recorded is not None:
+            self.on_recorded(entry)

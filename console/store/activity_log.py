@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS activity (
     to_number TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS activity_at ON activity(at);
+CREATE INDEX IF NOT EXISTS activity_call ON activity(call_uuid, id);
 """
 ADDED_COLUMNS = ("account_name", "from_number", "to_number")  # absent in files from 0.1.0
 ADDED_TYPE = "TEXT NOT NULL DEFAULT ''"
@@ -80,6 +81,12 @@ class ActivityLog:
     async def recent(self, limit: int = 500) -> list[ActivityEntry]:
         return await self._writer.submit(lambda conn: _recent(conn, limit), transactional=False)
 
+    async def for_call(self, call_uuid: str, limit: int = 200) -> list[ActivityEntry]:
+        """The newest `limit` entries about one call, oldest first (the call's timeline)."""
+        return await self._writer.submit(
+            lambda conn: _for_call(conn, call_uuid, limit), transactional=False
+        )
+
     async def export_csv(self, target: Path) -> int:
         """Write every entry, oldest first, to `target`; returns how many."""
         return await self._writer.submit(lambda conn: _export(conn, target), transactional=False)
@@ -121,6 +128,14 @@ def _recent(conn: sqlite3.Connection, limit: int) -> list[ActivityEntry]:
         f"SELECT {COLUMNS} FROM activity ORDER BY id DESC LIMIT ?", (limit,)
     ).fetchall()
     return [_entry(row) for row in rows]
+
+
+def _for_call(conn: sqlite3.Connection, call_uuid: str, limit: int) -> list[ActivityEntry]:
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM activity WHERE call_uuid = ? ORDER BY id DESC LIMIT ?",
+        (call_uuid, limit),
+    ).fetchall()
+    return [_entry(row) for row in reversed(rows)]
 
 
 def _export(conn: sqlite3.Connection, target: Path) -> int:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedLayout,
+    QStackedWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.calls import LiveCall
 from console.domain.numbers import display_number
+from console.ui.call_timeline import CallTimeline
 from console.ui.empty_state import EmptyState
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
@@ -144,8 +146,22 @@ class CallPane(QWidget):
         top.addWidget(self.streams_label)
         top.addWidget(self.streams_status, 1)
         top.addWidget(self.refresh_button)
+        # The call's timeline shares the table's place (no height taken from the form).
+        self.timeline = CallTimeline()
+        self.timeline_button = QToolButton()
+        self.timeline_button.setObjectName("show_call_timeline")
+        self.timeline_button.setText("Timeline")
+        self.timeline_button.setCheckable(True)
+        self.timeline_button.setToolTip("Show this call's starts, stops and status callbacks")
+        self.streams_stack = QStackedWidget()
+        self.streams_stack.addWidget(self.table)
+        self.streams_stack.addWidget(self.timeline)
+        self.timeline_button.toggled.connect(
+            lambda on: self.streams_stack.setCurrentWidget(self.timeline if on else self.table)
+        )
+        top.addWidget(self.timeline_button)
         box.addLayout(top)
-        box.addWidget(self.table, 1)
+        box.addWidget(self.streams_stack, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.stop_all_button)
@@ -166,6 +182,7 @@ class CallPane(QWidget):
             + self.table.horizontalScrollBar().sizeHint().height()
             + 4
         )
+        self.timeline.setMinimumSize(40, self.table.minimumHeight())
         self.streams_box = streams_box
         # The form gets the height that shows all its fields (Start never scrolls away; the
         # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
@@ -262,6 +279,7 @@ class CallPane(QWidget):
         self.form.set_call(None if ended else call.call_uuid, f"{frm} → {to}")
         if changed:
             self.streams.clear()
+            self.timeline.set_lines([])
             self.streams_status.setText("")
         self._update_buttons()
 

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
 
         view = menus.addMenu("&View")
+        self.view_menu = view  # the app adds its setting toggles (e.g. notifications) here
         view.addAction(self.refresh_action)
         self.toggle_events = view.addAction("&Event pane")
         self.toggle_events.setCheckable(True)

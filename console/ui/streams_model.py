@@ -14,6 +14,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from console.domain.streams import Stream
+from console.ui.palette import Tone, tone_color
 from console.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,6 +56,7 @@ class StreamsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Stream] = []
         self._reasons: dict[str, str] = {}  # stream id -> why it failed (kept across calls)
+        self._degraded: dict[str, str] = {}  # stream id -> "buffer 60% full" (DegradedStream)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -79,13 +81,20 @@ class StreamsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and failed and index.column() == StreamColumn.STATUS:
             return f"failed: {self.failure_reason(stream.stream_id)}"
         if role == Qt.ItemDataRole.DisplayRole:
-            return _text(stream, StreamColumn(index.column()))
+            text = _text(stream, StreamColumn(index.column()))
+            note = self._degraded.get(stream.stream_id)
+            if note and index.column() == StreamColumn.STATUS and self.is_active(index.row()):
+                text = f"{text} · degraded: {note}" if text else f"degraded: {note}"
+            return text
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip_text(_text(stream, StreamColumn(index.column())))
         if role == STREAM_ID_ROLE:
             return stream.stream_id
         if role == ACTIVE_ROLE:
             return self.is_active(index.row())
+        if role == Qt.ItemDataRole.ForegroundRole and failed:
+            base = QApplication.palette().color(QPalette.ColorRole.Base)
+            return tone_color(Tone.ERROR, base)
         if role == Qt.ItemDataRole.ForegroundRole and not self.is_active(index.row()):
             return QApplication.palette().color(
                 QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
@@ -126,6 +135,23 @@ class StreamsTableModel(QAbstractTableModel):
         row = self.row_of(stream_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
+
+    def set_live_status(self, stream_id: str, status: str, degraded: str = "") -> bool:
+        """A status callback's news for a listed stream, shown before Plivo's list says it (the
+        next refresh reconciles). `degraded`: the buffer note of a slow stream, kept while it is
+        active. False when the stream is not in the table."""
+        row = self.row_of(stream_id)
+        if row is None:
+            return False
+        if degraded:
+            self._degraded[stream_id] = " ".join(degraded.split())[:MAX_REASON_CHARS]
+            while len(self._degraded) > MAX_REASONS:
+                del self._degraded[next(iter(self._degraded))]
+        current = self._rows[row]
+        if status and current.status != status:
+            self._rows[row] = replace(current, status=status)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
+        return True
 
     def active_count(self) -> int:
         return sum(1 for row in range(len(self._rows)) if self.is_active(row))
