@@ -86,6 +86,9 @@ async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None
     grab(window, out / ("main-window-dark.png" if dark else "main-window.png"))
     if not dark:
         # The laptop screen the layout is held to, and a full-HD desktop.
+        banners = window.banners
+        for key in banners.active_keys():  # the agent has read the drop banner and closed it
+            banners.dismiss(key)
         for width, height in ((1280, 720), (1920, 1080)):
             window.resize(width, height)
             await settle(1.0)

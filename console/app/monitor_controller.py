@@ -146,9 +146,12 @@ class MonitorController:
         if self.demo:
             self.toggle.set_monitor_url(self.local_url, self.problem)
         else:
+            # The monitor listens on its own loopback port, not the receiver's, so a tunnel to
+            # the receiver does not reach it yet: offered in demo mode only, and said so.
             self.toggle.set_monitor_url(
-                self.public_url,
-                self.problem or "Set this account's public URL (a tunnel to this computer) first.",
+                None,
+                "Monitoring in this console works with the demo for now: with a real account "
+                "Plivo would need a second tunnel to the monitor's port.",
             )
 
     @property

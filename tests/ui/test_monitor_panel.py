@@ -98,9 +98,10 @@ async def test_the_toggle_fills_the_url_and_follows_the_format(
     click_box(qtbot, toggle)
     assert form.service_url.text() == "wss://mine.example.com/a"
     console.controller.set_demo(False)
-    assert not toggle.isEnabled() and "public URL" in toggle.toolTip()
+    assert not toggle.isEnabled() and "demo" in toggle.toolTip()
+    # A tunnel to the receiver does not reach the monitor's own port: still off, and says why.
     console.controller.set_public_url("https://abc.ngrok.app/")
-    assert toggle.isEnabled()
+    assert not toggle.isEnabled() and "second tunnel" in toggle.toolTip()
     assert (
         public_monitor_url("https://abc.ngrok.app/") == "wss://abc.ngrok.app/plivo/stream-monitor"
     )
