@@ -87,11 +87,12 @@ async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None
     if not dark:
         # The laptop screen the layout is held to, and a full-HD desktop.
         banners = window.banners
-        for key in banners.active_keys():  # the agent has read the drop banner and closed it
-            banners.dismiss(key)
         for width, height in ((1280, 720), (1920, 1080)):
             window.resize(width, height)
             await settle(1.0)
+            for key in banners.active_keys():  # the agent has read the drop banner: closed
+                banners.dismiss(key)
+            await settle(0.3)
             grab(window, out / f"main-window-{width}x{height}.png")
         window.resize(1400, 880)
         await activity_and_dialogs(console, out)
