@@ -9,7 +9,7 @@ Measures, for 1,000 live calls on one account:
   not retry a 429 (it raises PlivoRestError); like a typical script, this loop waits 1 s and
   repeats that request.
 
-Targets (issue 4): cold wall <= 1.15 x floor, warm wall <= cold wall / 15, and no 429 caused by
+Targets: cold wall <= 1.15 x floor, warm wall <= cold wall / 15, and no 429 caused by
 the console. Run: `python benchmarks/live_calls.py` (QT_QPA_PLATFORM=offscreen for qasync).
 """
 

@@ -1,4 +1,4 @@
-"""Simulator benchmark (issue 3): media CPU share and status-callback rate.
+"""Simulator benchmark: media CPU share and status-callback rate.
 
 1. Media: one simulator process (`stream-console simulate`, as a trainer runs it) streams 100
    concurrent streams (a mix of the three formats, one-way and bidirectional, single and dual

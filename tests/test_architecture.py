@@ -1,4 +1,4 @@
-"""Imports point down only (../shared/ARCHITECTURE.md, README "Layout"): checked on the source,
+"""Imports point down only (README "Layout"): checked on the source,
 so a forbidden import fails here before it can creep in through a lazy import."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`PlivoClient`: every live-call and stream operation the console needs, as domain objects.
 
-Paths end with `/` as the Python and Go SDKs send them (spec §0). Operator actions (start, stop)
-default to the operator lane and priority; listings default to background. See `session` for
-how a request travels (pacing, timeouts, retries) and `errors` for what can come back.
+Paths end with `/` as the Python and Go SDKs send them (docs/simulator.md). Operator actions
+(start, stop) default to the operator lane and priority; listings default to background. See
+`session` for how a request travels (pacing, timeouts, retries) and `errors` for what can come back.
 """
 
 from __future__ import annotations

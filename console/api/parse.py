@@ -1,4 +1,4 @@
-"""Plivo JSON -> domain objects, leniently (spec §1.2–2.1).
+"""Plivo JSON -> domain objects, leniently (docs/simulator.md).
 
 Every field but the id is optional. Types are read the way the SDKs disagree about them:
 booleans and durations may arrive as strings ("true", "60"), numbers as strings and strings as

@@ -1,5 +1,5 @@
-"""Live and queued calls as Plivo describes them (spec §2.1). Every field but the uuid may be
-missing in a response, so every field but the uuid is optional."""
+"""Live and queued calls as Plivo describes them (docs/simulator.md). Every field but the uuid
+may be missing in a response, so every field but the uuid is optional."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Plivo's `extra_headers`: `k1=v1,k2=v2`, keys and values `[A-Za-z0-9]` only, at most 512 bytes
-(spec §1.1; Node SDK doc comment; Plivo's audiostream XML page).
+(docs/stream-form.md; Node SDK doc comment; Plivo's audiostream XML page).
 
 Agents paste this string from Plivo's docs or a colleague's message, so the parser works on the
 text exactly as typed and reports every issue with the character ranges to highlight. The lenient

@@ -1,4 +1,5 @@
-"""The documented vocabulary of Plivo's Stream API: allowed values and defaults (spec §1.1)."""
+"""The documented vocabulary of Plivo's Stream API: allowed values and defaults
+(docs/stream-form.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Every documented rule of Plivo's start-stream request (spec §1.1), as rules that return a
-frozen report (`console.domain.validation`).
+"""Every documented rule of Plivo's start-stream request (docs/stream-form.md), as rules that return
+a frozen report (`console.domain.validation`).
 
 Two entry points:
 - `build_stream_request(raw, target=...)` for the form: raw widget values in, a report and (when

@@ -1,4 +1,4 @@
-"""Audio streams as Plivo returns them (spec §1.2–1.4). Only the id is guaranteed; SDK models
+"""Audio streams as Plivo returns them (docs/simulator.md). Only the id is guaranteed; SDK models
 disagree on types (Java reads `bidirectional` and durations as strings), so parsers are lenient
 and every other field is optional."""
 

@@ -1,4 +1,4 @@
-"""Signed stream status callbacks, sent the way Plivo sends them (spec §3).
+"""Signed stream status callbacks, sent the way Plivo sends them (docs/callbacks.md).
 
 POST (the default) sends the parameters form-encoded in the body; GET appends them to the callback
 URL's query string. Each request carries `X-Plivo-Signature-V3` (the owning account's token),

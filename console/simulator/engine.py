@@ -3,7 +3,7 @@
 Stream lifecycle (status as GET returns it):
   initiated --(WebSocket up, `start` sent; or after `start_without_media_s` when media is off)-->
   in-progress --(API stop, stream_timeout)--> completed      StopStream callback
-              --(call hung up)--> completed                  no callback (spec §3.1)
+              --(call hung up)--> completed                  no callback (docs/callbacks.md)
               --(connect failed 3x, socket lost, slow consumer, drop_stream)--> failed
                                                              DroppedStream callback
               --(a fault in the simulator's own media task or timer)--> failed

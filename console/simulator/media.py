@@ -1,4 +1,5 @@
-"""The WebSocket side of a stream: Plivo connecting to `service_url` and streaming audio (spec §4).
+"""The WebSocket side of a stream: Plivo connecting to `service_url` and streaming audio
+(messages: docs/monitor.md).
 
 One `MediaSession` per stream: connect (retrying twice, then give up: DroppedStream), send `start`,
 then `media` frames of `frame_ms` paced on the loop clock against a fixed origin (no drift: a late

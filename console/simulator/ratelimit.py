@@ -1,4 +1,4 @@
-"""Plivo's REST rate limit: 300 requests per 5 seconds per account (spec §5).
+"""Plivo's REST rate limit: 300 requests per 5 seconds per account (docs/api-client.md).
 
 A sliding window (a log of accepted requests), the strictest natural reading: a request is refused
 with 429 when `limit` requests were already accepted in the last `window_s` seconds, i.e. with

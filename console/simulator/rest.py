@@ -1,4 +1,5 @@
-"""The `/v1/Account/{auth_id}/...` endpoints, answering as Plivo does (spec §0–2, SDK fixtures).
+"""The `/v1/Account/{auth_id}/...` endpoints, answering as Plivo does (docs/simulator.md,
+SDK fixtures).
 
 Every `/v1` request passes one middleware, in this order: count it (stats), apply faults
 (latency, drop, forced 429, 5xx, before auth as a load balancer's would), authenticate (HTTP Basic;

@@ -1,8 +1,8 @@
 """Plivo's server-side rules for a start-stream request, as the simulator enforces them.
 
 Deliberately independent of the console's client-side validator (`console.domain.stream_rules`):
-both are written from the documented rules (spec §1.1, issue 3), and a property test checks that the
-client refuses everything this module refuses. The vocabulary (`stream_params`) is shared; the
+both are written from the documented rules (docs/stream-form.md), and a property test checks that
+the client refuses everything this module refuses. The vocabulary (`stream_params`) is shared; the
 checks are not.
 
 Rules (each failure is a 400 with the message given here):

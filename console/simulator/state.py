@@ -1,7 +1,7 @@
 """What the simulated Plivo holds: accounts, calls, streams, and their JSON as Plivo shapes it.
 
 Plain synchronous data; the timers and I/O that move it along live in `engine.py`. Shapes follow
-the SDK fixtures (tests/fixtures/plivo/) and spec §1.2/§2.1; every stream field the spec lists is
+the SDK fixtures (tests/fixtures/plivo/) and docs/simulator.md; every documented stream field is
 present, so a client parser meets the full object here and the fixture's subset from Plivo.
 """
 

@@ -1,8 +1,8 @@
 """What the stream form says about each field: label, accessible name, documented meaning
 (tooltip and accessible description), and the inline message row under a field.
 
-The meanings paraphrase Plivo's documentation of the start-stream parameters (spec §1.1 and the
-plivo-node doc comment), so an agent who has never read Plivo's docs learns them here.
+The meanings paraphrase Plivo's documentation of the start-stream parameters (docs/stream-form.md
+and the plivo-node doc comment), so an agent who has never read Plivo's docs learns them here.
 """
 
 from __future__ import annotations

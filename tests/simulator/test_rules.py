@@ -1,4 +1,4 @@
-"""The simulator's server-side start-stream rules (issue 3), one case per documented rule."""
+"""The simulator's server-side start-stream rules, one case per documented rule."""
 
 from __future__ import annotations
 
