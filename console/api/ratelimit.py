@@ -4,8 +4,9 @@ the agent's own actions.
 Plivo allows 300 requests per 5 s per account (docs/api-client.md) and answers 429 beyond
 that. A bucket of `burst` tokens refilled at `rate` per second lets through at most
 `burst + rate * T` requests in any interval of length T, so `burst + 5 * rate <= 300` holds
-the limit for a rolling window and for fixed windows alike. The default (55/s, burst 10: at most 285 per 5 s) leaves 15 requests of
-margin for requests that leave close together but arrive even closer.
+the limit for a rolling window and for fixed windows alike. The default (55/s, burst 10: at
+most 285 per 5 s) leaves 15 requests of margin for requests that leave close together but
+arrive even closer.
 
 Waiters queue by priority, then arrival: an operator action (start/stop) goes ahead of every
 queued background refresh, and background requests also leave `operator_reserve` tokens in the
