@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -12,6 +13,11 @@ from PySide6.QtCore import QSettings
 from console.app.composition import ConsoleApp
 from console.app.logs import configure_logging
 from console.credentials import CredentialStore, MemoryCredentialStore
+from console.simulator import Simulator
+from console.simulator.config import SimulatorConfig
+
+if TYPE_CHECKING:
+    from tests.app.operator_rig import Rig
 
 
 async def wait_for(
@@ -59,3 +65,28 @@ async def running_console(settings_path: Path, log_dir: Path) -> AsyncIterator[C
         console.window.close()
     await runner
     await console.shutdown()
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """The operator tests' simulator: eight live calls, no churn, no media (files that need
+    another one define their own `sim`)."""
+    from tests.app.operator_rig import AUTH_ID, TOKEN  # the rig module imports this one
+
+    simulator = Simulator(
+        SimulatorConfig(auth_id=AUTH_ID, auth_token=TOKEN, calls=8, seed=11, churn=False,
+                        media=False, queued_calls=0)
+    )  # fmt: skip
+    await simulator.start("127.0.0.1", 0)
+    yield simulator
+    await simulator.stop()
+
+
+@pytest_asyncio.fixture
+async def rig(tmp_path: Path, sim: Simulator) -> AsyncIterator[Rig]:
+    """A composed console on `sim`'s account, its first calls loaded."""
+    from tests.app.operator_rig import close_rig, make_rig
+
+    r = await make_rig(tmp_path, sim)
+    yield r
+    await close_rig(r)

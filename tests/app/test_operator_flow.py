@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
@@ -27,24 +25,6 @@ from tests.app.conftest import wait_for
 from tests.app.operator_rig import AUTH_ID, TOKEN, Rig
 from tests.app.operator_rig import close_rig as _close
 from tests.app.operator_rig import make_rig as _rig
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator(
-        SimulatorConfig(auth_id=AUTH_ID, auth_token=TOKEN, calls=8, seed=11, churn=False,
-                        media=False, queued_calls=0)
-    )  # fmt: skip
-    await simulator.start("127.0.0.1", 0)
-    yield simulator
-    await simulator.stop()
-
-
-@pytest_asyncio.fixture
-async def rig(tmp_path: Path, sim: Simulator) -> AsyncIterator[Rig]:
-    r = await _rig(tmp_path, sim)
-    yield r
-    await _close(r)
 
 
 def _number_of(sim: Simulator, call_uuid: str) -> str:

@@ -20,32 +20,14 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 from console.app.composition import ConsoleApp
 from console.app.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
-from console.simulator import Simulator, SimulatorConfig
+from console.simulator import Simulator
 from console.ui.calls_model import UUID_ROLE
 from console.ui.palette import Tone, background_of, tone_color
 from console.ui.streams_model import UNKNOWN_REASON, StreamColumn
 from tests.app.conftest import wait_for
-from tests.app.operator_rig import AUTH_ID, TOKEN, Gate, Rig, close_rig, make_rig
+from tests.app.operator_rig import Gate, Rig, close_rig, make_rig
 
 KEY = Qt.KeyboardModifier
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator(
-        SimulatorConfig(auth_id=AUTH_ID, auth_token=TOKEN, calls=8, seed=11, churn=False,
-                        media=False, queued_calls=0)
-    )  # fmt: skip
-    await simulator.start("127.0.0.1", 0)
-    yield simulator
-    await simulator.stop()
-
-
-@pytest_asyncio.fixture
-async def rig(tmp_path: Path, sim: Simulator) -> AsyncIterator[Rig]:
-    r = await make_rig(tmp_path, sim)
-    yield r
-    await close_rig(r)
 
 
 @pytest_asyncio.fixture
