@@ -21,8 +21,9 @@ from console.domain.activity import Action, Outcome
 from console.domain.stream_request import StreamRequest
 from console.simulator import Simulator
 from tests.api.fakes import FAST
-from tests.app.test_operator_flow import Rig, _close, _rig
-from tests.app.test_operator_flow import sim as sim  # the fixture, reused
+from tests.app.operator_rig import Rig
+from tests.app.operator_rig import close_rig as _close
+from tests.app.operator_rig import make_rig as _rig
 
 DEADLINE_S = 2.0
 # A short deadline keeps the test quick; the read timeout (10 s) is longer than the deadline, as

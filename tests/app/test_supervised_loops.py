@@ -17,8 +17,9 @@ import pytest_asyncio
 from console.app.supervisor import Backoff, FailureStreak, supervise
 from console.simulator import Simulator
 from tests.app.conftest import wait_for
-from tests.app.test_operator_flow import Rig, _close, _rig
-from tests.app.test_operator_flow import sim as sim  # the fixture, reused
+from tests.app.operator_rig import Rig
+from tests.app.operator_rig import close_rig as _close
+from tests.app.operator_rig import make_rig as _rig
 
 
 class Boom(RuntimeError):
