@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -25,8 +33,36 @@ from PySide6.QtWidgets import (
 
 from console.domain.streams import StreamStarted
 from console.ui.palette import Tone, set_text_tone
-from console.ui.plain_text import make_plain
+from console.ui.plain_text import make_plain, tooltip_text
 from console.ui.stream_form_fields import HINT_COLOR, colored
+
+HEADLINE_LINES = 2  # more would push the form's fields out of view at 1280x720
+
+
+def fit_lines(text: str, font: QFont, width: int, lines: int = HEADLINE_LINES) -> str:
+    """`text` wrapped at `width` pixels as a word-wrapping label would, cut to `lines` lines with
+    an ellipsis ending the last one; unchanged when it fits."""
+    if width <= 0 or not text:
+        return text
+    flat = " ".join(text.split())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout = QTextLayout(flat, font)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    starts: list[int] = []
+    while len(starts) <= lines:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        starts.append(line.textStart())
+    layout.endLayout()
+    if len(starts) <= lines:
+        return text
+    last = starts[lines - 1]
+    elided = QFontMetrics(font).elidedText(flat[last:], Qt.TextElideMode.ElideRight, width)
+    return flat[:last] + elided
 
 
 class ResultKind(Enum):
@@ -101,6 +137,8 @@ class StreamResultView(QFrame):
         self.headline.setWordWrap(True)
         self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.record: ResultRecord | None = None
+        self._message = ""  # the headline in full; the label may show it cut to two lines
+        self._detail_text = ""
         self.stream_id = _CopyableId("result_stream_id", "Stream ID", self)
         self.api_id = _CopyableId("result_api_id", "API ID", self)
         self.detail_toggle = QPushButton("Show technical detail", self)
@@ -135,9 +173,43 @@ class StreamResultView(QFrame):
         self.detail_toggle.toggled.connect(self._toggle_detail)
         self.clear()
 
+    @property
+    def message(self) -> str:
+        """The whole headline, as the agent reads it in the tooltip when the label cuts it."""
+        return self._message
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_headline()
+
+    def _set_message(self, text: str, *, bold: bool) -> None:
+        self._message = text
+        font = self.headline.font()
+        font.setBold(bold)
+        self.headline.setFont(font)
+        self._fit_headline()
+
+    def _fit_headline(self) -> None:
+        """At most two lines: a long reason stays whole in the tooltip and the technical detail,
+        so the form's fields keep their room."""
+        width = self.headline.contentsRect().width() if self.isVisible() else 0  # not laid out
+        shown = fit_lines(self._message, self.headline.font(), width)
+        cut = shown != self._message
+        self.headline.setText(shown)
+        self.headline.setToolTip(tooltip_text(self._message) if cut else "")
+        text = self._detail_text
+        if cut:
+            text = f"{self._message}\n\n{text}" if text else self._message
+        if self.detail.toPlainText() != text:
+            self.detail.setPlainText(text)
+        self.detail_toggle.setVisible(bool(text))
+
     def clear(self) -> None:
         self.record = None
+        self._message = ""
+        self._detail_text = ""
         self.headline.clear()
+        self.headline.setToolTip("")
         self.stream_id.set_value("")
         self.api_id.set_value("")
         self.detail.clear()
@@ -149,8 +221,6 @@ class StreamResultView(QFrame):
             self.clear()
             return
         self.record = record
-        self.headline.setText(record.headline)
-        self.headline.setStyleSheet("font-weight: bold;")
         if record.kind is ResultKind.STARTED:
             set_text_tone(self.headline, Tone.SUCCESS)
         elif record.kind in (ResultKind.ERROR, ResultKind.FAILED):
@@ -165,6 +235,7 @@ class StreamResultView(QFrame):
         self.api_id.title.setVisible(bool(record.api_id))
         self._set_detail(record.detail)
         self.setVisible(True)
+        self._set_message(record.headline, bold=True)
 
     def show_started(self, started: StreamStarted) -> None:
         self.show_record(ResultRecord.started(started))
@@ -175,14 +246,14 @@ class StreamResultView(QFrame):
     def show_note(self, message: str) -> None:
         """A neutral line (e.g. "Form reset"), keeping nothing else."""
         self.record = None
-        self.headline.setText(message)
-        self.headline.setStyleSheet("")
         colored(self.headline, HINT_COLOR)
         self.ids.setVisible(False)
         self._set_detail("")
         self.setVisible(True)
+        self._set_message(message, bold=False)
 
     def _set_detail(self, detail: str) -> None:
+        self._detail_text = detail
         self.detail.setPlainText(detail)
         self.detail_toggle.setVisible(bool(detail))
         self.detail_toggle.setChecked(False)

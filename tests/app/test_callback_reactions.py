@@ -135,7 +135,7 @@ async def test_a_drop_reaches_table_counts_banner_history_and_timeline(tmp_path:
             "&gt;", ">"
         )
         assert calls.model.streams[row] == 0
-        assert form.result.headline.text() == f"The stream failed: {REASON}"
+        assert form.result.message == f"The stream failed: {REASON}"
 
         banners = console.window.banners
         texts = [banners.banner(k).text.text() for k in banners.active_keys()]  # type: ignore[union-attr]

@@ -94,7 +94,7 @@ async def test_plivo_refusal_is_shown_in_plain_words_and_recorded(rig: Rig) -> N
     await wait_for(lambda: len(rig.sim.streams_of(target)) == 1)
     await wait_for(lambda: form.start_button.isEnabled(), what="form ready again")
     form.start_button.click()  # the same URL again: Plivo refuses an active duplicate
-    await wait_for(lambda: "already" in form.result.headline.text().lower(), what="refusal shown")
+    await wait_for(lambda: "already" in form.result.message.lower(), what="refusal shown")
     assert len(rig.sim.streams_of(target)) == 1
     log = rig.console.activity_log
     assert log is not None

@@ -15,7 +15,7 @@ import pytest_asyncio
 from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolButton, QWidget
 
 from console.app.composition import ConsoleApp
 from console.app.demo import DemoBackend
@@ -80,7 +80,7 @@ async def test_a_result_belongs_to_its_call_and_follows_its_stream(rig: Rig) -> 
     form, result = rig.pane.form, rig.pane.form.result
     await rig.select(call_a)
     stream_id = await _start(rig, "wss://a.example.com/x")
-    assert result.isVisible() and "Stream started" in result.headline.text()
+    assert result.isVisible() and "Stream started" in result.message
 
     await rig.select(call_b)  # B has no result of its own: none is shown
     assert not result.isVisible()
@@ -90,8 +90,8 @@ async def test_a_result_belongs_to_its_call_and_follows_its_stream(rig: Rig) -> 
 
     # The stream fails at Plivo: the green "started" turns into what happened, and why.
     await rig.sim.drop_stream(stream_id)
-    await wait_for(lambda: "failed" in result.headline.text(), timeout=10, what="failure shown")
-    assert UNKNOWN_REASON in result.headline.text()
+    await wait_for(lambda: "failed" in result.message, timeout=10, what="failure shown")
+    assert UNKNOWN_REASON in result.message
     green = tone_color(Tone.SUCCESS, background_of(result.headline))
     shown = result.headline.palette().color(result.headline.foregroundRole())
     assert shown != green and shown == tone_color(Tone.ERROR, background_of(result.headline))
@@ -107,7 +107,7 @@ async def test_a_result_belongs_to_its_call_and_follows_its_stream(rig: Rig) -> 
     # A reason learnt later (from a status callback) replaces "not known" everywhere it shows.
     streams.set_failure_reason(stream_id, "WebSocket handshake refused (HTTP 403)")
     assert status.data() == "failed: WebSocket handshake refused (HTTP 403)"
-    await wait_for(lambda: "HTTP 403" in result.headline.text(), what="reason in the result")
+    await wait_for(lambda: "HTTP 403" in result.message, what="reason in the result")
 
 
 @pytest.mark.asyncio
@@ -126,7 +126,7 @@ async def test_could_not_connect_goes_once_plivo_answers_again(
         await gate.close()  # the network goes away
         QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
         await wait_for(
-            lambda: "Could not connect" in form.result.headline.text(), timeout=30,
+            lambda: "Could not connect" in form.result.message, timeout=30,
             what="connection error shown",
         )  # fmt: skip
         await gate.open()  # and comes back: the next refresh succeeds
@@ -203,6 +203,11 @@ async def test_escape_and_restore_defaults_keep_the_demo_url(demo: ConsoleApp) -
     assert form.service_url.text() == sink
 
 
+LONG_REASON = (
+    "could not connect to service_url after 3 attempts (ClientConnectorDNSError: Cannot connect"
+    " to host transcribe.example.com:443 ssl:default [Name or service not known])"
+)
+
 # --- 2. Start in reach --------------------------------------------------------------------------
 
 
@@ -235,8 +240,30 @@ async def test_every_field_and_start_in_view_at_laptop_sizes(
     view = demo.region.calls
     assert view.select_call(view.model.uuids[1])
     await wait_for(lambda: pane.call is not None)
-    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)  # a result shown: the worst
+    if not form.callbacks_to_console.isChecked():
+        QTest.mouseClick(form.callbacks_to_console, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: form.result.isVisible() and form.result.stream_id.field.text())
+    # The worst case: the stream then fails with a reason long enough for four lines.
+    simulator = demo.demo_backend.simulator
+    assert simulator is not None
+    await simulator.drop_stream(form.result.stream_id.field.text(), LONG_REASON)
+    await wait_for(lambda: form.result.message.endswith(LONG_REASON), what="failure shown")
+    headline = form.result.headline
+    assert headline.height() <= 2 * headline.fontMetrics().lineSpacing() + 4
+    assert headline.text().endswith("…") and LONG_REASON not in headline.text()
+    assert LONG_REASON in headline.toolTip()
+    QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
+    assert LONG_REASON in form.result.detail.toPlainText()
+    QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
+    # The drop also raised a banner naming the reason; the agent reads it and closes it.
+    for key in window.banners.active_keys():
+        banner = window.banners.banner(key)
+        assert banner is not None
+        close = banner.findChild(QToolButton, "banner_close")
+        assert close is not None
+        QTest.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert window.banners.active_keys() == []
     assert window.events_region.isVisible()
     scroll = form.fields_scroll
     shown = [w for w in form.inputs.values() if w.isVisibleTo(form)]
@@ -261,9 +288,8 @@ async def test_every_field_and_start_in_view_at_laptop_sizes(
     window.toggle_events.trigger()
     await wait_for(lambda: scroll.viewport().height() > before + 40, what="form grows")
     assert not window.events_region.isVisible()
-    # Stopped before the console closes (the demo's media sink then has nothing left open).
-    stopped = await demo.streams.stop_all(pane.call.call_uuid, confirm=False)
-    assert stopped
+    # The drop ended the stream: the demo's media sink has nothing left open at close.
+    assert not [s for s in simulator.streams_of(pane.call.call_uuid) if s.active]
 
 
 # --- 3. input is never changed by accident ------------------------------------------------------
@@ -410,4 +436,4 @@ async def test_mouse_only_start_and_stop(demo: ConsoleApp) -> None:
     await wait_for(pane.stop_button.isEnabled, what="Stop enabled for the clicked row")
     QTest.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: not simulator.stream(stream_id).active, what="stopped")
-    await wait_for(lambda: form.result.headline.text() == "Stream stopped.", what="result says so")
+    await wait_for(lambda: form.result.message == "Stream stopped.", what="result says so")

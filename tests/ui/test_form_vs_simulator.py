@@ -76,8 +76,8 @@ async def test_start_from_the_form_against_the_simulator(qtbot: QtBot) -> None:
 
         # The same URL again while the first stream is active: Plivo's refusal, in plain words.
         qtbot.keyClick(form.service_url, Qt.Key.Key_Return)
-        await until(lambda: "refused" in form.result.headline.text())
-        assert "already exists" in form.result.headline.text()
+        await until(lambda: "refused" in form.result.message)
+        assert "already exists" in form.result.message
         assert "HTTP 400" in form.result.detail.toPlainText()
         assert len(sim.streams_of(call)) == 1
     finally:

@@ -372,7 +372,7 @@ def test_escape_resets_and_the_reset_can_be_undone(qtbot: QtBot, form: StreamFor
     assert form.stream_timeout.text() == ""
     assert not form.bidirectional.isChecked()
     assert form.audio_track.currentData() == "inbound"
-    assert "reset" in form.result.headline.text()
+    assert "reset" in form.result.message
     assert form.undo_reset_button.isVisible()
     qtbot.mouseClick(form.undo_reset_button, Qt.MouseButton.LeftButton)
     assert form.current_request() == StreamRequest(GOOD_URL, bidirectional=True, stream_timeout=60)
@@ -444,7 +444,7 @@ def test_result_shows_copyable_ids(qtbot: QtBot, form: StreamForm) -> None:
     assert stream_id is not None and api_id is not None
     assert stream_id.isVisible() and stream_id.text() == "b5a9c1e2-stream"
     assert stream_id.isReadOnly() and api_id.text() == "0d4f-api"
-    assert "Stream started" in form.result.headline.text()
+    assert "Stream started" in form.result.message
     copy = form.findChild(QPushButton, "result_stream_id_copy")
     assert copy is not None
     qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
@@ -461,7 +461,7 @@ def test_result_shows_plivo_error_in_plain_words_and_detail_on_demand(
         'HTTP 400 {"api_id": "x", "error": "An active stream already exists"}',
     )
     assert form.start_button.text() == "Start stream"
-    assert "already goes to this URL" in form.result.headline.text()
+    assert "already goes to this URL" in form.result.message
     assert not form.result.ids.isVisible()
     assert not form.result.detail.isVisible()
     qtbot.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
@@ -502,3 +502,30 @@ def test_typing_does_not_drain_references_to_none(qtbot: QtBot, form: StreamForm
     gc.collect()
     # 20 * ~40 keystrokes * 8 fields would lose thousands; allow ordinary churn.
     assert sys.getrefcount(None) > before - 300
+
+
+def test_a_long_headline_is_cut_to_two_lines_and_kept_whole_elsewhere(
+    qtbot: QtBot, form: StreamForm
+) -> None:
+    reason = "<b>not bold</b> " + " ".join(f"word{i}" for i in range(80))
+    form.resize(420, 600)
+    form.show()
+    qtbot.waitExposed(form)
+    form.show_error(f"The stream failed: {reason}")
+    result = form.result
+    assert result.message == f"The stream failed: {reason}"
+    qtbot.waitUntil(lambda: result.headline.text().endswith("…"))  # once laid out
+    shown = result.headline.text()
+    assert shown.startswith("The stream failed: <b>not bold</b>")
+    assert len(shown) < len(result.message)
+    height = result.headline.heightForWidth(result.headline.width())
+    assert height <= 2 * result.headline.fontMetrics().lineSpacing() + 2
+    # The whole text: in the tooltip (as text, not markup) and under "Show technical detail".
+    assert "&lt;b&gt;" in result.headline.toolTip() and "word79" in result.headline.toolTip()
+    assert result.detail_toggle.isVisible()
+    qtbot.mouseClick(result.detail_toggle, Qt.MouseButton.LeftButton)
+    assert result.message in result.detail.toPlainText()
+    # Wide enough again: the headline is whole and nothing is duplicated.
+    form.show_error("Plivo refused the stream.", "HTTP 400")
+    assert result.headline.text() == "Plivo refused the stream."
+    assert result.headline.toolTip() == "" and result.detail.toPlainText() == "HTTP 400"
