@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.domain.events import EventFilter, StoredEvent
-from console.store.event_log import iter_rows, where
+from console.store.event_log import iter_rows
+from console.store.event_rows import where
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
