@@ -17,9 +17,9 @@ from psycopg import conninfo
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from console.domain.redaction import REDACTOR, redact_url
+from console.store.pg import is_pg_url
 from console.store.sqlite_writer import StoreUnavailable
 
-URL_PREFIXES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_S = 5  # libpq's connect_timeout, unless the URL sets one
 APPLICATION_NAME = "stream-console"
 
@@ -32,10 +32,6 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
 )
-
-
-def is_pg_url(db: str) -> bool:
-    return db.strip().lower().startswith(URL_PREFIXES)
 
 
 def shown(text: str) -> str:
