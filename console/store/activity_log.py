@@ -94,6 +94,20 @@ class ActivityLog:
             lambda conn: _for_call(conn, call_uuid, limit), transactional=False
         )
 
+    async def query(
+        self,
+        user: str | None = None,
+        call_uuid: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 500,
+    ) -> list[ActivityEntry]:
+        """Entries matching every given condition (`since <= at < until`), newest first, at
+        most `limit` (the same filter as the team database's `PgActivityLog.query`)."""
+        return await self._writer.submit(
+            lambda conn: _query(conn, user, call_uuid, since, until, limit), transactional=False
+        )
+
     async def export_csv(self, target: Path) -> int:
         """Write every entry, oldest first, to `target`; returns how many."""
         return await self._writer.submit(lambda conn: _export(conn, target), transactional=False)
@@ -148,6 +162,33 @@ def _for_call(conn: sqlite3.Connection, call_uuid: str, limit: int) -> list[Acti
         (call_uuid, limit),
     ).fetchall()
     return [entry_from_row(row) for row in reversed(rows)]
+
+
+def _query(
+    conn: sqlite3.Connection,
+    user: str | None,
+    call_uuid: str | None,
+    since: float | None,
+    until: float | None,
+    limit: int,
+) -> list[ActivityEntry]:
+    clauses: list[str] = []
+    args: list[str | float] = []
+    for sql, value in (
+        ("user = ?", user),
+        ("call_uuid = ?", call_uuid),
+        ("at >= ?", since),
+        ("at < ?", until),
+    ):
+        if value is not None:
+            clauses.append(sql)
+            args.append(value)
+    cond = " AND ".join(clauses) or "1"
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM activity WHERE {cond} ORDER BY id DESC LIMIT ?",
+        (*args, max(0, limit)),
+    ).fetchall()
+    return [entry_from_row(row) for row in rows]
 
 
 def _export(conn: sqlite3.Connection, target: Path) -> int:
