@@ -151,6 +151,7 @@ class TeamDatabaseService:
         from console.store.pg.event_log import PgEventLog
 
         url, password = self.url, await self.password()
+        await probe(url, password)
         log = PgEventLog(url, password=password)
         activity = PgActivityLog(url, password=password)
         try:
@@ -169,9 +170,11 @@ class TeamDatabaseService:
 
     async def stop(self) -> None:
         """Close the team logs (the composition falls back to this computer's files)."""
-        for task in list(self._tasks):
+        current = asyncio.current_task()  # a Save from the dialog stops, then starts again
+        others = [task for task in self._tasks if task is not current]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
         self._connector = self._watch = None
         log, activity = self.log, self.activity
         self.log = self.activity = None
@@ -197,6 +200,7 @@ class TeamDatabaseService:
             password = await self.password() or ""
         log = PgEventLog(url, password=password or None)
         try:
+            await probe(url, password or None)
             await asyncio.wait_for(log.open(), CONNECT_TIMEOUT_S)
             total = await asyncio.wait_for(log.count(EventFilter()), CONNECT_TIMEOUT_S)
         except asyncio.CancelledError:
@@ -323,6 +327,15 @@ class TeamDatabaseService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _log.error("team database task failed", exc_info=task.exception())
+
+
+async def probe(url: str, password: str | None) -> None:
+    """One plain connection first: its failure names the cause (refused, wrong password, unknown
+    host), where a pool that keeps retrying only reports that it timed out."""
+    from console.store.pg.connect import Target
+
+    conn = await asyncio.wait_for(Target(url, password=password).connect(), CONNECT_TIMEOUT_S)
+    await conn.close()
 
 
 async def _quietly_close(*stores: Any) -> None:

@@ -149,6 +149,7 @@ class TeamDatabaseDialog(QDialog):
 
     def _test(self) -> None:
         if self.test_button.isEnabled():
+            self.set_testing(True)  # until the app shows the verdict
             self.test_requested.emit(self.url.text().strip(), self.password.text())
 
     def _save(self) -> None:

@@ -62,7 +62,6 @@ def test_test_button_emits_the_typed_settings_and_shows_the_verdict_as_text(
     QTest.keyClicks(dialog.url, "postgresql://agent@127.0.0.1:1/console")
     QTest.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert tested == [("postgresql://agent@127.0.0.1:1/console", "")]
-    dialog.set_testing(True)
     assert dialog.verdict.text() == "Testing…" and not dialog.test_button.isEnabled()
     dialog.set_testing(False)
     dialog.show_verdict("<b>not bold</b>")
