@@ -46,8 +46,16 @@ class TeamStatus:
     """What the status bar and the dialog show."""
 
     health: Health
-    short: str  # "connected", "reconnecting", "off"
+    short: str  # "connected", "reconnecting: <cause>", "off" (the status bar's text)
     text: str  # the whole sentence
+
+
+def cause(reason: str, width: int = 48) -> str:
+    """The last, most specific part of a driver's chain of reasons ("connection failed: …:
+    Connection refused" -> "Connection refused"), scrubbed and cut to fit the status bar."""
+    text = REDACTOR.redact(" ".join(reason.split()))
+    last = text.rsplit(": ", 1)[-1].strip() or text
+    return last if len(last) <= width else last[: width - 1] + "…"
 
 
 def failure_text(exc: BaseException, url: str) -> str:
@@ -96,7 +104,8 @@ class TeamDatabaseService:
         self.log: PgEventLog | None = None
         self.activity: PgActivityLog | None = None
         self.dialog: TeamDatabaseDialog | None = None
-        self.problem = ""  # why it is not connected
+        self.problem = ""  # why it is not connected (a sentence for the tooltip and dialog)
+        self.problem_short = ""  # the same in a few words, for the status bar
         self._tasks: set[asyncio.Task[None]] = set()
         self._connector: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -113,10 +122,15 @@ class TeamDatabaseService:
         return str(self.settings.value(URL_KEY, "") or "").strip()
 
     @property
-    def enabled(self) -> bool:
+    def switched_on(self) -> bool:
+        """The On/Off setting as saved."""
         value = self.settings.value(ENABLED_KEY, False)
-        on = value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
-        return on and bool(self.url) and team_url_problem(self.url) is None
+        return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+
+    @property
+    def enabled(self) -> bool:
+        """On, with an address that can work."""
+        return self.switched_on and bool(self.url) and team_url_problem(self.url) is None
 
     async def password(self) -> str | None:
         """The stored password (None: none stored, or the keyring cannot say)."""
@@ -141,6 +155,7 @@ class TeamDatabaseService:
                 raise
             except Exception as exc:
                 self.problem = failure_text(exc, self.url)
+                self.problem_short = cause(str(exc))
                 _log.warning("team database: %s", self.problem)
                 self._publish()
                 await asyncio.sleep(RETRY_S)
@@ -234,7 +249,7 @@ class TeamDatabaseService:
         await self.stop()
         if self.enabled:
             self.problem = ""
-            self._publish(connecting=True)
+            self._publish()
             self.start_in_background()
         if self.dialog is not None:
             await self._fill_dialog(self.dialog)
@@ -250,9 +265,7 @@ class TeamDatabaseService:
                 lambda enabled, url, password: self._spawn(self.save(enabled, url, password))
             )
         dialog = self.dialog
-        dialog.set_settings(
-            bool(self.settings.value(ENABLED_KEY, False) in (True, "true")), self.url
-        )
+        dialog.set_settings(self.switched_on, self.url)
         dialog.set_status(self.status().text)
         dialog.show_verdict("")
         self._spawn(self._fill_dialog(dialog))
@@ -280,7 +293,7 @@ class TeamDatabaseService:
     def _committed(self, events: list[StoredEvent]) -> None:
         self.feed.events_committed.emit(events)
 
-    def status(self, *, connecting: bool = False) -> TeamStatus:
+    def status(self) -> TeamStatus:
         if not self.enabled:
             return TeamStatus(
                 Health.UNKNOWN, "off",
@@ -291,14 +304,17 @@ class TeamDatabaseService:
         if log is None:
             if self.problem:
                 return TeamStatus(
-                    Health.ERROR, "reconnecting",
+                    Health.ERROR, f"reconnecting: {self.problem_short}",
                     f"Team database {where}: not connected, retrying. {self.problem}",
                 )  # fmt: skip
             return TeamStatus(Health.BUSY, "connecting…", f"Team database {where}: connecting…")
         health = " ".join(str(log.health).split())[:300] or "connected"
         if health.lower().startswith("connected"):
             return TeamStatus(Health.OK, "connected", f"Team database {where}: {health}")
-        short = "reconnecting" if "reconnect" in health.lower() else "trouble"
+        if health.lower().startswith("reconnecting"):
+            short = f"reconnecting: {cause(health)}"
+        else:
+            short = cause(health)
         return TeamStatus(Health.WARNING, short, f"Team database {where}: {health}")
 
     async def _watching(self) -> None:
@@ -306,8 +322,8 @@ class TeamDatabaseService:
             await asyncio.sleep(HEALTH_INTERVAL_S)
             self._publish()
 
-    def _publish(self, *, connecting: bool = False) -> None:
-        status = self.status(connecting=connecting)
+    def _publish(self) -> None:
+        status = self.status()
         if status == self._last:
             return
         self._last = status

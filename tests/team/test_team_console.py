@@ -28,8 +28,9 @@ from console.identity import VERSION
 from console.simulator import Simulator, SimulatorConfig
 from console.store.pg.event_log import PgEventLog
 from console.ui.activity_dialog import COLUMNS
+from console.ui.status_indicator import Health
 from tests.app.conftest import wait_for
-from tests.pg.cluster import PgCluster
+from tests.pg.cluster import PgCluster, free_port
 from tests.team.collector import Collector, collector
 
 AUTH_ID = "MATEAMACCOUNT0000001"
@@ -260,3 +261,61 @@ async def _two_agents(console: ConsoleApp, sim: Simulator) -> None:
     QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: dialog.table.rowCount() == 2, what="time filter wide")
     dialog.close()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.asyncio
+async def test_status_bar_says_reconnecting_and_why_then_connected_again(
+    tmp_path: Path, pg_cluster: PgCluster, pg_url: str, pg_password: str
+) -> None:
+    async with simulator() as sim:
+        public = "https://callbacks.example.com"
+        async with team_console(tmp_path / "desk", pg_url, pg_password, sim, public) as console:
+            indicator = console.window.team_status
+            await wait_for(lambda: indicator.text() == "Team database: connected", timeout=10)
+            assert indicator.health is Health.OK
+            await asyncio.get_running_loop().run_in_executor(None, pg_cluster.stop)
+            try:
+                await wait_for(
+                    lambda: indicator.text().startswith("Team database: reconnecting: "),
+                    timeout=15, what="reconnecting shown",
+                )  # fmt: skip
+                assert indicator.health is Health.WARNING
+                assert "Click for settings." in indicator.toolTip()
+                assert pg_password not in indicator.toolTip()
+            finally:
+                await asyncio.get_running_loop().run_in_executor(None, pg_cluster.start)
+            await wait_for(
+                lambda: indicator.text() == "Team database: connected", timeout=20, what="back"
+            )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.asyncio
+async def test_unreachable_team_database_at_start_is_a_status_and_the_console_works(
+    tmp_path: Path,
+) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", 0)
+    settings.setValue(URL_KEY, f"postgresql://stream@127.0.0.1:{free_port()}/console")
+    settings.setValue(ENABLED_KEY, True)
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=tmp_path / "data", demo=True
+    )
+    runner = asyncio.ensure_future(console.run())
+    try:
+        indicator = console.window.team_status
+        await wait_for(
+            lambda: indicator.text() == "Team database: reconnecting: Connection refused",
+            timeout=20, what="refused shown",
+        )  # fmt: skip
+        assert indicator.health is Health.ERROR
+        assert "Nothing answers at stream@127.0.0.1:" in indicator.toolTip()
+        # This computer's files stay in use: the receiver's event log and the local history.
+        await wait_for(lambda: console.receiver.log is not None, what="local event log")
+        await wait_for(lambda: console.events.reader is console.receiver.log, what="pane local")
+        assert console.streams.activity is console.activity_log is not None
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()
