@@ -35,8 +35,17 @@ class Collector:
     """A running `stream-console receive`; its stderr goes to a file (a collector logging 503s
     into a full pipe would block)."""
 
-    def __init__(self, db: str, log_dir: Path, *, password: str = "", name: str = "c") -> None:
-        env = dict(os.environ, RECEIVER_TOKEN=TOKEN)
+    def __init__(
+        self,
+        db: str,
+        log_dir: Path,
+        *,
+        password: str = "",
+        name: str = "c",
+        public: str = PUBLIC,
+        token: str = TOKEN,
+    ) -> None:
+        env = dict(os.environ, RECEIVER_TOKEN=token)
         if password:
             env["PGPASSWORD"] = password
         self.stderr_path = log_dir / f"{name}.stderr"
@@ -44,7 +53,7 @@ class Collector:
         self.proc = subprocess.Popen(
             [
                 sys.executable, "-m", "console", "receive", "--port", "0",
-                "--public-url", PUBLIC, "--auth-token-env", "RECEIVER_TOKEN",
+                "--public-url", public, "--auth-token-env", "RECEIVER_TOKEN",
                 "--auth-id", AUTH_ID, "--db", db, "--rate", "100000",
             ],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
