@@ -13,8 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from console.domain.activity import ActivityEntry
 from console.store.activity_log import COLUMNS, entry_from_row, entry_values, write_csv
-from console.store.pg.connect import CONNECTION_ERRORS, Target, open_pool, unavailable
-from console.store.pg.migrations import migrate
+from console.store.pg.connect import CONNECTION_ERRORS, Target, open_migrated, unavailable
 from console.store.sqlite_writer import StoreUnavailable
 
 POOL_SIZE = 2
@@ -37,17 +36,9 @@ class PgActivityLog:
         return self.target.shown
 
     async def open(self) -> None:
-        pool = self.target.pool(name="activity", max_size=POOL_SIZE, timeout_s=WAIT_S)
-        await open_pool(pool, timeout_s=self.target.kwargs()["connect_timeout"] + 1.0)
-        try:
-            async with pool.connection() as conn:
-                await migrate(conn)
-        except BaseException as exc:
-            await pool.close()
-            if isinstance(exc, CONNECTION_ERRORS):
-                raise unavailable(exc) from None
-            raise
-        self._pool = pool
+        self._pool = await open_migrated(
+            self.target, name="activity", max_size=POOL_SIZE, timeout_s=WAIT_S
+        )
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -108,10 +108,25 @@ class Target:
         )
 
 
-async def open_pool(pool: AsyncConnectionPool, timeout_s: float) -> None:
-    """Open `pool` and wait for its first connection; raises StoreUnavailable (pool closed)."""
+async def open_migrated(
+    target: Target, *, name: str, max_size: int, timeout_s: float
+) -> AsyncConnectionPool:
+    """Connect once, bring the schema up to date (docs/team-mode.md), then open a pool. One
+    direct connection first so a wrong password or host fails at once with libpq's own reason,
+    not after the pool's retries. Raises StoreUnavailable; nothing is left open then."""
+    from console.store.pg.migrations import migrate
+
+    conn = await target.connect()
     try:
-        await pool.open(wait=True, timeout=timeout_s)
+        await migrate(conn)
+    except CONNECTION_ERRORS as exc:
+        raise unavailable(exc) from None
+    finally:
+        await conn.close()
+    pool = target.pool(name=name, max_size=max_size, timeout_s=timeout_s)
+    try:
+        await pool.open(wait=True, timeout=float(target.kwargs()["connect_timeout"]) + 1.0)
     except CONNECTION_ERRORS as exc:
         await pool.close()
         raise unavailable(exc) from None
+    return pool

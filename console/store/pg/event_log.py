@@ -42,8 +42,14 @@ from console.store.event_rows import (
     row_to_event,
     where,
 )
-from console.store.pg.connect import CONNECTION_ERRORS, Target, open_pool, reason, unavailable
-from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK, migrate
+from console.store.pg.connect import (
+    CONNECTION_ERRORS,
+    Target,
+    open_migrated,
+    reason,
+    unavailable,
+)
+from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK
 from console.store.pg.subscription import Subscription
 from console.store.sqlite_writer import StoreUnavailable
 
@@ -147,18 +153,9 @@ class PgEventLog:
     async def open(self) -> None:
         """Connect and bring the schema up to date. Raises StoreUnavailable when the database
         cannot be reached (nothing is left running)."""
-        pool = self.target.pool(name="event-log", max_size=POOL_SIZE, timeout_s=WAIT_S)
-        await open_pool(pool, timeout_s=self.target.kwargs()["connect_timeout"] + 1.0)
-        try:
-            async with pool.connection() as conn:
-                await migrate(conn)
-        except CONNECTION_ERRORS as exc:
-            await pool.close()
-            raise unavailable(exc) from None
-        except StoreUnavailable:
-            await pool.close()
-            raise
-        self._pool = pool
+        self._pool = await open_migrated(
+            self.target, name="event-log", max_size=POOL_SIZE, timeout_s=WAIT_S
+        )
         loop = asyncio.get_running_loop()
         self._writer = loop.create_task(self._write_forever(), name="pg-event-log-writer")
         if self._maintenance_interval_s > 0:
