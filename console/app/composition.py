@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.accounts import AccountsController
-from console.app.activity import ActivityController, ActivityHistory
+from console.app.activity import ActivityController, ActivityHistory, TeamHistory
 from console.app.api_status import ApiStatus
 from console.app.binding import AccountBinding
 from console.app.callback_reactions import CallbackReactions, DesktopNotifier
@@ -341,7 +341,10 @@ class ConsoleApp:
         if team_log is not None:
             self.events.bind(team_log, self.team.feed)
             self.reactions.bind(team_log, self.team.feed)
-            history: ActivityHistory | None = self.team.activity
+            team = self.team.activity
+            history: ActivityHistory | None = (
+                TeamHistory(team, self.activity_log) if team is not None else None
+            )
         else:
             log = self.receiver.log
             feed = self.receiver.feed if log is not None else None

@@ -311,6 +311,8 @@ class TeamDatabaseService:
         health = " ".join(str(log.health).split())[:300] or "connected"
         if health.lower().startswith("connected"):
             return TeamStatus(Health.OK, "connected", f"Team database {where}: {health}")
+        if health.lower().startswith("not connected"):  # the subscription is on its way
+            return TeamStatus(Health.BUSY, "connecting…", f"Team database {where}: connecting…")
         if health.lower().startswith("reconnecting"):
             short = f"reconnecting: {cause(health)}"
         else:

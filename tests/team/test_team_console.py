@@ -132,8 +132,9 @@ async def _deliver_and_cut(
     db: str,
 ) -> None:
     indicator = console.window.team_status
-    await wait_for(lambda: "connected" in indicator.text(), timeout=10, what="team connected")
-    assert indicator.text() == "Team database: connected"
+    await wait_for(
+        lambda: indicator.text() == "Team database: connected", timeout=10, what="team connected"
+    )
     await wait_for(lambda: console.binding is not None, what="account bound")
     client = console.binding.client  # type: ignore[union-attr]
     request = StreamRequest(service_url=SERVICE, status_callback_url=coll.callback_url)

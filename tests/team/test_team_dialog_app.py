@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
+from console.app.activity import TeamHistory
 from console.app.composition import ConsoleApp
 from console.app.team_service import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
@@ -81,7 +82,8 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         await wait_for(
             lambda: indicator.text() == "Team database: connected", what="status bar connected"
         )
-        assert console.streams.activity is console.team.activity  # the history is the team's
+        history = console.streams.activity  # the history is the team's
+        assert isinstance(history, TeamHistory) and history.team is console.team.activity
         assert console.events.reader is console.team.log  # and so is the event pane
 
         # The password is in the OS keyring, under the console's service...
