@@ -118,7 +118,12 @@ class EventsController:
             return None
         log = self.reader if isinstance(self.reader, EventLog) else None
         if selected is None and log is None:
-            self.pane.show_message("There is no event log to export this session.")
+            self.pane.show_message(
+                "There is no event log to export this session."
+                if self.reader is None
+                else "The window exports selected events from the team database; for every "
+                "matching event use `stream-console export --db <team database address>`."
+            )
             return None
         if target is None:
             suggested = f"stream-events-{time.strftime('%Y%m%d-%H%M')}.{fmt}"

@@ -174,6 +174,9 @@ async def _deliver_and_cut(
     assert kinds == ["StartStream"] * STREAMS + ["StopStream"] * STREAMS
     assert away.log.health == "connected"
     await wait_for(lambda: indicator.text() == "Team database: connected", what="reconnected")
+    # Exporting every matching event points to the command line (the window cannot yet).
+    assert await console.events.export("all", "csv", Path("/nonexistent/x.csv")) is None
+    assert "stream-console export --db" in console.events_pane.status.text()
 
 
 @pytest.mark.timeout(120)
