@@ -213,9 +213,10 @@ class TeamDatabaseService:
             Secret(password)  # registers it with the redactor: no error text can show it
         else:
             password = await self.password() or ""
-        log = PgEventLog(url, password=password or None)
+        log: PgEventLog | None = None
         try:
             await probe(url, password or None)
+            log = PgEventLog(url, password=password or None)
             await asyncio.wait_for(log.open(), CONNECT_TIMEOUT_S)
             total = await asyncio.wait_for(log.count(EventFilter()), CONNECT_TIMEOUT_S)
         except asyncio.CancelledError:
