@@ -34,7 +34,8 @@ __all__ = [
 def event_store_for(
     db: str, *, password: str | None = None, maintenance_interval_s: float = MAINTENANCE_INTERVAL_S
 ) -> EventStore:
-    """The event log `db` names, not opened yet. `password` is for a database URL only."""
+    """The event log `db` names, not opened yet. `password` is for a database URL only; a
+    malformed database URL raises ValueError (its message carries no password)."""
     if is_pg_url(db):
         from console.store.pg.event_log import PgEventLog
 
