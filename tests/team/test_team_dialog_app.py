@@ -59,6 +59,12 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         await wait_for(console.window.isVisible, what="window")
         indicator = console.window.team_status
         assert indicator.text() == "Team database: off"
+        # Both settings dialogs of the callbacks sit together in the Account menu.
+        receiver_action = console.window.findChild(QAction, "receiver_settings_action")
+        assert receiver_action is not None
+        receiver_action.trigger()
+        assert console.receiver.dialog is not None and console.receiver.dialog.isVisible()
+        console.receiver.dialog.close()
         action = console.window.findChild(QAction, "team_database_action")
         assert action is not None
         action.trigger()
@@ -97,9 +103,10 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         assert pg_url in on_disk and pg_password not in on_disk and WRONG not in on_disk
         assert pg_password not in caplog.text and WRONG not in caplog.text
 
-        # Reopened: the password is not shown back, only that one is kept.
+        # Reopened from the status bar: the password is not shown back, only that one is kept.
         dialog.close()
-        action.trigger()
+        QTest.mouseClick(indicator, Qt.MouseButton.LeftButton)
+        assert dialog.isVisible()
         await wait_for(
             lambda: "saved in the keyring" in dialog.password.placeholderText(), what="kept"
         )
