@@ -1,5 +1,5 @@
 """Team mode: this console reads callbacks from, and records its activity in, the team's shared
-PostgreSQL (README "Team mode"). Collectors write the callbacks; the event log's listeners (fed
+PostgreSQL (docs/team-console.md). Collectors write the callbacks; the event log's listeners (fed
 by PostgreSQL LISTEN/NOTIFY) drive the same `CallbackFeed.events_committed` path the local
 receiver drives, so the event pane, the streams table, banners and timelines follow it unchanged.
 
@@ -59,7 +59,7 @@ def cause(reason: str, width: int = 48) -> str:
 
 
 def failure_text(exc: BaseException, url: str) -> str:
-    """A driver or network failure in plain words, password scrubbed (README "Team mode")."""
+    """A driver or network failure in plain words, password scrubbed (docs/team-console.md)."""
     raw = REDACTOR.redact(" ".join(str(exc).split()))[:300]
     lowered = raw.lower()
     where = describe_team_url(url)
@@ -166,7 +166,6 @@ class TeamDatabaseService:
         from console.store.pg.event_log import PgEventLog
 
         url, password = self.url, await self.password()
-        await probe(url, password)
         log = PgEventLog(url, password=password)
         activity = PgActivityLog(url, password=password)
         try:
@@ -215,7 +214,6 @@ class TeamDatabaseService:
             password = await self.password() or ""
         log: PgEventLog | None = None
         try:
-            await probe(url, password or None)
             log = PgEventLog(url, password=password or None)
             await asyncio.wait_for(log.open(), CONNECT_TIMEOUT_S)
             total = await asyncio.wait_for(log.count(EventFilter()), CONNECT_TIMEOUT_S)
@@ -346,15 +344,6 @@ class TeamDatabaseService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _log.error("team database task failed", exc_info=task.exception())
-
-
-async def probe(url: str, password: str | None) -> None:
-    """One plain connection first: its failure names the cause (refused, wrong password, unknown
-    host), where a pool that keeps retrying only reports that it timed out."""
-    from console.store.pg.connect import Target
-
-    conn = await asyncio.wait_for(Target(url, password=password).connect(), CONNECT_TIMEOUT_S)
-    await conn.close()
 
 
 async def _quietly_close(*stores: Any) -> None:
