@@ -340,6 +340,7 @@ class ConsoleApp:
         team_log = self.team.log
         if team_log is not None:
             self.events.bind(team_log, self.team.feed)
+            self.events.export_all = self.team.export_events
             self.reactions.bind(team_log, self.team.feed)
             team = self.team.activity
             history: ActivityHistory | None = (
@@ -349,6 +350,7 @@ class ConsoleApp:
             log = self.receiver.log
             feed = self.receiver.feed if log is not None else None
             self.events.bind(log, feed)
+            self.events.export_all = None
             self.reactions.bind(log, feed)
             history = self.activity_log
         self.streams.activity = self.activity.log = history

@@ -14,10 +14,12 @@ import logging
 import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 
+from console.app.events_export import export_matching_team
 from console.app.receiver_service import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent
@@ -198,6 +200,10 @@ class TeamDatabaseService:
             self.on_change()
         await _quietly_close(activity, log)
         self._publish()
+
+    async def export_events(self, target: Path, fmt: str, flt: EventFilter) -> int:
+        """Every team event matching `flt`, oldest first, to `target` (the event pane's export)."""
+        return await export_matching_team(target, fmt, self.url, await self.password(), flt)
 
     # --- test and save (the dialog) -------------------------------------------------------------
     async def test(self, url: str, password: str) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -117,7 +118,7 @@ async def test_every_callback_reaches_every_console_once_and_a_cut_one_catches_u
             async with team_console(
                 tmp_path / "anna", pg_url, pg_password, sim, coll.public_url
             ) as c:
-                await _deliver_and_cut(c, sim, coll, subscribers, pg_cluster, pg_db)
+                await _deliver_and_cut(c, sim, coll, subscribers, pg_cluster, pg_db, tmp_path)
         finally:
             for s in subscribers:
                 await s.log.close()
@@ -130,6 +131,7 @@ async def _deliver_and_cut(
     subscribers: list[Subscriber],
     cluster: PgCluster,
     db: str,
+    out: Path,
 ) -> None:
     indicator = console.window.team_status
     await wait_for(
@@ -174,9 +176,12 @@ async def _deliver_and_cut(
     assert kinds == ["StartStream"] * STREAMS + ["StopStream"] * STREAMS
     assert away.log.health == "connected"
     await wait_for(lambda: indicator.text() == "Team database: connected", what="reconnected")
-    # Exporting every matching event points to the command line (the window cannot yet).
-    assert await console.events.export("all", "csv", Path("/nonexistent/x.csv")) is None
-    assert "stream-console export --db" in console.events_pane.status.text()
+    # The pane's Export writes every matching team event, oldest first.
+    target = out / "team-events.jsonl"
+    assert await console.events.export("all", "jsonl", target) == target
+    exported = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in exported] == stored
+    assert "Exported 6 events" in console.events_pane.status.text()
 
 
 @pytest.mark.timeout(120)
