@@ -2,7 +2,8 @@
 # Installs the Debian packages Stream Console needs that are not installed yet.
 #   scripts/system-deps.sh run    Qt's X11 libraries, so the window can open on a desktop or Xvfb
 #   scripts/system-deps.sh test   Qt offscreen libraries, D-Bus and gnome-keyring for the real
-#                                 Secret Service used by the tests, Xvfb for screenshots
+#                                 Secret Service used by the tests, Xvfb for screenshots,
+#                                 the PostgreSQL server for the team-database tests
 #   scripts/system-deps.sh package  what `make package` needs: every library the PyInstaller
 #                                 bundle takes in or links, binutils (objcopy) and dpkg-deb
 # Only missing packages are installed, so a second run costs nothing.
@@ -26,6 +27,8 @@ case "${1:-run}" in
     # The code-snippet tests run curl and `node --check`; any install of them will do.
     command -v curl >/dev/null 2>&1 || wanted+=(curl)
     command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+    # tests/pg start a throwaway PostgreSQL cluster with the server's own binaries.
+    wanted+=(postgresql)
     ;;
   package) wanted=("${common[@]}" "${x11[@]}" "${wayland[@]}" binutils dpkg) ;;
   *) echo "usage: $0 run|test|package" >&2; exit 2 ;;

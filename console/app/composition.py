@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.accounts import AccountsController
-from console.app.activity import ActivityController
+from console.app.activity import ActivityController, ActivityHistory, TeamHistory
 from console.app.api_status import ApiStatus
 from console.app.binding import AccountBinding
 from console.app.callback_reactions import CallbackReactions, DesktopNotifier
@@ -30,6 +30,7 @@ from console.app.settings import ProfileRepository
 from console.app.shell import APP_TITLE, build_main_window
 from console.app.streams_controller import StreamsController
 from console.app.tasks import TaskRunner
+from console.app.team_service import TeamDatabaseService
 from console.app.token_source import StoredToken
 from console.credentials import (
     CredentialStore,
@@ -148,6 +149,11 @@ class ConsoleApp:
         self.reactions = CallbackReactions(
             pane, region.calls, self.streams, self.window.banners, self.notifier, self.tasks
         )
+        self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
+        # Team mode: the pane, reactions and history follow the team database while it is open.
+        self.team = TeamDatabaseService(
+            settings, self.credentials, self.window, self._on_team_changed
+        )
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -161,6 +167,7 @@ class ConsoleApp:
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
         self.receiver.start_in_background()
+        self.team.start_in_background()
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
@@ -169,7 +176,9 @@ class ConsoleApp:
         try:
             await log.open()
         except Exception as exc:
-            self.activity_log = self.streams.activity = self.activity.log = None
+            self.activity_log = None
+            if self.team.activity is None:  # the team history, when open, keeps recording
+                self.streams.activity = self.activity.log = None
             self.window.banners.show_banner(
                 "activity", Level.WARNING,
                 "The activity history could not be opened, so starts and stops are not being "
@@ -203,6 +212,7 @@ class ConsoleApp:
             await binding.client.aclose()
         await self.demo_backend.stop()
         await self.receiver.stop()
+        await self.team.stop()
         if self.activity_log is not None:
             await self.activity_log.close()
         self.hooks.uninstall(self._loop)
@@ -313,11 +323,39 @@ class ConsoleApp:
             self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
 
     def _on_receiver_status(self, _status: object) -> None:
-        """The event pane reads the receiver's log once it is open, and follows its commits."""
+        """The event pane reads the receiver's log once it is open, and follows its commits
+        (unless the team database is open: then it follows that)."""
+        if self.team.log is not None:
+            return
         log = self.receiver.log
         if log is not self.events.reader and not self._shutting_down:
             self.events.bind(log, self.receiver.feed if log is not None else None)
             self.reactions.bind(log, self.receiver.feed if log is not None else None)
+
+    def _on_team_changed(self) -> None:
+        """The team database opened or closed: the pane, the reactions and the activity history
+        switch to it, or back to this computer's files."""
+        if self._shutting_down:
+            return
+        team_log = self.team.log
+        if team_log is not None:
+            self.events.bind(team_log, self.team.feed)
+            self.events.export_all = self.team.export_events
+            self.reactions.bind(team_log, self.team.feed)
+            team = self.team.activity
+            history: ActivityHistory | None = (
+                TeamHistory(team, self.activity_log) if team is not None else None
+            )
+        else:
+            log = self.receiver.log
+            feed = self.receiver.feed if log is not None else None
+            self.events.bind(log, feed)
+            self.events.export_all = None
+            self.reactions.bind(log, feed)
+            history = self.activity_log
+        self.streams.activity = self.activity.log = history
+        if self.activity.dialog is not None and self.activity.dialog.isVisible():
+            self.activity.reload()
 
     async def _callback_target(self) -> CallbackTarget | str:
         """Where "Send test callback" posts, signed with the current account's token."""

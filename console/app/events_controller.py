@@ -27,9 +27,10 @@ import httpx
 
 from console.app.events_export import export_matching, export_selection
 from console.app.tasks import TaskRunner
-from console.domain.events import EventReader, StoredEvent, Verdict
+from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.domain.signature import sign_request
 from console.store.event_log import EventLog
+from console.store.sqlite_writer import StoreUnavailable
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 
@@ -84,6 +85,9 @@ class EventsController:
         self.reader: EventReader | None = None
         self.feed: EventFeed | None = None
         self._awaiting: dict[str, asyncio.Future[StoredEvent]] = {}
+        # Export of every matching event from a reader that is not the SQLite log (the team
+        # database): (target, format, filter) -> how many; set by the composition.
+        self.export_all: Callable[[Path, str, EventFilter], Awaitable[int]] | None = None
         pane.export_requested.connect(
             lambda scope, fmt: self.tasks.run("events-export", self.export(scope, fmt))
         )
@@ -117,7 +121,8 @@ class EventsController:
             self.pane.show_message("Select the events to export first (Shift/Ctrl+click).")
             return None
         log = self.reader if isinstance(self.reader, EventLog) else None
-        if selected is None and log is None:
+        export_all = self.export_all if self.reader is not None else None
+        if selected is None and log is None and export_all is None:
             self.pane.show_message("There is no event log to export this session.")
             return None
         if target is None:
@@ -132,10 +137,12 @@ class EventsController:
         try:
             if selected is not None:
                 count = await export_selection(target, fmt, selected)
-            else:
-                assert log is not None
+            elif log is not None:
                 count = await export_matching(target, fmt, log.path, self.pane.current_filter())
-        except (OSError, sqlite3.Error) as exc:
+            else:
+                assert export_all is not None
+                count = await export_all(target, fmt, self.pane.current_filter())
+        except (OSError, sqlite3.Error, StoreUnavailable) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.pane.show_message(f"Could not write {target}: {reason}.")
             return None

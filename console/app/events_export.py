@@ -71,6 +71,22 @@ async def export_selection(target: Path, fmt: str, events: Sequence[StoredEvent]
     return await asyncio.to_thread(_finish, part, target, lambda: _write(part, fmt, ordered, names))
 
 
+async def export_matching_team(
+    target: Path, fmt: str, url: str, password: str | None, flt: EventFilter
+) -> int:
+    """The same from the team database (the store's `stream-console export --db` writer, whose
+    CSV cells are guarded the same way), in one read-only snapshot. Raises StoreUnavailable."""
+    from console.store.pg.export import export
+
+    part = target.with_name(target.name + ".part")
+
+    def write() -> int:
+        with part.open("w", encoding="utf-8", newline="") as out:
+            return export(url, fmt, flt, out, password=password)
+
+    return await asyncio.to_thread(_finish, part, target, write)
+
+
 async def export_matching(target: Path, fmt: str, log_path: Path, flt: EventFilter) -> int:
     """Write every event in the log at `log_path` that matches `flt`, oldest first."""
     part = target.with_name(target.name + ".part")

@@ -7,6 +7,11 @@ Imports only argparse at import time.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TextIO
 
 HELP = "write the status-callback event log out as JSON Lines or CSV"
 
@@ -26,7 +31,12 @@ def _since(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", required=True, help="the event log file")
+    parser.add_argument(
+        "--db",
+        required=True,
+        help="the event log file, or a team's postgresql://user@host/db URL (password from "
+        "PGPASSWORD or ~/.pgpass)",
+    )
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument(
         "--since", type=_since, metavar="ISO-TIME", help="only events received at or after (UTC)"
@@ -44,10 +54,17 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from console.domain.events import EventFilter
-    from console.store.event_export import export
+    from console.store.event_export import export as export_file
+    from console.store.pg import is_pg_url
+    from console.store.sqlite_writer import StoreUnavailable
 
     flt = EventFilter(call_uuid=args.call, since=args.since, rejected=args.rejected)
-    db = Path(args.db).expanduser()
+    db: str | Path = Path(args.db).expanduser()
+    export: Callable[[Any, str, EventFilter, TextIO], int] = export_file
+    if is_pg_url(args.db):
+        from console.store.pg.export import export as export_team
+
+        db, export = args.db, export_team
     try:
         if args.output:
             target = Path(args.output).expanduser()
@@ -58,8 +75,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             count = export(db, args.format, flt, sys.stdout)
             sys.stdout.flush()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, StoreUnavailable, ValueError) as exc:
         print(f"export: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a database error (psycopg.Error): one line, password-free
+        from console.store.pg.connect import reason
+
+        print(f"export: {reason(exc)}", file=sys.stderr)
         return 1
     noun = "request" if args.rejected else "event"
     print(f"exported {count} {noun}{'' if count == 1 else 's'}", file=sys.stderr)

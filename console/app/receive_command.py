@@ -51,7 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read the token of this console profile (name, Auth ID or id) from the OS keyring",
     )
     parser.add_argument("--auth-id", default="", help="the account's Auth ID, recorded per event")
-    parser.add_argument("--db", required=True, help="the event log file (SQLite; created if new)")
+    parser.add_argument(
+        "--db",
+        required=True,
+        help="the event log: a SQLite file (created if new), or a team's postgresql://user@host/db"
+        " URL (password from PGPASSWORD or ~/.pgpass; the schema is created if new)",
+    )
     parser.add_argument(
         "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
     )
@@ -120,13 +125,17 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     import contextlib
     import signal
     import sys
-    from pathlib import Path
 
     from console.receiver.server import CallbackReceiver
-    from console.store.event_log import EventLog
+    from console.store.open_store import event_store_for
+    from console.store.sqlite_writer import StoreUnavailable
 
-    log = EventLog(Path(args.db).expanduser())
-    await log.open()
+    try:
+        log = event_store_for(args.db)
+        await log.open()
+    except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached at start
+        print(f"receive: {exc}", file=sys.stderr)
+        return 1
     if log.recovered_from is not None:
         print(f"receive: the event log was damaged; kept as {log.recovered_from}", file=sys.stderr)
     if log.unavailable:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import getpass
 import logging
+import socket
 import time
 from collections.abc import Callable
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
+from console.app.activity import ActivityHistory
 from console.app.binding import AccountBinding
 from console.app.tasks import Backoff, FailureStreak, TaskRunner
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import validate_stream_request
 from console.domain.streams import Stream, StreamStarted
-from console.store.activity_log import ActivityLog
+from console.identity import VERSION
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView
 from console.ui.dialogs import Dialogs
@@ -30,6 +32,14 @@ def _os_user() -> str:
         return "unknown"
 
 
+def _host_name() -> str:
+    """This computer's name, for the team's audit trail ("" if the OS will not say)."""
+    try:
+        return socket.gethostname()[:255]
+    except OSError:
+        return ""
+
+
 class StreamsController:
     def __init__(
         self,
@@ -37,7 +47,7 @@ class StreamsController:
         calls: CallsView,
         tasks: TaskRunner,
         dialogs: Dialogs,
-        activity: ActivityLog | None,
+        activity: ActivityHistory | None,
     ) -> None:
         self.pane = pane
         self.calls = calls
@@ -45,7 +55,8 @@ class StreamsController:
         self.dialogs = dialogs
         self.activity = activity
         self.binding: AccountBinding | None = None
-        self.user = _os_user()
+        self.user = _os_user()  # recorded with every action (tests set it to act as others)
+        self.host = _host_name()
         self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
         self.on_recorded: Callable[[ActivityEntry], None] | None = None  # e.g. the call timeline
         # The background reload repeats after every calls refresh: a bug there is reported once
@@ -339,6 +350,7 @@ class StreamsController:
             service_url=request.service_url if request is not None else url,
             stream_id=stream_id, detail=detail, account_name=self.binding.profile.display_name,
             from_number=self._party(call_uuid, 0), to_number=self._party(call_uuid, 1),
+            host=self.host, console_version=VERSION,
         )  # fmt: skip
         try:
             await self.activity.append(entry)

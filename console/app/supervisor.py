@@ -22,31 +22,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+
+from console.domain.backoff import Backoff as Backoff  # re-exported for the app
 
 _log = logging.getLogger(__name__)
 ErrorHandler = Callable[[str, BaseException], None]
 Step = Callable[[], Awaitable[object]]
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff after consecutive failures: first_s, first_s*factor, ... up to cap_s."""
-
-    first_s: float = 1.0
-    factor: float = 2.0
-    cap_s: float = 60.0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.first_s <= self.cap_s or self.factor < 1:
-            raise ValueError("need 0 <= first_s <= cap_s and factor >= 1")
-
-    def delay(self, failures: int) -> float:
-        """Seconds to wait after the `failures`-th consecutive failure (0 for none)."""
-        if failures <= 0:
-            return 0.0
-        exponent = min(failures - 1, 64)  # no float overflow however long the streak
-        return float(min(self.cap_s, self.first_s * self.factor**exponent))
 
 
 class FailureStreak:

@@ -35,6 +35,8 @@ class ActivityEntry:
     account_name: str = ""  # the profile's display name at the time ("" in older entries)
     from_number: str = ""  # the call's parties as the calls list showed them
     to_number: str = ""
+    host: str = ""  # the machine the console ran on (team history; "" in single-agent files)
+    console_version: str = ""  # the console's version at the time ("" in older entries)
 
     @property
     def account_label(self) -> str:

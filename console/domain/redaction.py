@@ -41,3 +41,14 @@ class Redactor:
 
 
 REDACTOR = Redactor()
+
+
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/@:\s]*:)([^@\s/]*)(@)")
+_QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)([^&\s]*)")
+
+
+def redact_url(text: str) -> str:
+    """`postgresql://user:secret@host/db?password=x` -> the same with both secrets masked; any
+    other text passes through (so an error message quoting a URL can go through it too)."""
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    return _QUERY_PASSWORD.sub(lambda m: m.group(1) + MASK, text)

@@ -12,7 +12,9 @@ import csv
 import io
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.redaction import REDACTOR
@@ -32,16 +34,20 @@ CREATE TABLE IF NOT EXISTS activity (
     detail TEXT NOT NULL DEFAULT '',
     account_name TEXT NOT NULL DEFAULT '',
     from_number TEXT NOT NULL DEFAULT '',
-    to_number TEXT NOT NULL DEFAULT ''
+    to_number TEXT NOT NULL DEFAULT '',
+    host TEXT NOT NULL DEFAULT '',
+    console_version TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS activity_at ON activity(at);
 CREATE INDEX IF NOT EXISTS activity_call ON activity(call_uuid, id);
 """
-ADDED_COLUMNS = ("account_name", "from_number", "to_number")  # absent in files from 0.1.0
+# Absent in older files (0.1.0 lacks all five; team mode added the last two).
+ADDED_COLUMNS = ("account_name", "from_number", "to_number", "host", "console_version")
 ADDED_TYPE = "TEXT NOT NULL DEFAULT ''"
+# `user` is quoted: PostgreSQL reserves the word (SQLite takes it either way).
 COLUMNS = (
-    "at, user, account, action, call_uuid, outcome, service_url, stream_id, detail, "
-    "account_name, from_number, to_number"
+    'at, "user", account, action, call_uuid, outcome, service_url, stream_id, detail, '
+    "account_name, from_number, to_number, host, console_version"
 )
 CSV_HEADER = [
     "time (UTC)",
@@ -57,6 +63,7 @@ CSV_HEADER = [
     "from",
     "to",
 ]
+TEAM_CSV_HEADER = [*CSV_HEADER, "host", "console_version"]  # the team database's export
 
 
 class ActivityLog:
@@ -87,6 +94,20 @@ class ActivityLog:
             lambda conn: _for_call(conn, call_uuid, limit), transactional=False
         )
 
+    async def query(
+        self,
+        user: str | None = None,
+        call_uuid: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 500,
+    ) -> list[ActivityEntry]:
+        """Entries matching every given condition (`since <= at < until`), newest first, at
+        most `limit` (the same filter as the team database's `PgActivityLog.query`)."""
+        return await self._writer.submit(
+            lambda conn: _query(conn, user, call_uuid, since, until, limit), transactional=False
+        )
+
     async def export_csv(self, target: Path) -> int:
         """Write every entry, oldest first, to `target`; returns how many."""
         return await self._writer.submit(lambda conn: _export(conn, target), transactional=False)
@@ -103,31 +124,36 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE activity ADD COLUMN {column} {ADDED_TYPE}")
 
 
-def _append(conn: sqlite3.Connection, e: ActivityEntry) -> None:
-    conn.execute(
-        f"INSERT INTO activity ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            e.at,
-            e.user,
-            e.account,
-            e.action.value,
-            e.call_uuid,
-            e.outcome.value,
-            e.service_url,
-            e.stream_id,
-            REDACTOR.redact(e.detail),
-            e.account_name,
-            e.from_number,
-            e.to_number,
-        ),
+def entry_values(e: ActivityEntry) -> tuple[str | float, ...]:
+    """The values for `COLUMNS`, in order; the detail is scrubbed of secrets once more."""
+    return (
+        e.at,
+        e.user,
+        e.account,
+        e.action.value,
+        e.call_uuid,
+        e.outcome.value,
+        e.service_url,
+        e.stream_id,
+        REDACTOR.redact(e.detail),
+        e.account_name,
+        e.from_number,
+        e.to_number,
+        e.host,
+        e.console_version,
     )
+
+
+def _append(conn: sqlite3.Connection, e: ActivityEntry) -> None:
+    marks = ", ".join("?" * len(COLUMNS.split(",")))
+    conn.execute(f"INSERT INTO activity ({COLUMNS}) VALUES ({marks})", entry_values(e))
 
 
 def _recent(conn: sqlite3.Connection, limit: int) -> list[ActivityEntry]:
     rows = conn.execute(
         f"SELECT {COLUMNS} FROM activity ORDER BY id DESC LIMIT ?", (limit,)
     ).fetchall()
-    return [_entry(row) for row in rows]
+    return [entry_from_row(row) for row in rows]
 
 
 def _for_call(conn: sqlite3.Connection, call_uuid: str, limit: int) -> list[ActivityEntry]:
@@ -135,33 +161,67 @@ def _for_call(conn: sqlite3.Connection, call_uuid: str, limit: int) -> list[Acti
         f"SELECT {COLUMNS} FROM activity WHERE call_uuid = ? ORDER BY id DESC LIMIT ?",
         (call_uuid, limit),
     ).fetchall()
-    return [_entry(row) for row in reversed(rows)]
+    return [entry_from_row(row) for row in reversed(rows)]
+
+
+def _query(
+    conn: sqlite3.Connection,
+    user: str | None,
+    call_uuid: str | None,
+    since: float | None,
+    until: float | None,
+    limit: int,
+) -> list[ActivityEntry]:
+    clauses: list[str] = []
+    args: list[str | float] = []
+    for sql, value in (
+        ("user = ?", user),
+        ("call_uuid = ?", call_uuid),
+        ("at >= ?", since),
+        ("at < ?", until),
+    ):
+        if value is not None:
+            clauses.append(sql)
+            args.append(value)
+    cond = " AND ".join(clauses) or "1"
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM activity WHERE {cond} ORDER BY id DESC LIMIT ?",
+        (*args, max(0, limit)),
+    ).fetchall()
+    return [entry_from_row(row) for row in rows]
 
 
 def _export(conn: sqlite3.Connection, target: Path) -> int:
     cursor = conn.execute(f"SELECT {COLUMNS} FROM activity ORDER BY id")
+    return write_csv((entry_from_row(row) for row in cursor), target)
+
+
+def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = False) -> int:
+    """Every entry as a CSV row (UTC times), written to `target` through a `.part` file so a
+    failed export never leaves half a file under the real name; returns how many. `team` adds
+    the host and console version columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer.writerow(TEAM_CSV_HEADER if team else CSV_HEADER)
     count = 0
-    for row in cursor:
-        entry = _entry(row)
-        writer.writerow(
-            [
-                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at)),
-                entry.user,
-                entry.account,
-                entry.action.value,
-                entry.call_uuid,
-                entry.outcome.value,
-                entry.service_url,
-                entry.stream_id,
-                entry.detail,
-                entry.account_name,
-                entry.from_number,
-                entry.to_number,
-            ]
-        )
+    for entry in entries:
+        row = [
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.at)),
+            entry.user,
+            entry.account,
+            entry.action.value,
+            entry.call_uuid,
+            entry.outcome.value,
+            entry.service_url,
+            entry.stream_id,
+            entry.detail,
+            entry.account_name,
+            entry.from_number,
+            entry.to_number,
+        ]
+        if team:
+            row += [entry.host, entry.console_version]
+        writer.writerow(row)
         count += 1
     tmp = target.with_name(target.name + ".part")
     tmp.write_text(buffer.getvalue(), encoding="utf-8", newline="")
@@ -169,12 +229,13 @@ def _export(conn: sqlite3.Connection, target: Path) -> int:
     return count
 
 
-Row = tuple[float, str, str, str, str, str, str, str, str, str, str, str]
+Row = tuple[Any, ...]
 
 
-def _entry(row: Row) -> ActivityEntry:
+def entry_from_row(row: Row) -> ActivityEntry:
+    """A row `SELECT <COLUMNS>` back into an entry."""
     at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row[:9]
-    account_name, from_number, to_number = row[9:]
+    account_name, from_number, to_number, host, console_version = row[9:14]
     return ActivityEntry(
         at=at,
         user=user,
@@ -188,4 +249,6 @@ def _entry(row: Row) -> ActivityEntry:
         account_name=account_name,
         from_number=from_number,
         to_number=to_number,
+        host=host,
+        console_version=console_version,
     )

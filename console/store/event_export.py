@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.domain.events import EventFilter, StoredEvent
-from console.store.event_log import iter_rows, where
+from console.store.event_log import iter_rows
+from console.store.event_rows import where
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,12 +93,16 @@ def param_names(conn: sqlite3.Connection, flt: EventFilter) -> list[str]:
 
 
 def write_csv(conn: sqlite3.Connection, flt: EventFilter, out: TextIO) -> int:
-    names = param_names(conn, flt)
+    return write_csv_events(param_names(conn, flt), iter_rows(conn, flt), out)
+
+
+def write_csv_events(names: list[str], events: Iterable[StoredEvent], out: TextIO) -> int:
+    """The CSV: the fixed columns, then one per parameter name in `names` (sorted)."""
     columns = FIXED + [csv_cell(f"param:{n}" if n in FIXED else n) for n in names]
     writer = csv.writer(out)
     writer.writerow(columns)
     count = 0
-    for event in iter_rows(conn, flt):
+    for event in events:
         fixed = [
             str(event.id),
             iso(event.received_at),

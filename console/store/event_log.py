@@ -15,26 +15,40 @@ batches; the WAL is checkpointed and truncated after each maintenance pass.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.store.event_rows import (
+    COLUMNS as _COLUMNS,
+)
+from console.store.event_rows import (
+    DEFAULT_MAX_AGE_S,
+    DEFAULT_MAX_REJECTED,
+    MAINTENANCE_INTERVAL_S,
+    MAX_NONCES,
+    NONCE_MIN_AGE_S,
+    PRUNE_BATCH,
+    Appended,
+    Listener,
+    notify,
+    row_to_event,
+    where,
+)
+from console.store.event_rows import (
+    event_values as _values,
+)
 from console.store.sqlite_writer import SqliteWriter, StoreUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "received_at, event, call_uuid, stream_id, account, source, verdict, method, url, "
-    "params, headers, detail"
-)
 _TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,108 +86,7 @@ CREATE INDEX IF NOT EXISTS nonces_received ON nonces(received_at);
 )
 PRAGMAS = ("PRAGMA journal_size_limit=67108864",)  # the WAL is cut back to 64 MiB at checkpoints
 
-DAY_S = 86_400.0
-DEFAULT_MAX_AGE_S = 30 * DAY_S
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-DEFAULT_MAX_REJECTED = 10_000
-NONCE_MIN_AGE_S = DAY_S  # replays are recognised for at least a day, whatever the retention
-MAX_NONCES = 2_000_000
-PRUNE_BATCH = 5_000
-MAINTENANCE_INTERVAL_S = 60.0
-
-Row = tuple[Any, ...]
-Listener = Callable[[list[StoredEvent]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    """What `append` did: the stored event (the original one for a replay) and whether the
-    request was an exact replay of an event already kept."""
-
-    event: StoredEvent
-    replay: bool
-
-
-def _clean(text: str) -> str:
-    """Text SQLite can store: undecodable bytes smuggled in as surrogates become U+FFFD."""
-    if text.isascii():  # the hot path: Plivo's parameters and headers are ASCII
-        return text
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
-def _json(mapping: Mapping[str, str]) -> str:
-    return json.dumps(
-        {_clean(k): _clean(v) for k, v in mapping.items()},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-def _values(e: StoredEvent) -> tuple[Any, ...]:
-    return (
-        e.received_at,
-        _clean(e.event),
-        _clean(e.call_uuid),
-        _clean(e.stream_id),
-        _clean(e.account),
-        _clean(e.source),
-        e.verdict.value,
-        _clean(e.method),
-        _clean(e.url),
-        _json(e.params),
-        _json(e.headers),
-        _clean(e.detail),
-    )
-
-
-def row_to_event(row: Row) -> StoredEvent:
-    """A row `SELECT id, <columns>` back into a StoredEvent."""
-    (ident, at, event, call_uuid, stream_id, account, source, verdict, method, url) = row[:10]
-    params, headers, detail = row[10:13]
-    try:
-        verdict_value = Verdict(verdict)
-    except ValueError:
-        verdict_value = Verdict.MALFORMED
-    return StoredEvent(
-        id=ident,
-        received_at=at,
-        event=event,
-        call_uuid=call_uuid,
-        stream_id=stream_id,
-        account=account,
-        source=source,
-        verdict=verdict_value,
-        method=method,
-        url=url,
-        params=json.loads(params),
-        headers=json.loads(headers),
-        detail=detail,
-    )
-
-
-def where(flt: EventFilter) -> tuple[str, list[Any]]:
-    """The SQL condition (`1` when none) and its arguments for a filter."""
-    clauses: list[str] = []
-    args: list[Any] = []
-    if flt.events:
-        clauses.append(f"event IN ({','.join('?' * len(flt.events))})")
-        args.extend(sorted(flt.events))
-    if flt.call_uuid:
-        clauses.append("call_uuid = ?")
-        args.append(flt.call_uuid)
-    if flt.stream_id:
-        clauses.append("stream_id = ?")
-        args.append(flt.stream_id)
-    if flt.since is not None:
-        clauses.append("received_at >= ?")
-        args.append(flt.since)
-    if flt.text:
-        # Parameters are stored as JSON: escape the needle the same way, then as a LIKE pattern.
-        needle = json.dumps(flt.text, ensure_ascii=False)[1:-1]
-        needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("params LIKE ? ESCAPE '\\'")
-        args.append(f"%{needle}%")
-    return (" AND ".join(clauses) or "1"), args
 
 
 class EventLog:
@@ -301,13 +214,7 @@ class EventLog:
     def _flush(self) -> None:
         self._flush_scheduled = False
         fresh, self._fresh = self._fresh, []
-        if not fresh:
-            return
-        for listener in list(self._listeners):
-            try:
-                listener(fresh)
-            except Exception:  # one bad listener must not stop the others or the receiver
-                log.exception("event log listener failed")
+        notify(self._listeners, fresh)
 
     # --- reading (EventReader) --------------------------------------------------------------------
     async def count(self, flt: EventFilter) -> int:

@@ -1,16 +1,22 @@
-"""The activity history: who started or stopped which stream, when, on which call (its from and
-to numbers as the calls list showed them), for which account (by name), and what came of it."""
+"""The activity history: who started or stopped which stream, when, from which computer, on which
+call (its from and to numbers as the calls list showed them), for which account (by name), and
+what came of it. Filters (user, call, time range) narrow it; the app runs them as a query."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +32,7 @@ from console.ui.plain_text import plain_label, tooltip_text
 COLUMNS = [
     "Time",  # the header names the zone: see time_header()
     "User",
+    "Host",
     "Account",
     "Action",
     "From",
@@ -37,8 +44,23 @@ COLUMNS = [
     "Detail",
 ]
 RESULT_COLUMN = COLUMNS.index("Result")
-FIT_COLUMNS = [COLUMNS.index(name) for name in ("User", "Account", "From", "To", "Result")]
-WIDTHS = (150, 80, 140, 110, 120, 120, 140, 180, 140, 80)
+FIT_COLUMNS = [COLUMNS.index(name) for name in ("User", "Host", "Account", "From", "To", "Result")]
+WIDTHS = (150, 80, 100, 140, 110, 120, 120, 140, 180, 140, 80)
+MAX_FILTER_TEXT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFilter:
+    """What the agent asked to see ('' and None: any)."""
+
+    user: str = ""
+    call_uuid: str = ""
+    since: float | None = None  # epoch seconds, inclusive
+    until: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.user or self.call_uuid) or self.since is not None or self.until is not None
 
 
 def counted(n: int, singular: str, plural: str) -> str:
@@ -66,7 +88,7 @@ def time_header(now: float | None = None) -> str:
 
 class ActivityDialog(QDialog):
     export_requested = Signal()
-    refresh_requested = Signal()
+    refresh_requested = Signal()  # also when the filters are applied or cleared
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +109,7 @@ class ActivityDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.filters = self._build_filters()
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.setObjectName("export_activity")
         self.export_button.clicked.connect(self.export_requested)
@@ -98,8 +121,76 @@ class ActivityDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addLayout(self.filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
+
+    def _build_filters(self) -> QHBoxLayout:
+        self.user_filter = QLineEdit()
+        self.user_filter.setObjectName("activity_user_filter")
+        self.user_filter.setAccessibleName("Filter by user")
+        self.user_filter.setPlaceholderText("user")
+        self.call_filter = QLineEdit()
+        self.call_filter.setObjectName("activity_call_filter")
+        self.call_filter.setAccessibleName("Filter by call UUID")
+        self.call_filter.setPlaceholderText("call UUID")
+        for edit in (self.user_filter, self.call_filter):
+            edit.setMaxLength(MAX_FILTER_TEXT)
+            edit.setClearButtonEnabled(True)
+            edit.returnPressed.connect(self.refresh_requested)
+        now = QDateTime.currentDateTime()
+        self.since_check = QCheckBox("&From")
+        self.since_check.setObjectName("activity_since_check")
+        self.since_edit = QDateTimeEdit(now.addDays(-1))
+        self.since_edit.setObjectName("activity_since")
+        self.until_check = QCheckBox("&until")
+        self.until_check.setObjectName("activity_until_check")
+        self.until_edit = QDateTimeEdit(now)
+        self.until_edit.setObjectName("activity_until")
+        for check, picker in (
+            (self.since_check, self.since_edit),
+            (self.until_check, self.until_edit),
+        ):
+            picker.setDisplayFormat("yyyy-MM-dd HH:mm")
+            picker.setCalendarPopup(True)
+            picker.setEnabled(False)
+            check.toggled.connect(picker.setEnabled)
+        self.apply_button = QPushButton("&Apply filters")
+        self.apply_button.setObjectName("activity_apply")
+        self.apply_button.clicked.connect(self.refresh_requested)
+        self.clear_button = QPushButton("C&lear")
+        self.clear_button.setObjectName("activity_clear")
+        self.clear_button.clicked.connect(self.clear_filters)
+        row = QHBoxLayout()
+        for widget in (
+            self.user_filter, self.call_filter, self.since_check, self.since_edit,
+            self.until_check, self.until_edit, self.apply_button, self.clear_button,
+        ):  # fmt: skip
+            row.addWidget(widget)
+        row.setStretch(0, 1)
+        row.setStretch(1, 2)
+        return row
+
+    def current_filter(self) -> ActivityFilter:
+        since = (
+            self.since_edit.dateTime().toSecsSinceEpoch() if self.since_check.isChecked() else None
+        )
+        until = (
+            self.until_edit.dateTime().toSecsSinceEpoch() if self.until_check.isChecked() else None
+        )
+        return ActivityFilter(
+            user=self.user_filter.text().strip(),
+            call_uuid=self.call_filter.text().strip(),
+            since=float(since) if since is not None else None,
+            until=float(until) + 60.0 if until is not None else None,  # the whole minute shown
+        )
+
+    def clear_filters(self) -> None:
+        for edit in (self.user_filter, self.call_filter):
+            edit.clear()
+        self.since_check.setChecked(False)
+        self.until_check.setChecked(False)
+        self.refresh_requested.emit()
 
     def set_entries(self, entries: list[ActivityEntry], *, limit: int | None = None) -> None:
         """`limit`: how many the app asked for (the summary then says when there are more)."""
@@ -109,15 +200,17 @@ class ActivityDialog(QDialog):
         for row, e in enumerate(entries):
             local = time.localtime(e.at)
             values = [
-                time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, e.account_label,
+                time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, e.host, e.account_label,
                 e.action.value, display_number(e.from_number), display_number(e.to_number),
                 e.call_uuid, e.service_url,
                 e.stream_id, e.outcome.value, e.detail,
             ]  # fmt: skip
             tips = list(values)
             tips[0] = f"{values[0]} {local.tm_zone} ({utc_offset(local.tm_gmtoff)})"
+            if e.console_version:
+                tips[2] = f"{e.host} (Stream Console {e.console_version})"
             if e.account_name:
-                tips[2] = f"{e.account_name} ({e.account})"
+                tips[3] = f"{e.account_name} ({e.account})"
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(tooltip_text(tips[column]))
@@ -127,8 +220,16 @@ class ActivityDialog(QDialog):
         for column in FIT_COLUMNS:  # names and numbers whole, within reason
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 280))
+        narrowed = self.current_filter().active
         if not entries:
-            text = "No starts or stops yet. Every one you make is recorded here."
+            text = (
+                "Nothing matches these filters."
+                if narrowed
+                else "No starts or stops yet. Every one you make is recorded here."
+            )
+        elif narrowed:
+            matching = counted(len(entries), "action matches", "actions match")
+            text = f"{matching} the filters, newest first."
         else:
             shown = counted(len(entries), "most recent action", "most recent actions")
             more = " (older ones are in the export)" if limit and len(entries) >= limit else ""

@@ -42,6 +42,8 @@ class MainWindow(QMainWindow):
     about_requested = Signal()
     self_test_requested = Signal()
     activity_requested = Signal()
+    receiver_settings_requested = Signal()
+    team_database_requested = Signal()
     first_painted = Signal()
 
     def __init__(
@@ -109,7 +111,10 @@ class MainWindow(QMainWindow):
         self.account_status = StatusIndicator("account_status", "Account")
         self.api_status = StatusIndicator("api_status", "API")
         self.receiver_status = StatusIndicator("receiver_status", "Receiver")
-        for item in (self.account_status, self.api_status, self.receiver_status):
+        self.team_status = StatusIndicator("team_status", "Team database")
+        self.team_status.set_state(self.team_status.health, "off")
+        items = (self.account_status, self.api_status, self.receiver_status, self.team_status)
+        for item in items:
             self.statusBar().addPermanentWidget(item)
         self.resize(1400, 900)
 
@@ -184,6 +189,13 @@ class MainWindow(QMainWindow):
         manage.setObjectName("manage_accounts_action")
         manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
         manage.triggered.connect(self.manage_accounts_requested)
+        account.addSeparator()
+        receiver = account.addAction("Status callback &receiver…")
+        receiver.setObjectName("receiver_settings_action")
+        receiver.triggered.connect(self.receiver_settings_requested)
+        team = account.addAction("&Team database…")
+        team.setObjectName("team_database_action")
+        team.triggered.connect(self.team_database_requested)
 
         help_menu = menus.addMenu("&Help")
         docs = help_menu.addAction("Plivo Audio Stream &documentation")

@@ -23,6 +23,7 @@ from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
 from console.ui.plain_text import rendered_tooltip, tooltip_text
 from console.ui.status_indicator import Health, StatusIndicator
+from console.ui.team_dialog import TeamDatabaseDialog
 
 TAGS = [
     "<img src=file:///etc/passwd>",
@@ -166,6 +167,7 @@ def test_activity_history_and_account_dialog(qtbot: QtBot) -> None:
         entry = ActivityEntry(
             at=time.time(), user=text, account=text, action=Action.START_STREAM,
             call_uuid=CALL, outcome=Outcome.FAILED, service_url=text, detail=text,
+            host=text, console_version=text,
         )  # fmt: skip
         activity.set_entries([entry])
         cells = [activity.table.item(0, c) for c in range(activity.table.columnCount())]
@@ -181,5 +183,22 @@ def test_activity_history_and_account_dialog(qtbot: QtBot) -> None:
         assert accounts.display_name.text() == text
         accounts.show_message(text, error=True)
         assert_literal(accounts.message, text)
+
+    check()
+
+
+def test_team_database_dialog(qtbot: QtBot) -> None:
+    dialog = TeamDatabaseDialog()
+    qtbot.addWidget(dialog)
+
+    @FUZZ
+    @given(text=HOSTILE)
+    def check(text: str) -> None:
+        dialog.set_status(text)
+        assert_literal(dialog.status, text)
+        dialog.show_verdict(text)
+        assert_literal(dialog.verdict, text)
+        dialog.show_error(text)
+        assert_literal(dialog.error, text)
 
     check()

@@ -1,0 +1,49 @@
+"""The team database's address as the agent types it: a PostgreSQL URL without the password
+(the URL is kept in plain settings; the password goes to the OS keyring), and the one-line name
+the console shows for it."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+SCHEMES = ("postgresql", "postgres")
+EXAMPLE_URL = "postgresql://agent@db.example.com:5432/console"
+
+
+def team_url_problem(url: str) -> str | None:
+    """A sentence when `url` cannot be a team database address, else None ('' is allowed: unset)."""
+    text = url.strip()
+    if not text:
+        return None
+    if any(ch.isspace() for ch in text) or any(ord(ch) < 32 for ch in text):
+        return "The address cannot contain spaces or control characters."
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "This is not a valid address (check the port number)."
+    if parts.scheme not in SCHEMES:
+        return f"A team database address starts with postgresql://, e.g. {EXAMPLE_URL}"
+    if parts.password is not None:
+        return (
+            "Leave the password out of the address and type it into the Password field: "
+            "the address is saved in plain settings, the password in the keyring."
+        )
+    if not parts.hostname and "host=" not in parts.query:
+        return f"Name the database server, e.g. {EXAMPLE_URL}"
+    if parts.fragment:
+        return "The address cannot have a # part."
+    return None
+
+
+def describe_team_url(url: str) -> str:
+    """`agent@db.example.com:5432/console`: what the status bar and dialog show (no scheme)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    host = parts.hostname or "localhost"
+    user = f"{unquote(parts.username)}@" if parts.username else ""
+    where = f"{host}:{port}" if port else host
+    return f"{user}{where}{parts.path or ''}"

@@ -1,0 +1,134 @@
+"""The team database's schema, as numbered migrations the program applies itself at open.
+
+`schema_version` records each applied migration (version, description, when). Opening runs, in
+ONE transaction under a transaction-level advisory lock, every migration above the recorded
+version, so two collectors starting together neither race nor apply one twice: the second waits
+for the lock, then finds nothing to do. A database at a version this program does not know
+(written by a newer console) is refused rather than guessed at. docs/team-mode.md lists the
+tables; append a migration here, never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from console.store.sqlite_writer import StoreUnavailable
+
+# Advisory lock keys (any bigint, fixed forever): schema changes, event commits, maintenance.
+MIGRATION_LOCK = 7_311_205_001
+EVENTS_LOCK = 7_311_205_002
+MAINTENANCE_LOCK = 7_311_205_003
+
+_EVENT_TABLE = """
+CREATE TABLE {name} (
+    id BIGSERIAL PRIMARY KEY,
+    received_at DOUBLE PRECISION NOT NULL,
+    event TEXT NOT NULL,
+    call_uuid TEXT NOT NULL,
+    stream_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    source TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    method TEXT NOT NULL,
+    url TEXT NOT NULL,
+    params TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX {name}_received ON {name} (received_at);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "events, rejected, nonces, activity",
+        _EVENT_TABLE.format(name="events")
+        + _EVENT_TABLE.format(name="rejected")
+        + """
+CREATE INDEX events_event ON events (event, id);
+CREATE INDEX events_call ON events (call_uuid, id);
+CREATE INDEX events_stream ON events (stream_id, id);
+CREATE TABLE nonces (
+    nonce TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL,
+    event_id BIGINT NOT NULL,
+    CONSTRAINT nonces_once UNIQUE (nonce, signature)
+);
+CREATE INDEX nonces_received ON nonces (received_at);
+CREATE TABLE activity (
+    id BIGSERIAL PRIMARY KEY,
+    at DOUBLE PRECISION NOT NULL,
+    "user" TEXT NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    call_uuid TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    service_url TEXT NOT NULL DEFAULT '',
+    stream_id TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    account_name TEXT NOT NULL DEFAULT '',
+    from_number TEXT NOT NULL DEFAULT '',
+    to_number TEXT NOT NULL DEFAULT '',
+    host TEXT NOT NULL DEFAULT '',
+    console_version TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX activity_at ON activity (at);
+CREATE INDEX activity_call ON activity (call_uuid, id);
+CREATE INDEX activity_user ON activity ("user", id);
+""",
+    ),
+)
+LATEST = MIGRATIONS[-1].version
+
+_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)
+"""
+
+
+async def migrate(conn: psycopg.AsyncConnection[Any]) -> list[int]:
+    """Bring the schema to `LATEST`; returns the versions applied now ([] when up to date).
+    Raises StoreUnavailable for a database newer than this program."""
+    applied: list[int] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        await conn.execute(_VERSION_TABLE)
+        cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
+        row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        if current > LATEST:
+            raise StoreUnavailable(
+                f"the team database has schema version {current}, newer than this program's "
+                f"{LATEST}: update Stream Console"
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            await conn.execute(migration.sql)  # fixed text: no parameters
+            await conn.execute(
+                "INSERT INTO schema_version (version, description) VALUES (%s, %s)",
+                (migration.version, migration.description),
+            )
+            applied.append(migration.version)
+    return applied
+
+
+async def schema_version(conn: psycopg.AsyncConnection[Any]) -> int:
+    cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0

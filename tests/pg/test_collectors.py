@@ -1,0 +1,141 @@
+"""Two `stream-console receive` collectors on one team database, as a team runs them: real
+processes, signed callbacks, kill -9, a database restart under load, and the export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pg.cluster import PASSWORD, PgCluster
+from tests.pg.collectors import AUTH_ID, REPO, SIGNED_URL, Collector, callback, load, send_to_all
+
+
+def stream_ids(cluster: PgCluster, dbname: str) -> list[str]:
+    with cluster.admin(dbname) as conn:
+        return [r[0] for r in conn.execute("SELECT stream_id FROM events ORDER BY id")]
+
+
+@pytest.fixture
+def pair(pg_url: str, tmp_path: Path) -> Iterator[list[Collector]]:
+    collectors = [Collector(pg_url, tmp_path, password=PASSWORD, name=name) for name in ("a", "b")]
+    try:
+        yield collectors
+    finally:
+        for c in collectors:
+            if c.proc.poll() is None:
+                c.stop()
+        for c in collectors:
+            assert PASSWORD not in c.stderr_path.read_text()
+
+
+def export(db: str, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "export", "--db", db, *args],
+        cwd=REPO, capture_output=True, text=True, encoding="utf-8", timeout=60,
+        env={**__import__("os").environ, "PGPASSWORD": password},
+    )  # fmt: skip
+
+
+@pytest.mark.timeout(90)
+def test_two_collectors_store_each_event_once_and_a_replay_once(
+    pair: list[Collector], pg_cluster: PgCluster, pg_db: str, pg_url: str
+) -> None:
+    urls = [c.url for c in pair]
+    result = asyncio.run(load(urls, 300, concurrency=8))
+    assert result.statuses == {200: 300}
+    replays = [callback(10_000 + n) for n in range(20)]
+    for body, headers, _ in replays:  # each signed once, delivered to BOTH collectors at once
+        assert asyncio.run(send_to_all(urls, body, headers)) == [200, 200]
+    stored = stream_ids(pg_cluster, pg_db)
+    assert len(stored) == len(set(stored)) == 320
+    assert set(stored) == result.acked | {stream for _, _, stream in replays}
+    with pg_cluster.admin(pg_db) as conn:
+        (replayed,) = conn.execute(
+            "SELECT count(*) FROM rejected WHERE verdict = 'replay'"
+        ).fetchone() or (0,)
+    assert replayed == 20
+    outs = [c.stop() for c in pair]
+    assert all(code == 0 for code, _ in outs)
+    kept = sum(int(out.split("stopped: ")[1].split()[0]) for _, out in outs)
+    assert kept == 320  # the collectors' own counts agree: no event counted by both
+
+    lines = [json.loads(line) for line in export(pg_url, "--format", "jsonl").stdout.splitlines()]
+    assert len(lines) == 320 and lines[0]["url"] == SIGNED_URL and lines[0]["account"] == AUTH_ID
+    call = lines[0]["params"]["CallUUID"]
+    only_call = export(pg_url, "--call", call).stdout.splitlines()
+    assert len(only_call) == 32 and all(json.loads(x)["call_uuid"] == call for x in only_call)
+    rows = list(csv.DictReader(io.StringIO(export(pg_url, "--format", "csv").stdout)))
+    assert len(rows) == 320 and rows[0]["StreamID"] == lines[0]["stream_id"]
+    refused = export(pg_url, "--rejected").stdout.splitlines()
+    assert len(refused) == 20 and json.loads(refused[0])["verdict"] == "replay"
+    wrong = export(pg_url, password="wrong-password-xyz")
+    assert wrong.returncode == 1 and "password authentication failed" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_collector_without_its_database_says_why_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://stream:{PASSWORD}@127.0.0.1:1/nowhere"
+    with pytest.raises(AssertionError, match="team database is unavailable") as caught:
+        Collector(url, tmp_path)
+    assert PASSWORD not in str(caught.value)
+    bad = export(url)
+    assert bad.returncode == 1 and PASSWORD not in bad.stderr + bad.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_kill_9_one_collector_loses_no_acknowledged_event(
+    pair: list[Collector], pg_cluster: PgCluster, pg_db: str
+) -> None:
+    victim, survivor = pair
+
+    async def load_then_kill() -> set[str]:
+        task = asyncio.ensure_future(load([c.url for c in pair], 100_000, stop_after_s=6))
+        await asyncio.sleep(1.5)
+        victim.kill()  # SIGKILL mid-load: no chance to flush anything
+        return (await task).acked
+
+    acked = asyncio.run(load_then_kill())
+    assert victim.proc.returncode == -signal.SIGKILL
+    stored = stream_ids(pg_cluster, pg_db)
+    assert len(acked) > 100  # the load really ran
+    assert acked <= set(stored), f"{len(acked - set(stored))} acknowledged events lost"
+    assert len(stored) == len(set(stored))
+    after = asyncio.run(load([survivor.url], 20, first=500_000))
+    assert after.statuses == {200: 20}  # the other collector carries on
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_database_restart_under_load_503_then_recovery_each_event_once(
+    pair: list[Collector], pg_cluster: PgCluster, pg_db: str
+) -> None:
+    total = 1500
+
+    async def load_through_a_restart() -> tuple[set[str], dict[int, int]]:
+        task = asyncio.ensure_future(
+            load([c.url for c in pair], total, concurrency=8, retry=True, stop_after_s=90)
+        )
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(pg_cluster.stop)
+        await asyncio.sleep(1.5)  # the outage: collectors answer 503 meanwhile
+        await asyncio.to_thread(pg_cluster.start)
+        result = await task
+        return result.acked, result.statuses
+
+    acked, statuses = asyncio.run(load_through_a_restart())
+    assert statuses.get(503, 0) > 0, statuses  # the gap was answered 503, not 200
+    assert len(acked) == total  # every callback was finally accepted
+    stored = stream_ids(pg_cluster, pg_db)
+    assert len(stored) == len(set(stored)) == total  # retried ones arrived once
+    for c in pair:
+        assert c.proc.poll() is None  # both collectors recovered by themselves
