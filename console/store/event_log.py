@@ -18,10 +18,11 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,6 +81,7 @@ NONCE_MIN_AGE_S = DAY_S  # replays are recognised for at least a day, whatever t
 MAX_NONCES = 2_000_000
 PRUNE_BATCH = 5_000
 MAINTENANCE_INTERVAL_S = 60.0
+APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at most a few jobs)
 
 Row = tuple[Any, ...]
 Listener = Callable[[list[StoredEvent]], None]
@@ -94,6 +96,19 @@ class Appended:
     replay: bool
 
 
+_Item = tuple[tuple[Any, ...], str, str, StoredEvent, "asyncio.Future[Appended]"]
+
+
+@dataclass(eq=False)
+class _Batch:
+    """Appends from one loop waiting for the writer: they go to disk as one job, so an event
+    costs two statements, not a savepoint and a future of its own on the writer thread."""
+
+    loop: asyncio.AbstractEventLoop
+    items: list[_Item] = field(default_factory=list)
+    closed: bool = False
+
+
 def _clean(text: str) -> str:
     """Text SQLite can store: undecodable bytes smuggled in as surrogates become U+FFFD."""
     if text.isascii():  # the hot path: Plivo's parameters and headers are ASCII
@@ -102,6 +117,9 @@ def _clean(text: str) -> str:
 
 
 def _json(mapping: Mapping[str, str]) -> str:
+    text = json.dumps(mapping, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():  # the hot path: one C call, no per-string cleaning
+        return text
     return json.dumps(
         {_clean(k): _clean(v) for k, v in mapping.items()},
         ensure_ascii=False,
@@ -195,9 +213,9 @@ class EventLog:
         self._writer = SqliteWriter(path, SCHEMA, name="event-log-writer", pragmas=PRAGMAS)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-log-reader")
         self._read_conn: sqlite3.Connection | None = None
-        self._listeners: list[Listener] = []
-        self._fresh: list[StoredEvent] = []
-        self._flush_scheduled = False
+        self._listeners: list[tuple[Listener, asyncio.AbstractEventLoop | None]] = []
+        self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
+        self._batch_lock = threading.Lock()  # the writer thread closes what loops append to
         self._maintenance_interval_s = maintenance_interval_s
         self._maintenance: asyncio.Task[None] | None = None
         self._rejected_since_prune = 0
@@ -227,55 +245,110 @@ class EventLog:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
             self._maintenance = None
-        self._flush()
         await self._writer.close()
         await asyncio.get_running_loop().run_in_executor(self._reader, self._close_reader)
         self._reader.shutdown(wait=True)
 
     def add_listener(self, listener: Listener) -> None:
-        """`listener(events)` runs on the loop with the events just committed (a batch at a
-        time, oldest first); replays and rejections are not passed on."""
-        self._listeners.append(listener)
+        """`listener(events)` runs with the events just committed (a commit at a time, oldest
+        first), on the loop it was added from, whichever loop appended them (the receiver may
+        run on a thread of its own); replays and rejections are not passed on."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None  # added outside a loop: called on the appending loop
+        self._listeners.append((listener, loop))
 
     def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners = [(f, loop) for f, loop in self._listeners if f != listener]
 
     # --- writing ----------------------------------------------------------------------------------
     async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Appended:
         """Keep an accepted event; returns after COMMIT. With a nonce, an exact (nonce, signature)
         repeat of a kept request is not stored again (`Appended.replay`). Raises sqlite3.Error or
-        StoreUnavailable when it could not be kept."""
-        values = _values(event)
+        StoreUnavailable when it could not be kept.
 
-        def job(conn: sqlite3.Connection) -> Appended:
-            if nonce:
-                row = conn.execute(
-                    "SELECT event_id FROM nonces WHERE nonce = ? AND signature = ?",
-                    (nonce, signature),
-                ).fetchone()
-                if row is not None:
-                    original = _select_one(conn, "events", row[0])
-                    return Appended(original or replace(event, id=row[0]), True)
-            cursor = conn.execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
-            )
-            ident = cursor.lastrowid or 0
-            if nonce:
-                conn.execute(
-                    "INSERT INTO nonces (nonce, signature, received_at, event_id) "
-                    "VALUES (?, ?, ?, ?)",
-                    (nonce, signature, event.received_at, ident),
-                )
-            return Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False)
+        Appends arriving while the writer is busy join one batch, written by one job when the
+        writer gets to it (group commit as before, with less work per event)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Appended] = loop.create_future()
+        item = (_values(event), nonce, signature, event, done)
+        with self._batch_lock:
+            batch = self._batches.get(loop)
+            fresh = batch is None or batch.closed or len(batch.items) >= APPEND_BATCH_MAX
+            if fresh:
+                batch = self._batches[loop] = _Batch(loop)
+            assert batch is not None
+            batch.items.append(item)
+        if fresh:
+            try:
+                job = self._writer.submit_nowait(lambda conn: self._write_batch(conn, batch))
+            except StoreUnavailable as exc:
+                job = loop.create_future()
+                job.set_exception(exc)
+            job.add_done_callback(lambda f: self._settle(batch, f))
+        # Shielded: a caller that stops waiting must not cancel the batch's other events.
+        return await asyncio.shield(done)
 
-        done = await self._writer.submit(job)
-        if not done.replay and self._listeners:
-            self._fresh.append(done.event)
-            if not self._flush_scheduled:
-                self._flush_scheduled = True
-                asyncio.get_running_loop().call_soon(self._flush)
-        return done
+    def _close(self, batch: _Batch) -> list[_Item]:
+        with self._batch_lock:
+            batch.closed = True
+            if self._batches.get(batch.loop) is batch:
+                del self._batches[batch.loop]
+            return list(batch.items)
+
+    def _write_batch(self, conn: sqlite3.Connection, batch: _Batch) -> list[Appended | Exception]:
+        """On the writer thread, inside its transaction: every event of the batch."""
+        out: list[Appended | Exception] = []
+        for values, nonce, signature, event, _ in self._close(batch):
+            ident = 0
+            try:
+                ident = conn.execute(_INSERT_EVENT, values).lastrowid or 0
+                if nonce:
+                    conn.execute(_INSERT_NONCE, (nonce, signature, event.received_at, ident))
+                out.append(Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False))
+            except sqlite3.IntegrityError:  # (nonce, signature) already kept: a replay
+                out.append(_replay(conn, event, ident, nonce, signature))
+            except sqlite3.Error as exc:
+                if not conn.in_transaction:  # SQLite gave up the transaction: all fail
+                    raise
+                if ident:
+                    conn.execute("DELETE FROM events WHERE id = ?", (ident,))
+                out.append(exc)
+        return out
+
+    def _settle(self, batch: _Batch, job: asyncio.Future[list[Appended | Exception]]) -> None:
+        """On the appending loop once the batch's transaction ended: answer every append, then
+        pass the new events on."""
+        items = self._close(batch)  # already closed unless the job never ran
+        if job.cancelled():
+            results: list[Appended | BaseException] = [StoreUnavailable("write cancelled")]
+        elif job.exception() is not None:
+            results = [job.exception() or StoreUnavailable("write failed")]
+        else:
+            results = list(job.result())
+        if len(results) != len(items):
+            results = results[:1] * len(items)
+        fresh: list[StoredEvent] = []
+        for (*_, done), result in zip(items, results, strict=True):
+            if done.done():
+                continue
+            if isinstance(result, BaseException):
+                done.set_exception(result)
+            else:
+                done.set_result(result)
+                if not result.replay:
+                    fresh.append(result.event)
+        if fresh:
+            self._notify(fresh)
+
+    def _notify(self, fresh: list[StoredEvent]) -> None:
+        here = asyncio.get_running_loop()
+        for listener, loop in list(self._listeners):
+            if loop is None or loop is here:
+                _call(listener, fresh)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(_call, listener, fresh)
 
     async def reject(self, event: StoredEvent) -> int:
         """Keep a refused request (or a replay) for inspection; the table keeps only the newest
@@ -297,17 +370,6 @@ class EventLog:
             return ident
 
         return await self._writer.submit(job)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        fresh, self._fresh = self._fresh, []
-        if not fresh:
-            return
-        for listener in list(self._listeners):
-            try:
-                listener(fresh)
-            except Exception:  # one bad listener must not stop the others or the receiver
-                log.exception("event log listener failed")
 
     # --- reading (EventReader) --------------------------------------------------------------------
     async def count(self, flt: EventFilter) -> int:
@@ -412,6 +474,31 @@ class EventLog:
                 await self.maintain()
             except (sqlite3.Error, StoreUnavailable) as exc:
                 log.warning("event log maintenance failed: %s", exc)
+
+
+_INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_NONCE = "INSERT INTO nonces (nonce, signature, received_at, event_id) VALUES (?, ?, ?, ?)"
+
+
+def _replay(
+    conn: sqlite3.Connection, event: StoredEvent, ident: int, nonce: str, signature: str
+) -> Appended:
+    """The nonce insert failed: the request was kept before. Undo this copy, name the original."""
+    if ident:
+        conn.execute("DELETE FROM events WHERE id = ?", (ident,))
+    row = conn.execute(
+        "SELECT event_id FROM nonces WHERE nonce = ? AND signature = ?", (nonce, signature)
+    ).fetchone()
+    original_id = int(row[0]) if row is not None else 0
+    original = _select_one(conn, "events", original_id)
+    return Appended(original or replace(event, id=original_id), True)
+
+
+def _call(listener: Listener, events: list[StoredEvent]) -> None:
+    try:
+        listener(events)
+    except Exception:  # one bad listener must not stop the others or the receiver
+        log.exception("event log listener failed")
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:
