@@ -31,9 +31,17 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    import cProfile
+
+    from console.domain.events import StoredEvent
+    from console.store.event_log import EventLog
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,33 +61,60 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-# ---- the receiver process ------------------------------------------------------------------
+# ---- the receiver process: the console's parts on the console's loop -----------------------
 def serve_receiver(db: str) -> None:
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
-    if os.environ.get("BENCH_LOOP") == "asyncio":  # for comparison: the receiver without Qt
-        asyncio.run(_receiver_main(Path(db)))
-        return
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
 
-    app = QCoreApplication.instance() or QCoreApplication([])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(_receiver_main(Path(db)))
+    app = QApplication.instance() or QApplication([])
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        runner.run(_receiver_main(Path(db)))
 
 
 async def _receiver_main(db: Path) -> None:
+    from console.app.receiver_service import CallbackFeed
     from console.receiver.server import CallbackReceiver, Credential, callback_url
+    from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog
+    from console.ui.events_pane import EventsPane
 
     log = EventLog(db)
     await log.open()
     credential = Credential(AUTH_ID, TOKEN, callback_url(PUBLIC))
-    receiver = CallbackReceiver(log, lambda: [credential], port=0)
+    # As the console runs it: on a thread of its own. BENCH_RECEIVER=gui-loop puts it on the GUI
+    # loop instead, as before, for comparison.
+    on_gui_loop = os.environ.get("BENCH_RECEIVER") == "gui-loop"
+    receiver: CallbackReceiver | ThreadedReceiver
+    if on_gui_loop:
+        receiver = CallbackReceiver(log, lambda: [credential], port=0)
+    else:
+        receiver = ThreadedReceiver(log, lambda: [credential], port=0)
     await receiver.start()
+    # The event pane, shown (offscreen), following the commits as the console's pane does.
+    pane = EventsPane()
+    pane.resize(1200, 420)
+    pane.show()
+    pane.set_reader(log)
+    feed = CallbackFeed()
+    delivered = 0
+
+    def to_pane(events: list[StoredEvent]) -> None:
+        nonlocal delivered
+        delivered += len(events)
+        pane.add_events(events)
+
+    feed.events_committed.connect(to_pane)
+    marks: list[float] = []
+
+    def committed(events: list[StoredEvent]) -> None:
+        now = time.monotonic()
+        if not marks:
+            marks.extend((now, now))
+        marks[1] = now
+        feed.events_committed.emit(events)
+
+    log.add_listener(committed)
     lags: list[tuple[float, float]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -92,31 +127,20 @@ async def _receiver_main(db: Path) -> None:
             lags.append((t0, (time.monotonic() - t0 - 0.010) * 1000))
 
     probing = loop.create_task(probe())
-    profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the receiver's loop thread
-    if profile_to:
-        import cProfile
-
-        profiler = cProfile.Profile(time.thread_time)
-        profiler.enable()
+    profiles = await _start_profiles(log, receiver) if os.environ.get("BENCH_PROFILE") else []
     print(f"listening on {receiver.local_url}", flush=True)
-    marks: list[float] = []
-
-    def on_commit(events: list[object]) -> None:
-        now = time.monotonic()
-        if not marks:
-            marks.append(now)
-        if len(marks) == 1:
-            marks.append(now)
-        marks[1] = now
-
-    log.add_listener(on_commit)
     await stop.wait()
     probing.cancel()
-    if profile_to:
+    threads = _thread_cpu()
+    for name, profiler in profiles:  # written once the load is over: enough to read
         profiler.disable()
-        profiler.dump_stats(profile_to)
+        profiler.dump_stats(f"{os.environ['BENCH_PROFILE']}.{name}")
     await receiver.stop()
+    while pane.model.loading or pane._flush_timer.isActive():  # the pane's last update
+        await asyncio.sleep(0.01)
+    newest = pane.model.newest_id
     await log.close()
+    pane.close()
     first, last = [*marks, 0.0, 0.0][:2]
     window = [lag for at, lag in lags if first <= at <= last]
     print(
@@ -128,11 +152,47 @@ async def _receiver_main(db: Path) -> None:
                 "lag_p99_ms": pct(window, 0.99),
                 "lag_max_ms": max(window, default=float("nan")),
                 "batches": log._writer.batches,
+                "pane_delivered": delivered,
+                "pane_newest_id": newest,
+                "pane_rows": pane.model.rowCount(),
+                "threads_cpu_s": threads,
                 "cpu_s": time.process_time(),
             }
         ),
         flush=True,
     )
+
+
+async def _start_profiles(log: EventLog, receiver: object) -> list[tuple[str, cProfile.Profile]]:
+    """BENCH_PROFILE=PREFIX: a cProfile (in thread CPU time) of the GUI thread, the receiver's
+    thread and the log's writer, written to PREFIX.gui, PREFIX.receiver, PREFIX.writer."""
+    import cProfile
+
+    out = [(name, cProfile.Profile(time.thread_time)) for name in ("gui", "receiver", "writer")]
+    out[0][1].enable()
+    loop = getattr(receiver, "loop", None)
+    if loop is not None:
+
+        async def enable() -> None:
+            out[1][1].enable()
+
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(enable(), loop))
+    await log._writer.submit(lambda conn: out[2][1].enable(), transactional=False)
+    return out
+
+
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of each Python thread (Linux: /proc), to show where the time goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        out[thread.name] = round((int(fields[11]) + int(fields[12])) / tick, 2)
+    return out
 
 
 # ---- the bare handler process --------------------------------------------------------------
@@ -399,7 +459,7 @@ def main() -> int:
         db = Path(tmp) / "events.sqlite3"
         got, stats = against("receiver", args.rate, args.seconds, db)
         conn = sqlite3.connect(db)
-        rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        rows, top = conn.execute("SELECT count(*), max(id) FROM events").fetchone()
         conn.close()
         print(f"  receiver phase done: {json.dumps(got)}; receiver {json.dumps(stats)}", flush=True)
         bare, bare_stats = against("bare", args.rate, args.seconds, Path(tmp) / "unused")
@@ -411,6 +471,11 @@ def main() -> int:
     print(
         f"  receiver + log: sent {sent:,}, answered 200 {ok:,}, other {got['statuses']}, "
         f"errors {got['errors']}; rows in the log {rows:,}; {stats['batches']} commits"
+    )
+    shown = int(stats["pane_delivered"])  # type: ignore[call-overload]
+    print(
+        f"  event pane: {shown:,} events shown live, newest row #{stats['pane_newest_id']} "
+        f"(log's newest #{top}), {stats['pane_rows']:,} rows loaded"
     )
     cpu_us = 1e6 * float(stats["cpu_s"]) / max(1, ok)  # type: ignore[arg-type]
     bare_us = 1e6 * float(bare_stats["cpu_s"]) / max(1, int(bare["ok"]))  # type: ignore[arg-type, call-overload]
@@ -431,8 +496,8 @@ def main() -> int:
         f"ratio {ratio:.2f} (target >= {RATIO_TARGET})"
     )
     missed = []
-    if not (ok == sent == rows):
-        missed.append(f"lost or refused: sent {sent}, 200s {ok}, rows {rows}")
+    if not (ok == sent == rows == shown) or stats["pane_newest_id"] != top:
+        missed.append(f"lost or refused: sent {sent}, 200s {ok}, rows {rows}, in the pane {shown}")
     if not ack99 < ACK_P99_TARGET_MS:
         missed.append(f"ack p99 {ack99:.1f} ms")
     if not lag99 < LAG_P99_TARGET_MS:

@@ -82,6 +82,7 @@ MAX_NONCES = 2_000_000
 PRUNE_BATCH = 5_000
 MAINTENANCE_INTERVAL_S = 60.0
 APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at most a few jobs)
+APPEND_LINGER_S = 0.005  # under load, how long a batch may gather before it is written
 
 Row = tuple[Any, ...]
 Listener = Callable[[list[StoredEvent]], None]
@@ -107,6 +108,7 @@ class _Batch:
     loop: asyncio.AbstractEventLoop
     items: list[_Item] = field(default_factory=list)
     closed: bool = False
+    opened: float = field(default_factory=time.monotonic)
 
 
 def _clean(text: str) -> str:
@@ -216,6 +218,7 @@ class EventLog:
         self._listeners: list[tuple[Listener, asyncio.AbstractEventLoop | None]] = []
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
         self._batch_lock = threading.Lock()  # the writer thread closes what loops append to
+        self._busy = False  # the last batch written held more than one event (writer thread)
         self._maintenance_interval_s = maintenance_interval_s
         self._maintenance: asyncio.Task[None] | None = None
         self._rejected_since_prune = 0
@@ -287,8 +290,8 @@ class EventLog:
                 job = loop.create_future()
                 job.set_exception(exc)
             job.add_done_callback(lambda f: self._settle(batch, f))
-        # Shielded: a caller that stops waiting must not cancel the batch's other events.
-        return await asyncio.shield(done)
+        # A caller that stops waiting cancels only its own future: the batch is written anyway.
+        return await done
 
     def _close(self, batch: _Batch) -> list[_Item]:
         with self._batch_lock:
@@ -298,9 +301,18 @@ class EventLog:
             return list(batch.items)
 
     def _write_batch(self, conn: sqlite3.Connection, batch: _Batch) -> list[Appended | Exception]:
-        """On the writer thread, inside its transaction: every event of the batch."""
+        """On the writer thread, inside its transaction: every event of the batch. Under load
+        (the last batch held more than one event) the batch is first left open for up to
+        `APPEND_LINGER_S` since it began, so one commit carries more events: fewer syncs, fewer
+        pages written, less CPU per event, at a cost of a few ms of ack latency under load only."""
+        if self._busy and len(batch.items) < APPEND_BATCH_MAX:
+            wait = batch.opened + APPEND_LINGER_S - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        items = self._close(batch)
+        self._busy = len(items) > 1
         out: list[Appended | Exception] = []
-        for values, nonce, signature, event, _ in self._close(batch):
+        for values, nonce, signature, event, _ in items:
             ident = 0
             try:
                 ident = conn.execute(_INSERT_EVENT, values).lastrowid or 0
