@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS {name} (
 );
 CREATE INDEX IF NOT EXISTS {name}_received ON {name}(received_at);
 """
-SCHEMA = (
+BASE_SCHEMA = (
     _TABLE.format(name="events")
     + _TABLE.format(name="rejected")
     + """
@@ -71,6 +71,30 @@ CREATE TABLE IF NOT EXISTS nonces (
 CREATE INDEX IF NOT EXISTS nonces_received ON nonces(received_at);
 """
 )
+FTS_SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS fts_backlog (below INTEGER NOT NULL);
+INSERT INTO fts_backlog (below) SELECT coalesce(max(id), 0) + 1 FROM events
+    WHERE NOT EXISTS (SELECT 1 FROM fts_backlog);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    params, content='events', content_rowid='id', tokenize='trigram', detail=none
+);
+CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_fts (rowid, params) VALUES (new.id, new.params);
+END;
+CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
+    WHEN old.id >= (SELECT below FROM fts_backlog) BEGIN
+    INSERT INTO events_fts (events_fts, rowid, params) VALUES ('delete', old.id, old.params);
+END;
+COMMIT;
+"""
+SCHEMA = BASE_SCHEMA + FTS_SCHEMA
+# Free text: `events_fts` indexes the parameters' JSON text by trigrams (any 3 characters), with
+# no positions (a quarter of the size of the text, not three times), so a search asks for rows
+# holding every trigram of the needle and LIKE then confirms the substring: the index only
+# narrows, the meaning stays "case-insensitive substring". Rows below `fts_backlog.below` are
+# not indexed yet (a log from before the index, filled in the background after open) and are
+# searched by LIKE alone; inserts and deletes keep the index in the same transaction.
 PRAGMAS = ("PRAGMA journal_size_limit=67108864",)  # the WAL is cut back to 64 MiB at checkpoints
 
 DAY_S = 86_400.0
@@ -82,6 +106,8 @@ MAX_NONCES = 2_000_000
 PRUNE_BATCH = 5_000
 MAINTENANCE_INTERVAL_S = 60.0
 APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at most a few jobs)
+FTS_CHUNK = 2_000  # events indexed per transaction when an older log is brought up to date
+FTS_PAUSE_S = 0.05  # between those transactions, so callbacks are stored meanwhile
 APPEND_LINGER_S = 0.005  # under load, how long a batch may gather before it is written
 
 Row = tuple[Any, ...]
@@ -189,11 +215,23 @@ def where(flt: EventFilter) -> tuple[str, list[Any]]:
         args.append(flt.since)
     if flt.text:
         # Parameters are stored as JSON: escape the needle the same way, then as a LIKE pattern.
-        needle = json.dumps(flt.text, ensure_ascii=False)[1:-1]
-        needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = _clean(json.dumps(flt.text, ensure_ascii=False)[1:-1])
+        if not flt.rejected and len(needle) >= 3:
+            clauses.append(
+                "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? "
+                "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_backlog))"
+            )
+            args.append(trigram_query(needle))
+        pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append("params LIKE ? ESCAPE '\\'")
-        args.append(f"%{needle}%")
+        args.append(f"%{pattern}%")
     return (" AND ".join(clauses) or "1"), args
+
+
+def trigram_query(needle: str) -> str:
+    """An FTS5 query for rows holding every 3-character piece of `needle` (each quoted)."""
+    pieces = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))  # FTS5 folds case
+    return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
 
 
 class EventLog:
@@ -221,6 +259,7 @@ class EventLog:
         self._busy = False  # the last batch written held more than one event (writer thread)
         self._maintenance_interval_s = maintenance_interval_s
         self._maintenance: asyncio.Task[None] | None = None
+        self._indexing: asyncio.Task[None] | None = None
         self._rejected_since_prune = 0
 
     # --- life cycle -------------------------------------------------------------------------------
@@ -240,14 +279,18 @@ class EventLog:
 
     async def open(self) -> None:
         await self._writer.open()
+        loop = asyncio.get_running_loop()
         if self._maintenance_interval_s > 0:
-            self._maintenance = asyncio.get_running_loop().create_task(self._maintain_forever())
+            self._maintenance = loop.create_task(self._maintain_forever())
+        if not self._writer.unavailable:
+            self._indexing = loop.create_task(self._index_backlog())
 
     async def close(self) -> None:
-        if self._maintenance is not None:
-            self._maintenance.cancel()
-            await asyncio.gather(self._maintenance, return_exceptions=True)
-            self._maintenance = None
+        for task in (self._maintenance, self._indexing):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._maintenance = self._indexing = None
         await self._writer.close()
         await asyncio.get_running_loop().run_in_executor(self._reader, self._close_reader)
         self._reader.shutdown(wait=True)
@@ -479,6 +522,28 @@ class EventLog:
             )
         return n
 
+    async def unindexed(self) -> int:
+        """Events not yet in the free-text index (a log from before it, being filled)."""
+        row = await self._read(
+            lambda c: c.execute(
+                "SELECT count(*) FROM events WHERE id < (SELECT below FROM fts_backlog)"
+            ).fetchone()
+        )
+        return int(row[0])
+
+    async def _index_backlog(self) -> None:
+        """Index a log from before the free-text index, newest first, a chunk per transaction
+        with pauses between, so callbacks keep being stored meanwhile."""
+        while True:
+            try:
+                left = await self._writer.submit(_index_chunk)
+            except (sqlite3.Error, StoreUnavailable) as exc:
+                log.warning("the event log's free-text index was not built: %s", exc)
+                return
+            if not left:
+                return
+            await asyncio.sleep(FTS_PAUSE_S)
+
     async def _maintain_forever(self) -> None:
         while True:
             await asyncio.sleep(self._maintenance_interval_s)
@@ -511,6 +576,25 @@ def _call(listener: Listener, events: list[StoredEvent]) -> None:
         listener(events)
     except Exception:  # one bad listener must not stop the others or the receiver
         log.exception("event log listener failed")
+
+
+def _index_chunk(conn: sqlite3.Connection) -> bool:
+    """Index the newest `FTS_CHUNK` events below the backlog mark; False when none were left."""
+    below = conn.execute("SELECT below FROM fts_backlog").fetchone()[0]
+    if below <= 0:
+        return False
+    row = conn.execute(
+        "SELECT id FROM events WHERE id < ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (below, FTS_CHUNK - 1),
+    ).fetchone()
+    low = int(row[0]) if row is not None else 0
+    conn.execute(
+        "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
+        "WHERE id >= ? AND id < ?",
+        (low, below),
+    )
+    conn.execute("UPDATE fts_backlog SET below = ?", (low,))
+    return low > 0
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:
