@@ -1,8 +1,9 @@
 """The local HTTP endpoint Plivo posts stream status callbacks to (docs/callbacks.md).
 
-Runs on the caller's asyncio loop (the console's GUI loop, or its own in `stream-console
-receive`). Binds 127.0.0.1 unless told otherwise: Plivo reaches it through a tunnel, and binding
-wider only adds exposure. Every request is hostile until its signature verifies:
+Runs on the asyncio loop it is started on: in the console a thread and loop of its own
+(`ThreadedReceiver` in thread.py), in `stream-console receive` the command's loop. Binds
+127.0.0.1 unless told otherwise: Plivo reaches it through a tunnel, and binding wider only adds
+exposure. Every request is hostile until its signature verifies:
 
 - wrong method 405, other path 404, other content type 415, body over 16 KiB 413, not decodable
   400: refused before any signature work, never a 5xx;
