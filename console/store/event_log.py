@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,28 +74,29 @@ CREATE INDEX IF NOT EXISTS nonces_received ON nonces(received_at);
 )
 FTS_SCHEMA = """
 BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS fts_backlog (below INTEGER NOT NULL);
-INSERT INTO fts_backlog (below) SELECT coalesce(max(id), 0) + 1 FROM events
-    WHERE NOT EXISTS (SELECT 1 FROM fts_backlog);
+CREATE TABLE IF NOT EXISTS fts_backlog (below INTEGER NOT NULL, above INTEGER NOT NULL);
+INSERT INTO fts_backlog (below, above) SELECT coalesce(max(id), 0) + 1, coalesce(max(id), 0)
+    FROM events WHERE NOT EXISTS (SELECT 1 FROM fts_backlog);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     params, content='events', content_rowid='id', tokenize='trigram', detail=none
 );
-CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
-    INSERT INTO events_fts (rowid, params) VALUES (new.id, new.params);
-END;
 CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
-    WHEN old.id >= (SELECT below FROM fts_backlog) BEGIN
+    WHEN old.id BETWEEN (SELECT below FROM fts_backlog) AND (SELECT above FROM fts_backlog)
+BEGIN
     INSERT INTO events_fts (events_fts, rowid, params) VALUES ('delete', old.id, old.params);
 END;
 COMMIT;
 """
 SCHEMA = BASE_SCHEMA + FTS_SCHEMA
 # Free text: `events_fts` indexes the parameters' JSON text by trigrams (any 3 characters), with
-# no positions (a quarter of the size of the text, not three times), so a search asks for rows
-# holding every trigram of the needle and LIKE then confirms the substring: the index only
-# narrows, the meaning stays "case-insensitive substring". Rows below `fts_backlog.below` are
-# not indexed yet (a log from before the index, filled in the background after open) and are
-# searched by LIKE alone; inserts and deletes keep the index in the same transaction.
+# no positions (about the size of the text, not three times), so a search asks for rows holding
+# every trigram of the needle and LIKE then confirms the substring: the index only narrows, the
+# meaning stays "case-insensitive substring". The index covers the ids from `fts_backlog.below`
+# to `fts_backlog.above`; rows outside (the newest, while callbacks pour in; a log from before
+# the index) are searched by LIKE alone until `_index_forever` adds them. Indexing costs the
+# writer about as much again as storing the event, so it is kept off the path a callback waits
+# on: measured at 2,000 callbacks/s, indexing in the insert's transaction took the writer's CPU
+# per event from ~95 to ~220 µs and the ack latency p50 from ~20 ms to over a second.
 PRAGMAS = ("PRAGMA journal_size_limit=67108864",)  # the WAL is cut back to 64 MiB at checkpoints
 
 DAY_S = 86_400.0
@@ -106,8 +108,11 @@ MAX_NONCES = 2_000_000
 PRUNE_BATCH = 5_000
 MAINTENANCE_INTERVAL_S = 60.0
 APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at most a few jobs)
-FTS_CHUNK = 2_000  # events indexed per transaction when an older log is brought up to date
+FTS_CHUNK = 2_000  # events indexed per transaction
 FTS_PAUSE_S = 0.05  # between those transactions, so callbacks are stored meanwhile
+FTS_INTERVAL_S = 1.0  # how often the indexer looks for events to index
+FTS_BUSY_RATE = 200.0  # callbacks/s above which indexing waits (for a quieter moment) ...
+FTS_MAX_UNINDEXED = 100_000  # ... unless this many new events wait (LIKE reads them, ~0.4 s)
 APPEND_LINGER_S = 0.005  # under load, how long a batch may gather before it is written
 
 Row = tuple[Any, ...]
@@ -219,7 +224,8 @@ def where(flt: EventFilter) -> tuple[str, list[Any]]:
         if not flt.rejected and len(needle) >= 3:
             clauses.append(
                 "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? "
-                "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_backlog))"
+                "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_backlog) "
+                "UNION ALL SELECT id FROM events WHERE id > (SELECT above FROM fts_backlog))"
             )
             args.append(trigram_query(needle))
         pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -257,6 +263,7 @@ class EventLog:
         self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
         self._batch_lock = threading.Lock()  # the writer thread closes what loops append to
         self._busy = False  # the last batch written held more than one event (writer thread)
+        self._appended = 0  # events handed to append, for the indexer's idea of the load
         self._maintenance_interval_s = maintenance_interval_s
         self._maintenance: asyncio.Task[None] | None = None
         self._indexing: asyncio.Task[None] | None = None
@@ -283,7 +290,7 @@ class EventLog:
         if self._maintenance_interval_s > 0:
             self._maintenance = loop.create_task(self._maintain_forever())
         if not self._writer.unavailable:
-            self._indexing = loop.create_task(self._index_backlog())
+            self._indexing = loop.create_task(self._index_forever())
 
     async def close(self) -> None:
         for task in (self._maintenance, self._indexing):
@@ -319,6 +326,7 @@ class EventLog:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Appended] = loop.create_future()
         item = (_values(event), nonce, signature, event, done)
+        self._appended += 1
         with self._batch_lock:
             batch = self._batches.get(loop)
             fresh = batch is None or batch.closed or len(batch.items) >= APPEND_BATCH_MAX
@@ -523,26 +531,30 @@ class EventLog:
         return n
 
     async def unindexed(self) -> int:
-        """Events not yet in the free-text index (a log from before it, being filled)."""
-        row = await self._read(
-            lambda c: c.execute(
-                "SELECT count(*) FROM events WHERE id < (SELECT below FROM fts_backlog)"
-            ).fetchone()
-        )
+        """Events not in the free-text index yet (searched by LIKE alone meanwhile)."""
+        row = await self._read(lambda c: c.execute(_UNINDEXED).fetchone())
         return int(row[0])
 
-    async def _index_backlog(self) -> None:
-        """Index a log from before the free-text index, newest first, a chunk per transaction
-        with pauses between, so callbacks keep being stored meanwhile."""
+    async def _index_forever(self) -> None:
+        """Keep the free-text index up with the log, a chunk per transaction with pauses between,
+        while callbacks arrive slower than `FTS_BUSY_RATE` (or too many wait); newest first."""
+        seen, since = self._appended, time.monotonic()
+
+        def rate() -> float:
+            nonlocal seen, since
+            now = time.monotonic()
+            per_s = (self._appended - seen) / max(now - since, 1e-3)
+            seen, since = self._appended, now
+            return per_s
+
         while True:
+            await asyncio.sleep(FTS_INTERVAL_S)
             try:
-                left = await self._writer.submit(_index_chunk)
+                while await self._writer.submit(partial(_index_chunk, rate=rate())):
+                    await asyncio.sleep(FTS_PAUSE_S)
             except (sqlite3.Error, StoreUnavailable) as exc:
-                log.warning("the event log's free-text index was not built: %s", exc)
+                log.warning("the event log's free-text index is not being kept: %s", exc)
                 return
-            if not left:
-                return
-            await asyncio.sleep(FTS_PAUSE_S)
 
     async def _maintain_forever(self) -> None:
         while True:
@@ -578,9 +590,33 @@ def _call(listener: Listener, events: list[StoredEvent]) -> None:
         log.exception("event log listener failed")
 
 
-def _index_chunk(conn: sqlite3.Connection) -> bool:
-    """Index the newest `FTS_CHUNK` events below the backlog mark; False when none were left."""
-    below = conn.execute("SELECT below FROM fts_backlog").fetchone()[0]
+_UNINDEXED = (
+    "SELECT count(*) FROM events, fts_backlog AS b WHERE events.id < b.below OR events.id > b.above"
+)
+
+
+def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
+    """Index up to `FTS_CHUNK` events next to the indexed range: the newest first (when the log
+    is quiet, or too many wait), then older ones. False when there was nothing to do now."""
+    below, above = conn.execute("SELECT below, above FROM fts_backlog").fetchone()
+    newer = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM events WHERE id > ? LIMIT ?)",
+        (above, FTS_MAX_UNINDEXED),
+    ).fetchone()[0]
+    if rate > FTS_BUSY_RATE and newer < FTS_MAX_UNINDEXED:
+        return False
+    if newer:
+        top = conn.execute(
+            "SELECT max(id) FROM (SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)",
+            (above, FTS_CHUNK),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
+            "WHERE id > ? AND id <= ?",
+            (above, top),
+        )
+        conn.execute("UPDATE fts_backlog SET above = ?", (top,))
+        return True
     if below <= 0:
         return False
     row = conn.execute(
@@ -588,13 +624,13 @@ def _index_chunk(conn: sqlite3.Connection) -> bool:
         (below, FTS_CHUNK - 1),
     ).fetchone()
     low = int(row[0]) if row is not None else 0
-    conn.execute(
+    indexed = conn.execute(
         "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
         "WHERE id >= ? AND id < ?",
         (low, below),
-    )
+    ).rowcount
     conn.execute("UPDATE fts_backlog SET below = ?", (low,))
-    return low > 0
+    return low > 0 or indexed > 0
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:
