@@ -7,10 +7,10 @@ log's writer thread, as before) and answers, while the GUI loop hears only of ea
 event log calls its listeners on the loop they were added from) and of changes to the counters,
 at most once per turn of its loop.
 
-The receiver and the log's writer trade Python's GIL back and forth several times per callback;
-at the interpreter's default 5 ms switch interval a thread handing the GIL back can wait that
-long each time, which showed as ack latency. `start()` lowers the interval to 1 ms for the
-process (a cost of a few percent of throughput for CPU-bound threads, none for the GUI).
+The receiver, the log's writer and the GUI thread trade Python's GIL back and forth; at the
+interpreter's default 5 ms switch interval a thread waking for the GIL can wait that long each
+time. `start()` lowers the interval to 1 ms for the process: measured at 2,000 callbacks/s with
+the event pane open, the GUI loop's lag p99 went from 31-36 ms to 17-18 ms and ack p99 down too.
 """
 
 from __future__ import annotations
