@@ -10,7 +10,7 @@ how late the loop wakes meanwhile: the reading happens off the GUI loop, so the 
 The log's own open (the store checks the file's integrity at start-up) is timed apart: the
 receiver opens the log whether or not the pane is shown. Targets: pane open < 1 s; filter by
 call, stream or event type < 200 ms; free-text filter < 1 s, for a common word and for a rare one
-(the whole log is searched); RSS growth <= 100 MB.
+(the trigram index narrows the search, LIKE confirms); RSS growth <= 100 MB.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ OPEN_TARGET_S = 1.0
 INDEXED_FILTER_TARGET_S = 0.2
 TEXT_FILTER_TARGET_S = 1.0
 RSS_TARGET_MB = 100.0
-CACHE = Path(tempfile.gettempdir()) / "stream-console-bench" / "event-log-1m-v1.sqlite3"
+CACHE = Path(tempfile.gettempdir()) / "stream-console-bench" / "event-log-1m-v3.sqlite3"
 INDEXES = ("events_received", "events_event", "events_call", "events_stream")
 
 
@@ -110,10 +110,25 @@ def build_log(path: Path) -> float:
     )
     conn.execute("COMMIT")
     conn.executescript(SCHEMA)  # builds the indexes dropped above
+    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")  # the free-text index
+    conn.execute("UPDATE fts_backlog SET below = 1, above = (SELECT max(id) FROM events)")
     conn.execute("ANALYZE")
     conn.close()
     part.replace(path)
     return time.perf_counter() - started
+
+
+def index_share(path: Path) -> str:
+    """How much of the file the free-text index takes, next to the parameters it indexes."""
+    conn = sqlite3.connect(path)
+    try:
+        fts = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'events_fts%'"
+        ).fetchone()[0]
+        text = conn.execute("SELECT sum(length(params)) FROM events").fetchone()[0]
+    finally:
+        conn.close()
+    return f"free-text index {fts / 2**20:.0f} MiB for {text / 2**20:.0f} MiB of parameters"
 
 
 async def until_shown(pane: EventsPane, action: Callable[[], object]) -> float:
@@ -132,7 +147,7 @@ async def run() -> int:
     else:
         took = build_log(CACHE)
         print(f"event log: built {N:,} events in {took:.0f} s at {CACHE}")
-    print(f"log size: {CACHE.stat().st_size / 2**20:.0f} MiB")
+    print(f"log size: {CACHE.stat().st_size / 2**20:.0f} MiB ({index_share(CACHE)})")
     process = psutil.Process()
     rss_before = process.memory_info().rss
 
@@ -194,7 +209,7 @@ async def run() -> int:
     timings["free text, common ('timed out')"] = await until_shown(pane, text_filter("timed out"))
     common_rows = pane.model.rowCount()
     rare = call_uuid(CALLS - 1)[-12:]
-    timings["free text, rare (whole log)"] = await until_shown(pane, text_filter(rare))
+    timings["free text, rare"] = await until_shown(pane, text_filter(rare))
     rare_rows = pane.model.rowCount()
     pane.text_filter.clear()
     await until_shown(pane, pane.apply_filter)
@@ -232,7 +247,7 @@ async def run() -> int:
     for name in ("event type DroppedStream", "follow selected call", "stream ID"):
         if timings[name] >= INDEXED_FILTER_TARGET_S:
             missed.append(f"{name} {timings[name] * 1000:.0f} ms")
-    for name in ("free text, common ('timed out')", "free text, rare (whole log)"):
+    for name in ("free text, common ('timed out')", "free text, rare"):
         if timings[name] >= TEXT_FILTER_TARGET_S:
             missed.append(f"{name} {timings[name] * 1000:.0f} ms")
     if rss_growth_mb > RSS_TARGET_MB:

@@ -1,10 +1,10 @@
-"""The console's status-callback receiver: started on the GUI loop with the event log in the data
-directory, verifying for every profile that has a public URL (and for the demo account), and
+"""The console's status-callback receiver: started from the GUI loop with the event log in the
+data directory, verifying for every profile that has a public URL (and for the demo account), and
 reporting to the window through `CallbackFeed` (docs/callbacks.md).
 
-The receiver and the log do their own work off the GUI thread where it blocks (the log's writer
-and reader threads); here only counters are turned into status-bar text, a few times a second at
-most, however many callbacks arrive.
+The receiver runs on a thread and loop of its own (`ThreadedReceiver`), the log writes and reads
+on its own threads; the GUI loop gets each commit once and turns counters into status-bar text a
+few times a second at most, however many callbacks arrive.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from console.ui.status_indicator import Health
 if TYPE_CHECKING:
     from console.app.settings import ProfileRepository
     from console.credentials import CredentialStore
-    from console.receiver.server import CallbackReceiver, Credential
+    from console.receiver.server import Credential
+    from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog
     from console.ui.main_window import MainWindow
 
@@ -85,7 +86,7 @@ class ReceiverService:
         self.form = form
         self.feed = CallbackFeed()
         self.log: EventLog | None = None  # the EventReader for the event pane, once open
-        self.receiver: CallbackReceiver | None = None
+        self.receiver: ThreadedReceiver | None = None
         self.dialog: ReceiverDialog | None = None
         self.profile: Profile | None = None
         self.problem = ""
@@ -137,10 +138,10 @@ class ReceiverService:
             self._tick = asyncio.get_running_loop().create_task(self._ticking())
 
     async def _listen(self) -> None:
-        from console.receiver.server import CallbackReceiver
+        from console.receiver.thread import ThreadedReceiver
 
         assert self.log is not None
-        receiver = CallbackReceiver(
+        receiver = ThreadedReceiver(
             self.log, lambda: self._known, host=self.host, port=self.port,
             on_change=self._schedule_stats,
         )  # fmt: skip

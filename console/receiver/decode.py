@@ -23,12 +23,15 @@ class Malformed(ValueError):
 
 
 def _decode_part(raw: str) -> str:
-    if "%" not in raw and "+" not in raw:
-        return raw  # nothing escaped: the common case for ids and event names
+    if "%" not in raw:
+        return raw.replace("+", " ") if "+" in raw else raw  # the common case for ids and names
     try:
-        return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "strict")
+        text = unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "strict")
     except UnicodeDecodeError as exc:
         raise Malformed("a parameter is not valid UTF-8") from exc
+    if _CONTROL.search(text):  # one only an escape could have smuggled in
+        raise Malformed("a control character in a parameter")
+    return text
 
 
 def parse_form(raw: str) -> list[tuple[str, str]]:
@@ -38,8 +41,10 @@ def parse_form(raw: str) -> list[tuple[str, str]]:
             raw.encode("utf-8")
         except UnicodeEncodeError as exc:  # undecodable bytes the HTTP layer let through
             raise Malformed("the request is not valid UTF-8") from exc
-    if _BAD_ESCAPE.search(raw):
+    if "%" in raw and _BAD_ESCAPE.search(raw):
         raise Malformed("a bad %-escape")
+    if _CONTROL.search(raw):
+        raise Malformed("a control character in a parameter")
     pairs: list[tuple[str, str]] = []
     if not raw:
         return pairs
@@ -47,9 +52,9 @@ def parse_form(raw: str) -> list[tuple[str, str]]:
         if not part:
             continue
         key, _, value = part.partition("=")
+        if not key:
+            raise Malformed("a parameter without a name")
         pair = (_decode_part(key), _decode_part(value))
-        if _CONTROL.search(pair[0]) or _CONTROL.search(pair[1]):
-            raise Malformed("a control character in a parameter")
         if not pair[0]:
             raise Malformed("a parameter without a name")
         pairs.append(pair)

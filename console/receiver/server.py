@@ -1,8 +1,9 @@
 """The local HTTP endpoint Plivo posts stream status callbacks to (docs/callbacks.md).
 
-Runs on the caller's asyncio loop (the console's GUI loop, or its own in `stream-console
-receive`). Binds 127.0.0.1 unless told otherwise: Plivo reaches it through a tunnel, and binding
-wider only adds exposure. Every request is hostile until its signature verifies:
+Runs on the asyncio loop it is started on: in the console a thread and loop of its own
+(`ThreadedReceiver` in thread.py), in `stream-console receive` the command's loop. Binds
+127.0.0.1 unless told otherwise: Plivo reaches it through a tunnel, and binding wider only adds
+exposure. Every request is hostile until its signature verifies:
 
 - wrong method 405, other path 404, other content type 415, body over 16 KiB 413, not decodable
   400: refused before any signature work, never a 5xx;
@@ -323,36 +324,37 @@ class CallbackReceiver:
         nonce = request.headers.get(NONCE_HEADER, "")
         own = request.headers.get(SIGNATURE_HEADER, "")
         main = request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER, "")
-        base = self._record(request, pairs)
+        params = flat(pairs)
         if not nonce or not (own or main):
             self.stats.unsigned += 1
             return await self._keep_refused(
-                base, Verdict.UNSIGNED, "no signature or no nonce", 403, "Forbidden"
-            )
+                _record(request, params), Verdict.UNSIGNED, "no signature or no nonce", 403,
+                "Forbidden",
+            )  # fmt: skip
         account = ""
         signed_url = ""
         plausible = len(own) + len(main) + len(nonce) <= MAX_SIGNATURE_HEADER
         if plausible and (own + main + nonce).isascii():
-            params = grouped(pairs)
+            signed = grouped(pairs) if len(params) < len(pairs) else params
             query = request.raw_path.partition("?")[2]
             for credential in self.credentials():
                 url = _signed_url(credential.callback_url, query, request.method)
                 if verify_signature(
-                    credential.token, request.method, url, params, nonce, (own, main)
+                    credential.token, request.method, url, signed, nonce, (own, main)
                 ):
                     account, signed_url = credential.auth_id, url
                     break
         if not account:
             self.stats.forged += 1
             return await self._keep_refused(
-                base, Verdict.FORGED, "no known account's token gives this signature", 403,
-                "Forbidden",
+                _record(request, params), Verdict.FORGED,
+                "no known account's token gives this signature", 403, "Forbidden",
             )  # fmt: skip
         if self.sink.pending_writes > MAX_BACKLOG:
             self.stats.unavailable += 1
             self._on_change()
             return _text(503, "Busy, retry later", headers={"Retry-After": "1"})
-        event = _replace_account(base, account, signed_url)
+        event = _record(request, params, account, signed_url, Verdict.ACCEPTED)
         try:
             # Not cancelled when the client hangs up (handler_cancellation is off); once queued,
             # the write is committed even if stop() comes first (the log finishes its queue).
@@ -372,7 +374,7 @@ class CallbackReceiver:
             self.stats.accepted += 1
             self.stats.recent.append(time.monotonic())
         self._on_change()
-        return _text(200, "OK")
+        return _ok()
 
     async def _refuse(
         self,
@@ -384,7 +386,7 @@ class CallbackReceiver:
     ) -> web.StreamResponse:
         self.stats.malformed += 1
         return await self._keep_refused(
-            self._record(request, []), Verdict.MALFORMED, detail, status, reason, headers
+            _record(request, {}), Verdict.MALFORMED, detail, status, reason, headers
         )
 
     async def _keep_refused(
@@ -409,26 +411,6 @@ class CallbackReceiver:
         except Exception as exc:
             log.info("refused request not recorded: %s", exc)
 
-    @staticmethod
-    def _record(request: web.BaseRequest, pairs: list[tuple[str, str]]) -> StoredEvent:
-        params = flat(pairs)
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        source = str(peer[0]) if isinstance(peer, tuple) and peer else ""
-        return StoredEvent(
-            id=0,
-            received_at=time.time(),
-            event=params.get("Event", ""),
-            call_uuid=params.get("CallUUID", ""),
-            stream_id=params.get("StreamID", ""),
-            account="",
-            source=source,
-            verdict=Verdict.MALFORMED,
-            method=request.method[:16],
-            url=request.raw_path[:4096],
-            params=params,
-            headers={k: v[:4096] for k, v in request.headers.items()},
-        )
-
 
 class _Refusal(Exception):
     def __init__(self, status: int, reason: str, detail: str) -> None:
@@ -449,12 +431,38 @@ def _text(status: int, text: str, headers: Mapping[str, str] | None = None) -> w
     return web.Response(status=status, text=text + "\n", headers=headers)
 
 
+def _ok() -> web.Response:
+    return web.Response(status=200, body=b"OK\n", content_type="text/plain", charset="utf-8")
+
+
+def _record(
+    request: web.BaseRequest,
+    params: dict[str, str],
+    account: str = "",
+    url: str | None = None,
+    verdict: Verdict = Verdict.MALFORMED,
+) -> StoredEvent:
+    """The request as the log keeps it (for a verified one, the URL its signature covered)."""
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return StoredEvent(
+        id=0,
+        received_at=time.time(),
+        event=params.get("Event", ""),
+        call_uuid=params.get("CallUUID", ""),
+        stream_id=params.get("StreamID", ""),
+        account=account,
+        source=str(peer[0]) if isinstance(peer, tuple) and peer else "",
+        verdict=verdict,
+        method=request.method[:16],
+        url=request.raw_path[:4096] if url is None else url,
+        params=params,
+        headers={k: v[:4096] for k, v in request.headers.items()},
+    )
+
+
 def _with(event: StoredEvent, verdict: Verdict, detail: str) -> StoredEvent:
     return replace(event, verdict=verdict, detail=detail)
-
-
-def _replace_account(event: StoredEvent, account: str, url: str) -> StoredEvent:
-    return replace(event, account=account, url=url, verdict=Verdict.ACCEPTED)
 
 
 def _is_loopback(host: str) -> bool:

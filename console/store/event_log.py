@@ -17,17 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
-from console.store.event_rows import (
-    COLUMNS as _COLUMNS,
-)
+from console.store import event_rows
+from console.store.event_rows import COLUMNS as _COLUMNS
 from console.store.event_rows import (
     DEFAULT_MAX_AGE_S,
     DEFAULT_MAX_REJECTED,
@@ -39,11 +40,8 @@ from console.store.event_rows import (
     Listener,
     notify,
     row_to_event,
-    where,
 )
-from console.store.event_rows import (
-    event_values as _values,
-)
+from console.store.event_rows import event_values as _values
 from console.store.sqlite_writer import SqliteWriter, StoreUnavailable
 
 T = TypeVar("T")
@@ -67,7 +65,7 @@ CREATE TABLE IF NOT EXISTS {name} (
 );
 CREATE INDEX IF NOT EXISTS {name}_received ON {name}(received_at);
 """
-SCHEMA = (
+BASE_SCHEMA = (
     _TABLE.format(name="events")
     + _TABLE.format(name="rejected")
     + """
@@ -84,9 +82,79 @@ CREATE TABLE IF NOT EXISTS nonces (
 CREATE INDEX IF NOT EXISTS nonces_received ON nonces(received_at);
 """
 )
+FTS_SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS fts_backlog (below INTEGER NOT NULL, above INTEGER NOT NULL);
+INSERT INTO fts_backlog (below, above) SELECT coalesce(max(id), 0) + 1, coalesce(max(id), 0)
+    FROM events WHERE NOT EXISTS (SELECT 1 FROM fts_backlog);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    params, content='events', content_rowid='id', tokenize='trigram', detail=none
+);
+CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
+    WHEN old.id BETWEEN (SELECT below FROM fts_backlog) AND (SELECT above FROM fts_backlog)
+BEGIN
+    INSERT INTO events_fts (events_fts, rowid, params) VALUES ('delete', old.id, old.params);
+END;
+COMMIT;
+"""
+SCHEMA = BASE_SCHEMA + FTS_SCHEMA
+# Free text: `events_fts` indexes the parameters' JSON text by trigrams (any 3 characters), with
+# no positions (about the size of the text, not three times), so a search asks for rows holding
+# every trigram of the needle and LIKE then confirms the substring: the index only narrows, the
+# meaning stays "case-insensitive substring". The index covers the ids from `fts_backlog.below`
+# to `fts_backlog.above`; rows outside (the newest, while callbacks pour in; a log from before
+# the index) are searched by LIKE alone until `_index_forever` adds them. Indexing costs the
+# writer about as much again as storing the event, so it is kept off the path a callback waits
+# on: measured at 2,000 callbacks/s, indexing in the insert's transaction took the writer's CPU
+# per event from ~95 to ~220 µs and the ack latency p50 from ~20 ms to over a second.
 PRAGMAS = ("PRAGMA journal_size_limit=67108864",)  # the WAL is cut back to 64 MiB at checkpoints
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at most a few jobs)
+FTS_CHUNK = 2_000  # events indexed per transaction
+FTS_PAUSE_S = 0.05  # between those transactions, so callbacks are stored meanwhile
+FTS_INTERVAL_S = 1.0  # how often the indexer looks for events to index
+FTS_BUSY_RATE = 200.0  # callbacks/s above which indexing waits (for a quieter moment) ...
+FTS_MAX_UNINDEXED = 100_000  # ... unless this many new events wait (LIKE reads them, ~0.4 s)
+APPEND_LINGER_S = 0.005  # under load, how long a batch may gather before it is written
+
+_Item = tuple[tuple[Any, ...], str, str, StoredEvent, "asyncio.Future[Appended]"]
+
+
+@dataclass(eq=False)
+class _Batch:
+    """Appends from one loop waiting for the writer: they go to disk as one job, so an event
+    costs two statements, not a savepoint and a future of its own on the writer thread."""
+
+    loop: asyncio.AbstractEventLoop
+    items: list[_Item] = field(default_factory=list)
+    closed: bool = False
+    opened: float = field(default_factory=time.monotonic)
+
+
+def where(flt: EventFilter) -> tuple[str, list[Any]]:
+    """The SQL condition and its arguments for a filter, the free text narrowed by the trigram
+    index (see `FTS_SCHEMA`)."""
+    return event_rows.where(flt, text_index=_fts_narrowing)
+
+
+def _fts_narrowing(needle: str) -> tuple[str, list[Any]]:
+    """Rows of the index holding the needle's trigrams, and every row the index does not cover
+    yet; a needle shorter than a trigram is left to LIKE alone."""
+    if len(needle) < 3:
+        return "", []
+    return (
+        "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? "
+        "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_backlog) "
+        "UNION ALL SELECT id FROM events WHERE id > (SELECT above FROM fts_backlog))",
+        [trigram_query(needle)],
+    )
+
+
+def trigram_query(needle: str) -> str:
+    """An FTS5 query for rows holding every 3-character piece of `needle` (each quoted)."""
+    pieces = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))  # FTS5 folds case
+    return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
 
 
 class EventLog:
@@ -108,11 +176,14 @@ class EventLog:
         self._writer = SqliteWriter(path, SCHEMA, name="event-log-writer", pragmas=PRAGMAS)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-log-reader")
         self._read_conn: sqlite3.Connection | None = None
-        self._listeners: list[Listener] = []
-        self._fresh: list[StoredEvent] = []
-        self._flush_scheduled = False
+        self._listeners: list[tuple[Listener, asyncio.AbstractEventLoop | None]] = []
+        self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
+        self._batch_lock = threading.Lock()  # the writer thread closes what loops append to
+        self._busy = False  # the last batch written held more than one event (writer thread)
+        self._appended = 0  # events handed to append, for the indexer's idea of the load
         self._maintenance_interval_s = maintenance_interval_s
         self._maintenance: asyncio.Task[None] | None = None
+        self._indexing: asyncio.Task[None] | None = None
         self._rejected_since_prune = 0
 
     # --- life cycle -------------------------------------------------------------------------------
@@ -132,63 +203,132 @@ class EventLog:
 
     async def open(self) -> None:
         await self._writer.open()
+        loop = asyncio.get_running_loop()
         if self._maintenance_interval_s > 0:
-            self._maintenance = asyncio.get_running_loop().create_task(self._maintain_forever())
+            self._maintenance = loop.create_task(self._maintain_forever())
+        if not self._writer.unavailable:
+            self._indexing = loop.create_task(self._index_forever())
 
     async def close(self) -> None:
-        if self._maintenance is not None:
-            self._maintenance.cancel()
-            await asyncio.gather(self._maintenance, return_exceptions=True)
-            self._maintenance = None
-        self._flush()
+        for task in (self._maintenance, self._indexing):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._maintenance = self._indexing = None
         await self._writer.close()
         await asyncio.get_running_loop().run_in_executor(self._reader, self._close_reader)
         self._reader.shutdown(wait=True)
 
     def add_listener(self, listener: Listener) -> None:
-        """`listener(events)` runs on the loop with the events just committed (a batch at a
-        time, oldest first); replays and rejections are not passed on."""
-        self._listeners.append(listener)
+        """`listener(events)` runs with the events just committed (a commit at a time, oldest
+        first), on the loop it was added from, whichever loop appended them (the receiver may
+        run on a thread of its own); replays and rejections are not passed on."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None  # added outside a loop: called on the appending loop
+        self._listeners.append((listener, loop))
 
     def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners = [(f, loop) for f, loop in self._listeners if f != listener]
 
     # --- writing ----------------------------------------------------------------------------------
     async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Appended:
         """Keep an accepted event; returns after COMMIT. With a nonce, an exact (nonce, signature)
         repeat of a kept request is not stored again (`Appended.replay`). Raises sqlite3.Error or
-        StoreUnavailable when it could not be kept."""
-        values = _values(event)
+        StoreUnavailable when it could not be kept.
 
-        def job(conn: sqlite3.Connection) -> Appended:
-            if nonce:
-                row = conn.execute(
-                    "SELECT event_id FROM nonces WHERE nonce = ? AND signature = ?",
-                    (nonce, signature),
-                ).fetchone()
-                if row is not None:
-                    original = _select_one(conn, "events", row[0])
-                    return Appended(original or replace(event, id=row[0]), True)
-            cursor = conn.execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
-            )
-            ident = cursor.lastrowid or 0
-            if nonce:
-                conn.execute(
-                    "INSERT INTO nonces (nonce, signature, received_at, event_id) "
-                    "VALUES (?, ?, ?, ?)",
-                    (nonce, signature, event.received_at, ident),
-                )
-            return Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False)
+        Appends arriving while the writer is busy join one batch, written by one job when the
+        writer gets to it (group commit as before, with less work per event)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Appended] = loop.create_future()
+        item = (_values(event), nonce, signature, event, done)
+        self._appended += 1
+        with self._batch_lock:
+            batch = self._batches.get(loop)
+            fresh = batch is None or batch.closed or len(batch.items) >= APPEND_BATCH_MAX
+            if fresh:
+                batch = self._batches[loop] = _Batch(loop)
+            assert batch is not None
+            batch.items.append(item)
+        if fresh:
+            try:
+                job = self._writer.submit_nowait(lambda conn: self._write_batch(conn, batch))
+            except StoreUnavailable as exc:
+                job = loop.create_future()
+                job.set_exception(exc)
+            job.add_done_callback(lambda f: self._settle(batch, f))
+        # A caller that stops waiting cancels only its own future: the batch is written anyway.
+        return await done
 
-        done = await self._writer.submit(job)
-        if not done.replay and self._listeners:
-            self._fresh.append(done.event)
-            if not self._flush_scheduled:
-                self._flush_scheduled = True
-                asyncio.get_running_loop().call_soon(self._flush)
-        return done
+    def _close(self, batch: _Batch) -> list[_Item]:
+        with self._batch_lock:
+            batch.closed = True
+            if self._batches.get(batch.loop) is batch:
+                del self._batches[batch.loop]
+            return list(batch.items)
+
+    def _write_batch(self, conn: sqlite3.Connection, batch: _Batch) -> list[Appended | Exception]:
+        """On the writer thread, inside its transaction: every event of the batch. Under load
+        (the last batch held more than one event) the batch is first left open for up to
+        `APPEND_LINGER_S` since it began, so one commit carries more events: fewer syncs, fewer
+        pages written, less CPU per event, at a cost of a few ms of ack latency under load only."""
+        if self._busy and len(batch.items) < APPEND_BATCH_MAX:
+            wait = batch.opened + APPEND_LINGER_S - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        items = self._close(batch)
+        self._busy = len(items) > 1
+        out: list[Appended | Exception] = []
+        for values, nonce, signature, event, _ in items:
+            ident = 0
+            try:
+                ident = conn.execute(_INSERT_EVENT, values).lastrowid or 0
+                if nonce:
+                    conn.execute(_INSERT_NONCE, (nonce, signature, event.received_at, ident))
+                out.append(Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False))
+            except sqlite3.IntegrityError:  # (nonce, signature) already kept: a replay
+                out.append(_replay(conn, event, ident, nonce, signature))
+            except sqlite3.Error as exc:
+                if not conn.in_transaction:  # SQLite gave up the transaction: all fail
+                    raise
+                if ident:
+                    conn.execute("DELETE FROM events WHERE id = ?", (ident,))
+                out.append(exc)
+        return out
+
+    def _settle(self, batch: _Batch, job: asyncio.Future[list[Appended | Exception]]) -> None:
+        """On the appending loop once the batch's transaction ended: answer every append, then
+        pass the new events on."""
+        items = self._close(batch)  # already closed unless the job never ran
+        if job.cancelled():
+            results: list[Appended | BaseException] = [StoreUnavailable("write cancelled")]
+        elif job.exception() is not None:
+            results = [job.exception() or StoreUnavailable("write failed")]
+        else:
+            results = list(job.result())
+        if len(results) != len(items):
+            results = results[:1] * len(items)
+        fresh: list[StoredEvent] = []
+        for (*_, done), result in zip(items, results, strict=True):
+            if done.done():
+                continue
+            if isinstance(result, BaseException):
+                done.set_exception(result)
+            else:
+                done.set_result(result)
+                if not result.replay:
+                    fresh.append(result.event)
+        if fresh:
+            self._notify(fresh)
+
+    def _notify(self, fresh: list[StoredEvent]) -> None:
+        here = asyncio.get_running_loop()
+        for listener, loop in list(self._listeners):
+            if loop is None or loop is here:
+                notify([listener], fresh)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(notify, [listener], fresh)
 
     async def reject(self, event: StoredEvent) -> int:
         """Keep a refused request (or a replay) for inspection; the table keeps only the newest
@@ -210,11 +350,6 @@ class EventLog:
             return ident
 
         return await self._writer.submit(job)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        fresh, self._fresh = self._fresh, []
-        notify(self._listeners, fresh)
 
     # --- reading (EventReader) --------------------------------------------------------------------
     async def count(self, flt: EventFilter) -> int:
@@ -312,6 +447,32 @@ class EventLog:
             )
         return n
 
+    async def unindexed(self) -> int:
+        """Events not in the free-text index yet (searched by LIKE alone meanwhile)."""
+        row = await self._read(lambda c: c.execute(_UNINDEXED).fetchone())
+        return int(row[0])
+
+    async def _index_forever(self) -> None:
+        """Keep the free-text index up with the log, a chunk per transaction with pauses between,
+        while callbacks arrive slower than `FTS_BUSY_RATE` (or too many wait); newest first."""
+        seen, since = self._appended, time.monotonic()
+
+        def rate() -> float:
+            nonlocal seen, since
+            now = time.monotonic()
+            per_s = (self._appended - seen) / max(now - since, 1e-3)
+            seen, since = self._appended, now
+            return per_s
+
+        while True:
+            await asyncio.sleep(FTS_INTERVAL_S)
+            try:
+                while await self._writer.submit(partial(_index_chunk, rate=rate())):
+                    await asyncio.sleep(FTS_PAUSE_S)
+            except (sqlite3.Error, StoreUnavailable) as exc:
+                log.warning("the event log's free-text index is not being kept: %s", exc)
+                return
+
     async def _maintain_forever(self) -> None:
         while True:
             await asyncio.sleep(self._maintenance_interval_s)
@@ -319,6 +480,67 @@ class EventLog:
                 await self.maintain()
             except (sqlite3.Error, StoreUnavailable) as exc:
                 log.warning("event log maintenance failed: %s", exc)
+
+
+_INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_NONCE = "INSERT INTO nonces (nonce, signature, received_at, event_id) VALUES (?, ?, ?, ?)"
+
+
+def _replay(
+    conn: sqlite3.Connection, event: StoredEvent, ident: int, nonce: str, signature: str
+) -> Appended:
+    """The nonce insert failed: the request was kept before. Undo this copy, name the original."""
+    if ident:
+        conn.execute("DELETE FROM events WHERE id = ?", (ident,))
+    row = conn.execute(
+        "SELECT event_id FROM nonces WHERE nonce = ? AND signature = ?", (nonce, signature)
+    ).fetchone()
+    original_id = int(row[0]) if row is not None else 0
+    original = _select_one(conn, "events", original_id)
+    return Appended(original or replace(event, id=original_id), True)
+
+
+_UNINDEXED = (
+    "SELECT count(*) FROM events, fts_backlog AS b WHERE events.id < b.below OR events.id > b.above"
+)
+
+
+def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
+    """Index up to `FTS_CHUNK` events next to the indexed range: the newest first (when the log
+    is quiet, or too many wait), then older ones. False when there was nothing to do now."""
+    below, above = conn.execute("SELECT below, above FROM fts_backlog").fetchone()
+    newer = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM events WHERE id > ? LIMIT ?)",
+        (above, FTS_MAX_UNINDEXED),
+    ).fetchone()[0]
+    if rate > FTS_BUSY_RATE and newer < FTS_MAX_UNINDEXED:
+        return False
+    if newer:
+        top = conn.execute(
+            "SELECT max(id) FROM (SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)",
+            (above, FTS_CHUNK),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
+            "WHERE id > ? AND id <= ?",
+            (above, top),
+        )
+        conn.execute("UPDATE fts_backlog SET above = ?", (top,))
+        return True
+    if below <= 0:
+        return False
+    row = conn.execute(
+        "SELECT id FROM events WHERE id < ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (below, FTS_CHUNK - 1),
+    ).fetchone()
+    low = int(row[0]) if row is not None else 0
+    indexed = conn.execute(
+        "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
+        "WHERE id >= ? AND id < ?",
+        (low, below),
+    ).rowcount
+    conn.execute("UPDATE fts_backlog SET below = ?", (low,))
+    return low > 0 or indexed > 0
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:

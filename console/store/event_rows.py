@@ -53,6 +53,9 @@ def clean(text: str) -> str:
 def to_json(mapping: Mapping[str, str]) -> str:
     """Every pair verbatim as compact JSON (a NUL becomes `\\u0000`, which PostgreSQL text and
     SQLite both keep)."""
+    text = json.dumps(mapping, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():  # the hot path: one C call, no per-string cleaning
+        return text
     return json.dumps(
         {clean(k): clean(v) for k, v in mapping.items()},
         ensure_ascii=False,
@@ -103,10 +106,16 @@ def row_to_event(row: Row) -> StoredEvent:
     )
 
 
-def where(flt: EventFilter, *, mark: str = "?", like: str = "LIKE") -> tuple[str, list[Any]]:
+TextIndex = Callable[[str], tuple[str, list[Any]]]
+
+
+def where(
+    flt: EventFilter, *, mark: str = "?", like: str = "LIKE", text_index: TextIndex | None = None
+) -> tuple[str, list[Any]]:
     """The SQL condition (`1=1` when none) and its arguments for a filter. `mark` is the
     driver's placeholder (`?` for sqlite3, `%s` for psycopg); `like` the case-insensitive match
-    (SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE)."""
+    (SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE). `text_index(needle)`, when given,
+    adds a condition that narrows a free-text search by an index before LIKE confirms it."""
     clauses: list[str] = []
     args: list[Any] = []
     if flt.events:
@@ -123,10 +132,15 @@ def where(flt: EventFilter, *, mark: str = "?", like: str = "LIKE") -> tuple[str
         args.append(flt.since)
     if flt.text:
         # Parameters are stored as JSON: escape the needle the same way, then as a LIKE pattern.
-        needle = json.dumps(flt.text, ensure_ascii=False)[1:-1]
-        needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = clean(json.dumps(flt.text, ensure_ascii=False)[1:-1])
+        if text_index is not None and not flt.rejected:
+            clause, clause_args = text_index(needle)
+            if clause:
+                clauses.append(clause)
+                args.extend(clause_args)
+        pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(f"params {like} {mark} ESCAPE '\\'")
-        args.append(f"%{needle}%")
+        args.append(f"%{pattern}%")
     return (" AND ".join(clauses) or "1=1"), args
 
 

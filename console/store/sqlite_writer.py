@@ -171,6 +171,19 @@ class SqliteWriter:
         """Run `fn(conn)` on the writer thread; transactional jobs are committed before this
         returns. Non-transactional jobs (checkpoints, exports, vacuum) run alone, outside any
         transaction. Raises `StoreUnavailable` when the file cannot be opened."""
+        return await self.submit_nowait(
+            fn, transactional=transactional, need_connection=need_connection
+        )
+
+    def submit_nowait(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        transactional: bool = True,
+        need_connection: bool = True,
+    ) -> asyncio.Future[T]:
+        """`submit`, queued at once: the job is in the queue when this returns (so `close()`
+        finishes it), and the future is resolved on the running loop after COMMIT."""
         if self._closed:
             raise StoreUnavailable("the store is closed")
         loop = asyncio.get_running_loop()
@@ -182,7 +195,7 @@ class SqliteWriter:
             return fn(conn)  # type: ignore[arg-type]
 
         self._queue.put(_Job(guarded, loop, future, transactional))
-        return await future
+        return future
 
     async def close(self) -> None:
         """Finish every job already submitted, then close the file and stop the thread."""

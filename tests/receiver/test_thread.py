@@ -1,0 +1,106 @@
+"""The receiver on its own thread and loop: what the GUI loop sees, and a clean start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from console.domain.events import EventFilter, StoredEvent
+from console.domain.signature import sign_request
+from console.receiver.server import CALLBACK_PATH, Credential
+from console.receiver.thread import ThreadedReceiver
+from console.store.event_log import EventLog
+from tests.receiver.conftest import AUTH_ID, FORM, PUBLIC, TOKEN, params, wait_for
+
+URL = PUBLIC + CALLBACK_PATH
+
+
+def receiver_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "callback-receiver"]
+
+
+async def post(
+    http: aiohttp.ClientSession, receiver: ThreadedReceiver, p: dict[str, str], nonce: str | None
+) -> int:
+    headers = sign_request(TOKEN, "POST", URL, p, nonce=nonce).as_dict()
+    headers["Content-Type"] = FORM
+    async with http.post(
+        receiver.local_url + CALLBACK_PATH, data=urlencode(p), headers=headers
+    ) as r:
+        await r.read()
+        return r.status
+
+
+@pytest.mark.asyncio
+async def test_callbacks_are_handled_off_the_calling_loop_and_reported_back_on_it(
+    tmp_path: Path,
+) -> None:
+    here = asyncio.get_running_loop()
+    me = threading.get_ident()
+    log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
+    await log.open()
+    committed: list[tuple[int, list[StoredEvent]]] = []
+    log.add_listener(lambda events: committed.append((threading.get_ident(), events)))
+    changes: list[int] = []
+    creds = [Credential(AUTH_ID, TOKEN, URL)]
+    receiver = ThreadedReceiver(
+        log, lambda: creds, port=0, on_change=lambda: changes.append(threading.get_ident())
+    )
+    await receiver.start()
+    try:
+        assert receiver.listening and receiver.port != 0
+        assert receiver.loop is not None and receiver.loop is not here
+        assert len(receiver_threads()) == 1
+        async with aiohttp.ClientSession() as http:
+            statuses = await asyncio.gather(
+                *(post(http, receiver, params(n), nonce=f"{n:020d}") for n in range(200))
+            )
+            # An exact replay of one of them: answered, not stored again.
+            assert await post(http, receiver, params(7), nonce=f"{7:020d}") == 200
+        assert statuses == [200] * 200
+        assert await log.count(EventFilter()) == 200  # every 200 is a row
+        await wait_for(lambda: sum(len(b) for _, b in committed) == 200, what="all reported")
+        assert {thread for thread, _ in committed} == {me}  # on the loop the listener came from
+        ids = [e.id for _, batch in committed for e in batch]
+        assert ids == sorted(ids) and len(set(ids)) == 200
+        await wait_for(lambda: receiver.stats.replays == 1, what="replay counted")
+        assert receiver.stats.accepted == 200
+        await wait_for(lambda: changes, what="a change reported")
+        assert set(changes) == {me} and len(changes) < 201  # coalesced, on the calling loop
+    finally:
+        await receiver.stop()
+        await log.close()
+    assert not receiver.listening and receiver_threads() == []
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", receiver.port), 1):
+        pass
+
+
+@pytest.mark.asyncio
+async def test_a_taken_port_fails_the_start_leaves_no_thread_and_a_retry_works(
+    tmp_path: Path,
+) -> None:
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    busy = blocker.getsockname()[1]
+    log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
+    await log.open()
+    receiver = ThreadedReceiver(log, list, port=busy)
+    try:
+        with pytest.raises(OSError):
+            await receiver.start()
+        assert receiver_threads() == [] and not receiver.listening
+        receiver.port = 0  # what the console does when its default port is busy
+        await receiver.start()
+        assert receiver.listening and receiver.port not in (0, busy)
+    finally:
+        await receiver.stop()
+        await log.close()
+        blocker.close()
+    assert receiver_threads() == []

@@ -1,0 +1,200 @@
+"""Free-text search over the event log's parameters: the trigram index only narrows the search,
+so the answers are exactly those of a plain case-insensitive substring scan, whatever part of
+the log is indexed yet (new events, an older log's), and after retention deletes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import console.store.event_log as event_log
+from console.domain.events import EventFilter
+from console.store.event_log import BASE_SCHEMA, EventLog, _values
+from tests.store.events_factory import make_event
+
+
+@pytest.fixture(autouse=True)
+def quick_indexer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 0.05)
+    monkeypatch.setattr(event_log, "FTS_PAUSE_S", 0.01)
+
+
+async def fully_indexed(log: EventLog) -> None:
+    for _ in range(400):
+        if await log.unindexed() == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{await log.unindexed()} events still not indexed")
+
+
+ODD = [
+    {"Error": 'socket "closed" by peer'},
+    {"Error": "Connection timed out", "Note": "50% full_ish"},
+    {"Reason": "api_request", "Path": "C:\\streams\\new"},
+    {"Ünïcode": "Grüße aus Köln", "Emoji": "✕ dropped"},
+    {"Reason": "TIMED OUT again"},
+]
+NEEDLES = [
+    "timed out",  # case-insensitive: matches "TIMED OUT" too
+    "TIMED",
+    'socket "closed"',  # quotes are escaped in the stored JSON, and in the needle likewise
+    "C:\\streams",  # so are backslashes
+    "50%",  # LIKE's wildcards are literal
+    "l_i",
+    "full_ish",
+    "Grüße",
+    "GRÜSSE",  # SQLite folds ASCII only: no match, as before
+    "köln",  # 'K' folds, 'ö' is not involved: a match
+    "✕ d",
+    "stream-1",  # matches stream-1, stream-10..19, ...
+    "Event",  # parameter names are part of the searched text
+    '"Reason":"api',  # and so is the JSON around them
+    "oo",  # shorter than a trigram: scanned
+    "x",
+    "no such text anywhere",
+]
+
+
+def scan(path: Path, needle: str) -> list[int]:
+    """What the search meant before the index: LIKE over the JSON text, newest first."""
+    text = json.dumps(needle, ensure_ascii=False)[1:-1]
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT id FROM events WHERE params LIKE ? ESCAPE '\\' ORDER BY id DESC",
+            (f"%{pattern}%",),
+        ).fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
+
+
+async def searched(log: EventLog, needle: str) -> list[int]:
+    flt = EventFilter(text=needle)
+    events = await log.newest(flt, limit=10_000)
+    assert await log.count(flt) == len(events)
+    return [e.id for e in events]
+
+
+async def assert_same_as_scan(log: EventLog, path: Path) -> None:
+    for needle in NEEDLES:
+        assert await searched(log, needle) == scan(path, needle), needle
+    assert await searched(log, "timed out"), "the search finds something at all"
+
+
+def fts_integrity(path: Path) -> None:
+    """The index holds exactly the indexed rows: FTS5's own check, and for a few trigrams the
+    rows the index names are the rows whose text holds them (no deleted row left behind)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+        below, above = conn.execute("SELECT below, above FROM fts_backlog").fetchone()
+        for piece in ("Eve", "tim", "str", "zzz"):
+            named = conn.execute(
+                "SELECT rowid FROM events_fts WHERE events_fts MATCH ?", (f'"{piece}"',)
+            ).fetchall()
+            holding = conn.execute(
+                "SELECT id FROM events WHERE id BETWEEN ? AND ? AND params LIKE ?",
+                (below, above, f"%{piece}%"),
+            ).fetchall()
+            assert sorted(named) == sorted(holding), piece
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+async def test_search_answers_exactly_what_a_substring_scan_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 3600.0)  # not indexed until said
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    for n in range(40):
+        await log.append(make_event(n, extra=ODD[n % len(ODD)]), nonce=f"n{n}", signature="s")
+    assert (await log.append(make_event(3), nonce="n3", signature="s")).replay  # undone copy
+    assert await log.unindexed() == 40
+    await assert_same_as_scan(log, path)  # new events: found by the scan of what is not indexed
+    await log.close()
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 0.05)
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    await fully_indexed(log)
+    await assert_same_as_scan(log, path)  # the same answers from the index
+    fts_integrity(path)
+    await log.close()
+
+
+@pytest.mark.asyncio
+async def test_an_older_log_is_indexed_after_open_and_searched_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(BASE_SCHEMA)  # a log written before the free-text index existed
+    columns = event_log._COLUMNS
+    for n in range(250):
+        values = _values(make_event(n, extra=ODD[n % len(ODD)]))
+        conn.execute(f"INSERT INTO events ({columns}) VALUES ({','.join('?' * 12)})", values)
+    conn.close()
+    monkeypatch.setattr(event_log, "FTS_CHUNK", 40)  # several chunks
+    monkeypatch.setattr(event_log, "FTS_PAUSE_S", 0.2)
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    new = await log.append(make_event(999, extra={"Error": "timed out late"}))
+    assert new.event.id in await searched(log, "timed out late")
+    for _ in range(100):  # part indexed, part not: the same answers
+        if 0 < await log.unindexed() < 251:
+            break
+        await asyncio.sleep(0.02)
+    await assert_same_as_scan(log, path)
+    await fully_indexed(log)
+    await assert_same_as_scan(log, path)
+    fts_integrity(path)
+    await log.close()
+
+
+@pytest.mark.asyncio
+async def test_retention_takes_deleted_events_out_of_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "e.sqlite3"
+    log = EventLog(path, maintenance_interval_s=0, max_age_s=100.0)
+    await log.open()
+    for n in range(300):
+        await log.append(make_event(n, extra=ODD[n % len(ODD)]))
+    await fully_indexed(log)
+    for n in range(300, 320):  # and some not indexed yet when retention runs
+        await log.append(make_event(n, extra=ODD[n % len(ODD)]))
+    assert await log.maintain(now=1_800_000_000.0 + 200) == 100  # events 0..99 go
+    assert min(await searched(log, "timed out")) > 100
+    await assert_same_as_scan(log, path)
+    fts_integrity(path)
+    await fully_indexed(log)
+    fts_integrity(path)
+    await assert_same_as_scan(log, path)
+    await log.close()
+
+
+def test_indexing_waits_while_callbacks_pour_in_unless_too_many_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(event_log.SCHEMA)
+    for n in range(30):
+        values = _values(make_event(n))
+        conn.execute(
+            f"INSERT INTO events ({event_log._COLUMNS}) VALUES ({','.join('?' * 12)})", values
+        )
+    busy = event_log.FTS_BUSY_RATE + 1
+    assert not event_log._index_chunk(conn, rate=busy)  # busy, and only 30 waiting
+    assert conn.execute("SELECT above FROM fts_backlog").fetchone()[0] == 0
+    monkeypatch.setattr(event_log, "FTS_MAX_UNINDEXED", 20)
+    assert event_log._index_chunk(conn, rate=busy)  # busy, but too many waiting
+    assert conn.execute("SELECT above FROM fts_backlog").fetchone()[0] == 30
+    assert not event_log._index_chunk(conn, rate=0.0)  # nothing left
+    conn.close()
