@@ -181,3 +181,27 @@ def test_without_qt_multimedia_or_a_device_listening_is_skipped_cleanly() -> Non
         assert speaker.write(b"\x00\x00" * 160) == 0
     speaker.close()
     speaker.close()
+
+
+def test_the_log_keeps_showing_events_after_the_first_200(qtbot: QtBot) -> None:
+    """The session keeps the last 200 events; the panel goes on appending the new ones."""
+    from console.domain.monitoring import SessionSnapshot
+
+    panel = MonitorPanel("connection 1")
+    qtbot.addWidget(panel)
+
+    def snap(count: int) -> SessionSnapshot:
+        events = tuple(f"event {i}" for i in range(max(0, count - 200), count))
+        return SessionSnapshot(
+            key="connection 1", stream_id="s", call_id="c", announced="", requested="",
+            mismatches=(), tracks=(), dtmf="", malformed=0, unknown=0, oversized=0,
+            last_problem="", silent_tracks=(), silence_after_s=5.0, events=events,
+            can_talk_back=False, recording=(), ended=False, end_reason="", event_count=count,
+        )  # fmt: skip
+
+    panel.set_snapshot(snap(200))
+    panel.set_snapshot(snap(203))
+    lines = panel.events.toPlainText().splitlines()
+    assert lines[-4:] == ["event 199", "event 200", "event 201", "event 202"]
+    panel.set_snapshot(snap(203))  # nothing new: nothing repeated
+    assert panel.events.toPlainText().splitlines()[-2:] == ["event 201", "event 202"]
