@@ -202,7 +202,7 @@ class MonitorController:
         if self.ticks % SILENCE_CHECK_EVERY:
             return
         for key, session in list(self.sessions.items()):
-            silent = session.check_silence()
+            silent = session.silent_tracks  # checked on the monitor's thread
             title = session.start.stream_id[:8] if session.start else key
             self.area.set_title(key, title, warn=bool(silent))
             if session.ended:

@@ -226,6 +226,11 @@ class MonitorSession:
             self._silent = silent
             return tuple(sorted(silent))
 
+    @property
+    def silent_tracks(self) -> tuple[str, ...]:
+        """The tracks the last `check_silence` found silent (the endpoint checks 4 times a s)."""
+        return tuple(sorted(self._silent))
+
     # --- recording ----------------------------------------------------------------------------
     def start_recording(self, directory: Path, stem: str = "") -> list[Path]:
         """Record each track from the frames still waiting to be measured on (at most a batch
