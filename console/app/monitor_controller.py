@@ -25,8 +25,11 @@ from console.ui.monitor_toggle import MonitorToggle
 from console.ui.stream_form import StreamForm
 
 if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the window
+    from aiohttp import web
+
     from console.domain.audio_codec import Samples
     from console.monitor import MonitorSession
+    from console.monitor.forward import MonitorForwarder
     from console.monitor.session import Listener
     from console.monitor.thread import ThreadedMonitor
     from console.ui.monitor_area import MonitorArea
@@ -81,7 +84,9 @@ class MonitorController:
         self.tasks = tasks
         self.recordings_dir = recordings_dir or Path(tempfile.gettempdir()) / "stream-console"
         self.server: ThreadedMonitor | None = None
+        self.forwarder: MonitorForwarder | None = None
         self._started = False
+        self._stopped = False
         self._area: MonitorArea | None = None
         self.dock: QDockWidget | None = None
         self.toggle = MonitorToggle(form)
@@ -119,11 +124,15 @@ class MonitorController:
             await self.start()
 
     async def stop(self) -> None:
+        self._stopped = True
         with contextlib.suppress(RuntimeError):  # the window (and the timer) may be gone
             self.timer.stop()
         for speaker in self.speakers.values():
             speaker.close()
         self.speakers.clear()
+        forwarder, self.forwarder = self.forwarder, None
+        if forwarder is not None:
+            await forwarder.close()
         server, self.server = self.server, None
         if server is not None:
             await server.stop()  # closes the sockets; sessions end and stop recording there
@@ -145,14 +154,30 @@ class MonitorController:
     def _update_toggle(self) -> None:
         if self.demo:
             self.toggle.set_monitor_url(self.local_url, self.problem)
-        else:
-            # The monitor listens on its own loopback port, not the receiver's, so a tunnel to
-            # the receiver does not reach it yet: offered in demo mode only, and said so.
+        elif self.public_url is None:
             self.toggle.set_monitor_url(
                 None,
-                "Monitoring in this console works with the demo for now: with a real account "
-                "Plivo would need a second tunnel to the monitor's port.",
+                "Plivo reaches the monitor through this account's public URL (the same tunnel "
+                "as the status callbacks): set it under Receiver in the status bar.",
             )
+        else:
+            # The tunnel reaches the callback receiver's port, which relays this path to the
+            # monitor's own endpoint (`forward`, mounted by the composition root).
+            url = self.public_url if self.local_url is not None else None
+            self.toggle.set_monitor_url(url, self.problem)
+
+    async def forward(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The callback receiver's handler for `/plivo/stream-monitor`: relays the WebSocket to
+        the monitor's loopback endpoint (console/monitor/forward.py)."""
+        from console.monitor.forward import MonitorForwarder
+
+        if self._stopped:
+            from aiohttp import web
+
+            return web.Response(status=503, text="The console is closing")
+        if self.forwarder is None:
+            self.forwarder = MonitorForwarder(lambda: self.local_url)
+        return await self.forwarder.handle(request)
 
     @property
     def area(self) -> MonitorArea:

@@ -12,28 +12,9 @@ import pytest
 import pytest_asyncio
 
 from console.monitor import MonitorEndpoint, MonitorServer
-from tests.monitor.conftest import Monitor, wait_for
+from tests.monitor.conftest import START, Monitor, media, wait_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
-
-START = {
-    "event": "start",
-    "sequenceNumber": 1,
-    "start": {
-        "callId": "c-1",
-        "streamId": "s-1",
-        "accountId": "MA1",
-        "tracks": ["inbound"],
-        "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 8000},
-    },
-    "extra_headers": "a=1",
-}
-
-
-def media(chunk: int, payload: bytes = b"\x10\x00" * 160, track: str = "inbound") -> str:
-    body = {"track": track, "timestamp": "1700000000000", "chunk": chunk}
-    body["payload"] = base64.b64encode(payload).decode()
-    return json.dumps({"event": "media", "sequenceNumber": chunk + 1, "media": body})
 
 
 @pytest_asyncio.fixture
