@@ -12,10 +12,15 @@ Measured over 10 s after a warm-up:
 - frames received per second, to show the streams really ran at real time.
 
 Targets: CPU < 50 % of one core, loop-lag p99 < 50 ms.
+
+`--via-receiver` sends the streams through the callback receiver's port and its relay
+(console/monitor/forward.py), the route a real account's streams take; the relay runs on the
+receiver's loop, which is the GUI's. `--streams N` changes the count.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -75,7 +80,7 @@ async def sender(url: str, streams: int) -> None:
     await sim.stop()
 
 
-async def measure() -> int:
+async def measure(via_receiver: bool, streams: int) -> int:
     from PySide6.QtWidgets import QMainWindow
 
     from console.app.monitor_controller import MonitorController
@@ -91,8 +96,22 @@ async def measure() -> int:
     await controller.start()
     url = controller.local_url
     assert url is not None
+    relay = None
+    if via_receiver:  # as for a real account: through the callback receiver's port and relay
+        import tempfile
+
+        from console.monitor import MONITOR_PATH
+        from console.receiver.server import CallbackReceiver
+        from console.store.event_log import EventLog
+
+        scratch = tempfile.TemporaryDirectory()
+        log = EventLog(Path(scratch.name) / "events.sqlite3", maintenance_interval_s=0)
+        await log.open()
+        relay = CallbackReceiver(log, list, port=0, routes={MONITOR_PATH: controller.forward})
+        await relay.start()
+        url = relay.local_url.replace("http://", "ws://") + MONITOR_PATH
     child = subprocess.Popen(
-        [sys.executable, __file__, "--sender", url, str(STREAMS)],
+        [sys.executable, __file__, "--sender", url, str(streams)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -101,7 +120,7 @@ async def measure() -> int:
     loop = asyncio.get_running_loop()
     try:
         deadline = loop.time() + 60
-        while len(controller.sessions) < STREAMS or not all(
+        while len(controller.sessions) < streams or not all(
             s.meters for s in controller.sessions.values()
         ):
             if loop.time() > deadline or child.poll() is not None:
@@ -131,9 +150,10 @@ async def measure() -> int:
         received = frames() - frames0
         share = cpu / wall
         p99 = statistics.quantiles(lags, n=100)[98]
-        expected = STREAMS * 50 * wall
+        expected = streams * 50 * wall
         bad = sum(s.malformed + s.oversized for s in controller.sessions.values())
-        print(f"streams: {len(controller.sessions)} x L16 16 kHz, inbound, 20 ms frames")
+        route = "through the callback receiver's relay" if via_receiver else "loopback"
+        print(f"streams: {len(controller.sessions)} x L16 16 kHz, inbound, 20 ms frames, {route}")
         print(f"frames received: {received / wall:.0f}/s ({received / expected:.1%} of real time)")
         print(f"bad frames: {bad}")
         print(f"CPU (receive + decode + metering + panel): {share:.1%} of one core")
@@ -159,6 +179,10 @@ async def measure() -> int:
         except subprocess.TimeoutExpired:
             child.kill()
         await controller.stop()
+        if relay is not None:
+            await relay.stop(drain_s=1.0)
+            await log.close()
+            scratch.cleanup()
         window.close()
 
 
@@ -166,12 +190,19 @@ def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--sender":
         asyncio.run(sender(sys.argv[2], int(sys.argv[3])))
         return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--via-receiver", action="store_true",
+        help="stream through the callback receiver's port (a real account's route)",
+    )  # fmt: skip
+    parser.add_argument("--streams", type=int, default=STREAMS)
+    args = parser.parse_args()
     import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(measure())
+        return runner.run(measure(args.via_receiver, args.streams))
 
 
 if __name__ == "__main__":
