@@ -41,6 +41,7 @@ MONITOR_PATH = "/plivo/stream-monitor"  # console.monitor.endpoint.MONITOR_PATH
 FRAME_INTERVAL_MS = 33  # ~30 fps for the visible panel
 SILENCE_CHECK_EVERY = 8  # ticks: every ~250 ms for all streams
 MAX_WAV_S = 60.0
+TALL_WINDOW = 900  # px: below this the monitor docks beside the window, not under it
 MAX_WAV_BYTES = 64 * 1024 * 1024
 
 
@@ -89,6 +90,7 @@ class MonitorController:
         self._stopped = False
         self._area: MonitorArea | None = None
         self.dock: QDockWidget | None = None
+        self._size_dock = False
         self.toggle = MonitorToggle(form)
         self.sessions: dict[str, MonitorSession] = {}
         self.speakers: dict[str, SpeakerOutput] = {}
@@ -189,7 +191,15 @@ class MonitorController:
             self.dock = QDockWidget("Stream monitor", self.window)
             self.dock.setObjectName("stream_monitor_dock")
             self.dock.setWidget(self._area)
-            self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+            # below the window where there is height to spare, beside it on a laptop screen
+            tall = self.window.height() >= TALL_WINDOW
+            area = (
+                Qt.DockWidgetArea.BottomDockWidgetArea
+                if tall
+                else Qt.DockWidgetArea.RightDockWidgetArea
+            )
+            self.window.addDockWidget(area, self.dock)
+            self._size_dock = True
         return self._area
 
     # --- sessions -------------------------------------------------------------------------------
@@ -212,6 +222,13 @@ class MonitorController:
         assert self.dock is not None
         self.dock.show()
         self.dock.raise_()
+        if self._size_dock:  # once, when it first appears: a fair share of the window
+            self._size_dock = False
+            if self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.BottomDockWidgetArea:
+                size, orientation = self.window.height() * 2 // 5, Qt.Orientation.Vertical
+            else:
+                size, orientation = self.window.width() * 2 // 5, Qt.Orientation.Horizontal
+            self.window.resizeDocks([self.dock], [size], orientation)
         if not self.timer.isActive():
             self.timer.start()
 

@@ -12,17 +12,19 @@ import time
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -31,6 +33,9 @@ from PySide6.QtWidgets import (
 from console.domain.monitoring import SessionSnapshot, TrackSnapshot
 
 METER_FLOOR_DBFS = -60.0
+SIDE_BY_SIDE_WIDTH = 1000  # narrower: the controls go under the meters
+EVENTS_MIN_HEIGHT = 48
+TRACK_HEIGHT = 48
 STATS_INTERVAL_S = 0.25  # figures that change every frame: readable, and no relayout per repaint
 ERROR_COLOR = "#b3261e"
 WARNING_STYLE = "background:#fff4ce;color:#5c4400;border:1px solid #e0c060;padding:4px;"
@@ -70,7 +75,7 @@ class TrackView(QWidget):
         self.track = track
         self.snapshot: TrackSnapshot | None = None
         self.level = METER_FLOOR_DBFS
-        self.setMinimumHeight(64)
+        self.setMinimumHeight(TRACK_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # paints every pixel itself: a repaint need not repaint the tab page behind it
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -96,15 +101,20 @@ class TrackView(QWidget):
         if self.level > -3:
             color = QColor("#f85149")
         p.fillRect(QRectF(0, 0, w * fraction, bar_h), color)
-        p.setPen(QColor("#c9d1d9"))
-        p.drawText(QRectF(4, bar_h, w - 8, 14), Qt.AlignmentFlag.AlignLeft, self.track)
         snap = self.snapshot
-        if snap is not None and len(snap.waveform) and h > bar_h + 18:
-            top, height = bar_h + 14, h - bar_h - 16
+        if snap is not None and len(snap.waveform) and h > bar_h + 8:
+            top, height = bar_h + 2, h - bar_h - 4
             n = len(snap.waveform)
             step = w / max(n, 500)
             image = _waveform_image(snap.waveform, height)
             p.drawImage(QRectF(w - n * step, top, n * step, height), image)
+        # the track's name and level over the waveform's oldest (left) end
+        label = f"{self.track}  {self.level:.0f} dBFS" if self.snapshot else self.track
+        box = p.fontMetrics().boundingRect(label).adjusted(-4, -1, 4, 1)
+        box.moveTopLeft(QPoint(2, bar_h + 2))
+        p.fillRect(box, QColor(30, 30, 30, 200))
+        p.setPen(QColor("#c9d1d9"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         p.end()
 
 
@@ -125,6 +135,7 @@ class MonitorPanel(QWidget):
         self.key = key
         self.title = _plain(QLabel(f"Waiting for Plivo's start message ({key})"))
         self.title.setObjectName("monitor_title")
+        self.title.setStyleSheet("font-weight:bold;")
         self.format_label = _plain(QLabel(""))
         self.format_label.setObjectName("monitor_format")
         self.mismatch = _plain(QLabel(""))
@@ -157,7 +168,7 @@ class MonitorPanel(QWidget):
         self.silence_after.setValue(5.0)
         self.silence_after.setToolTip("Warn when a track has had no sound for this long")
 
-        self.talk_back = QGroupBox("Into the call (bidirectional streams)")
+        self.talk_back = QWidget()  # test audio into the call: bidirectional streams only
         self.talk_back.setObjectName("talk_back")
         self.tone_hz = QDoubleSpinBox()
         self.tone_hz.setObjectName("tone_hz")
@@ -175,32 +186,72 @@ class MonitorPanel(QWidget):
         self.clear.setObjectName("clear_audio")
         self.talk_back_hint = _plain(QLabel(""))
         self.talk_back_hint.setObjectName("talk_back_hint")
-        row = QHBoxLayout(self.talk_back)
-        for widget in (self.tone_hz, self.play_tone, self.play_wav, self.checkpoint, self.clear):
-            row.addWidget(widget)
-        row.addWidget(self.talk_back_hint, 1)
+        talk = QVBoxLayout(self.talk_back)
+        talk.setContentsMargins(0, 0, 0, 0)
+        talk.setSpacing(2)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("Into the call:"))
+        heading.addWidget(self.talk_back_hint, 1)
+        talk.addLayout(heading)
+        for widgets in (
+            (self.tone_hz, self.play_tone, self.play_wav),
+            (self.checkpoint, self.clear),
+        ):
+            row = QHBoxLayout()
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            talk.addLayout(row)
 
         self.events = QPlainTextEdit()
         self.events.setObjectName("monitor_events")
         self.events.setReadOnly(True)
         self.events.setMaximumBlockCount(200)
-        self.events.setMinimumHeight(80)
+        self.events.setMinimumHeight(EVENTS_MIN_HEIGHT)
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.listen)
-        controls.addWidget(self.record)
-        controls.addStretch(1)
-        controls.addWidget(QLabel("Silence alarm after"))
-        controls.addWidget(self.silence_after)
-        layout = QVBoxLayout(self)
+        # What the stream does, then what the agent can do: side by side in a wide dock (below
+        # the window), one above the other in a narrow one (beside it, as on a 1280x720
+        # screen). Shorter than that, the content scrolls.
+        counters = QHBoxLayout()
+        counters.addWidget(self.problems, 1)
+        counters.addWidget(self.dtmf)
+        left = QVBoxLayout()
+        left.setSpacing(3)
         for label in (self.title, self.format_label, self.mismatch, self.silence_banner):
-            layout.addWidget(label)
-        layout.addLayout(self.tracks_box)
-        for label in (self.stats, self.problems, self.dtmf):
-            layout.addWidget(label)
-        layout.addLayout(controls)
-        layout.addWidget(self.talk_back)
-        layout.addWidget(self.events, 1)
+            left.addWidget(label)
+        left.addLayout(self.tracks_box)
+        left.addWidget(self.stats)
+        left.addLayout(counters)
+        left.addStretch(1)
+        switches = QHBoxLayout()
+        switches.addWidget(self.listen)
+        switches.addWidget(self.record)
+        switches.addStretch(1)
+        alarm = QHBoxLayout()
+        alarm.addWidget(QLabel("Silence alarm after"))
+        alarm.addWidget(self.silence_after)
+        alarm.addStretch(1)
+        right = QVBoxLayout()
+        right.setSpacing(3)
+        right.addLayout(switches)
+        right.addLayout(alarm)
+        right.addWidget(self.talk_back)
+        right.addWidget(self.events, 1)
+        content = QWidget()
+        content.setObjectName("monitor_content")
+        self._columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
+        self._columns.setContentsMargins(6, 4, 6, 4)
+        self._columns.setSpacing(8)
+        self._columns.addLayout(left, 0)
+        self._columns.addLayout(right, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
         self.listen.toggled.connect(self.listen_toggled)
         self.record.toggled.connect(self._record_toggled)
@@ -215,6 +266,16 @@ class MonitorPanel(QWidget):
         self._last: SessionSnapshot | None = None
         self._stats_due = 0.0
         self.set_talk_back(False, "Available once a bidirectional stream has started.")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._columns.direction() != direction:
+            self._columns.setDirection(direction)
+            # side by side both columns share the width; stacked, the log takes the spare height
+            self._columns.setStretch(0, 3 if wide else 0)
+            self._columns.setStretch(1, 2 if wide else 1)
+        super().resizeEvent(event)
 
     # --- what the app calls ---------------------------------------------------------------------
     def set_listen_available(self, available: bool, reason: str = "") -> None:

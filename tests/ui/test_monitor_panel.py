@@ -256,3 +256,28 @@ def test_the_log_keeps_showing_events_after_the_first_200(qtbot: QtBot) -> None:
     assert lines[-4:] == ["event 199", "event 200", "event 201", "event 202"]
     panel.set_snapshot(snap(203))  # nothing new: nothing repeated
     assert panel.events.toPlainText().splitlines()[-2:] == ["event 201", "event 202"]
+
+
+def test_the_panel_fits_a_narrow_dock_and_uses_a_wide_one(qtbot: QtBot) -> None:
+    """Beside a 1280x720 window the dock is ~380 px wide: every control stays inside it (no
+    sideways scrolling); below a wide window the controls move next to the meters."""
+    from PySide6.QtWidgets import QBoxLayout
+
+    panel = MonitorPanel("connection 1")
+    qtbot.addWidget(panel)
+    panel.resize(380, 640)
+    panel.show()
+    qtbot.waitUntil(lambda: panel._columns.direction() == QBoxLayout.Direction.TopToBottom)
+    controls = (panel.listen, panel.record, panel.silence_after, panel.tone_hz, panel.play_tone,
+                panel.play_wav, panel.checkpoint, panel.clear, panel.events)  # fmt: skip
+    for widget in controls:
+        right = widget.mapTo(panel, widget.rect().topRight()).x()
+        assert 0 < right <= panel.width(), widget.objectName()
+    panel.resize(1250, 300)
+    qtbot.waitUntil(lambda: panel._columns.direction() == QBoxLayout.Direction.LeftToRight)
+
+    def side_by_side() -> bool:
+        meters_right = panel.stats.mapTo(panel, panel.stats.rect().topRight()).x()
+        return panel.listen.mapTo(panel, panel.listen.rect().topLeft()).x() > meters_right
+
+    qtbot.waitUntil(side_by_side)
