@@ -134,7 +134,7 @@ async def banner_scene(console: ConsoleApp, out: Path) -> None:
     simulator.faults.reset()
 
 
-async def monitor_scene(out: Path, workdir: Path) -> None:
+async def monitor_scene(out: Path, workdir: Path, size: tuple[int, int] = (1280, 720)) -> None:
     """Two demo streams monitored in the console, at 1280x720. Plivo allows only the inbound
     track on a bidirectional stream, so: monitor-both-tracks.png, an L16 16 kHz stream of both
     tracks with both meters moving; monitor.png, a bidirectional stream with a tone played into
@@ -145,7 +145,7 @@ async def monitor_scene(out: Path, workdir: Path) -> None:
         demo_backend=DemoBackend(calls=8, seed=11), refresh_interval_s=1.0,
     )  # fmt: skip
     window = console.window
-    window.resize(1280, 720)
+    window.resize(*size)
     runner = asyncio.ensure_future(console.run())
     await until(window.isVisible)
     await settle()
