@@ -65,13 +65,15 @@ async def sender(url: str, streams: int) -> None:
     sim = Simulator(config)
     base = await sim.start()
     ct = ContentType.L16_16K.value
+    sep = "&" if "?" in url else "?"  # the relay's URL carries its key
+    query = "format=l16-16000&tracks=inbound"
     async with httpx.AsyncClient(
         base_url=f"{base}/v1/Account/{DEMO_AUTH_ID}", auth=(DEMO_AUTH_ID, DEMO_AUTH_TOKEN)
     ) as client:
         for call in sim.live_call_uuids()[:streams]:
             response = await client.post(
                 f"/Call/{call}/Stream/",
-                json={"service_url": f"{url}?format=l16-16000&tracks=inbound", "content_type": ct},
+                json={"service_url": f"{url}{sep}{query}", "content_type": ct},
             )
             response.raise_for_status()
     print("started", flush=True)
@@ -109,7 +111,7 @@ async def measure(via_receiver: bool, streams: int) -> int:
         await log.open()
         relay = CallbackReceiver(log, list, port=0, routes={MONITOR_PATH: controller.forward})
         await relay.start()
-        url = relay.local_url.replace("http://", "ws://") + MONITOR_PATH
+        url = relay.local_url.replace("http://", "ws://") + f"{MONITOR_PATH}?key={controller.key}"
     child = subprocess.Popen(
         [sys.executable, __file__, "--sender", url, str(streams)],
         stdin=subprocess.PIPE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import tempfile
 import wave
 from collections.abc import Coroutine
@@ -96,6 +97,7 @@ class MonitorController:
         self.speakers: dict[str, SpeakerOutput] = {}
         self._feeds: dict[str, Listener] = {}
         self.public_url: str | None = None
+        self.key = secrets.token_urlsafe(18)  # in the public URL: the relay refuses strangers
         self.demo = False
         self.problem = ""
         self.ticks = 0
@@ -165,7 +167,7 @@ class MonitorController:
         else:
             # The tunnel reaches the callback receiver's port, which relays this path to the
             # monitor's own endpoint (`forward`, mounted by the composition root).
-            url = self.public_url if self.local_url is not None else None
+            url = f"{self.public_url}?key={self.key}" if self.local_url is not None else None
             self.toggle.set_monitor_url(url, self.problem)
 
     async def forward(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -178,7 +180,7 @@ class MonitorController:
 
             return web.Response(status=503, text="The console is closing")
         if self.forwarder is None:
-            self.forwarder = MonitorForwarder(lambda: self.local_url)
+            self.forwarder = MonitorForwarder(lambda: self.local_url, key=self.key)
         return await self.forwarder.handle(request)
 
     @property

@@ -8,15 +8,19 @@ demo, and playAudio/checkpoint/clearAudio travel back the same way. The relay ru
 receiver's loop (the GUI's) and only copies text: about 30 µs a frame (docs/monitor.md).
 
 The monitor is connected first, so when it cannot take the stream Plivo gets an HTTP error
-(502/503) instead of a socket that says nothing.
+(502/503) instead of a socket that says nothing. The public URL is reachable by anyone who knows
+the tunnel, so it carries a per-run key (`?key=…`, put there by the console when it fills the
+Stream URL); a connection without it is refused (403) and the key is not passed on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import WSMsgType, web
@@ -26,15 +30,21 @@ from console.monitor.endpoint import HARD_LIMIT_BYTES, MAX_SESSIONS
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 GOING_AWAY = 1001
+KEY_PARAM = "key"
 
 
 class MonitorForwarder:
     """`target()` is the monitor's loopback `ws://` URL, or None while it is not running."""
 
     def __init__(
-        self, target: Callable[[], str | None], *, max_connections: int = MAX_SESSIONS
+        self,
+        target: Callable[[], str | None],
+        *,
+        key: str = "",
+        max_connections: int = MAX_SESSIONS,
     ) -> None:
         self._target = target
+        self._key = key
         self.max_connections = max_connections
         self.forwarded = 0  # connections relayed so far
         self.refused = 0
@@ -51,13 +61,19 @@ class MonitorForwarder:
         if target is None or self._closing:
             self.refused += 1
             return web.Response(status=503, text="The stream monitor is not running")
+        if self._key and not hmac.compare_digest(
+            request.query.get(KEY_PARAM, "").encode(), self._key.encode()
+        ):
+            self.refused += 1
+            return web.Response(status=403, text="This monitor link is not one this console gave")
         if len(self._open) >= self.max_connections:
             self.refused += 1
             return web.Response(status=503, text="Too many monitored streams")
         ws = web.WebSocketResponse(max_msg_size=HARD_LIMIT_BYTES, autoping=True)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="This is a WebSocket endpoint for Plivo streams")
-        url = f"{target}?{request.query_string}" if request.query_string else target
+        query = urlencode([(k, v) for k, v in request.query.items() if k != KEY_PARAM])
+        url = f"{target}?{query}" if query else target
         try:
             upstream = await self._session().ws_connect(
                 url, max_msg_size=HARD_LIMIT_BYTES, autoping=True,

@@ -21,6 +21,7 @@ from console.store.event_log import EventLog
 from tests.monitor.conftest import START, Monitor, media, wait_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
+KEY = "per-run-key-0123456789"
 
 
 @dataclass
@@ -29,9 +30,9 @@ class Relay:
     forwarder: MonitorForwarder
     http: aiohttp.ClientSession
 
-    def url(self, query: str = "") -> str:
+    def url(self, query: str = "", key: str = KEY) -> str:
         base = self.receiver.local_url.replace("http://", "ws://") + MONITOR_PATH
-        return f"{base}?{query}" if query else base
+        return f"{base}?key={key}&{query}" if query else f"{base}?key={key}"
 
 
 @pytest_asyncio.fixture
@@ -39,7 +40,7 @@ async def relay(monitor: Monitor, tmp_path: Path) -> AsyncIterator[Relay]:
     log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
     await log.open()
     creds = [Credential("MA1", "token", "https://cb.example.com" + CALLBACK_PATH)]
-    forwarder = MonitorForwarder(lambda: monitor.url)
+    forwarder = MonitorForwarder(lambda: monitor.url, key=KEY)
     receiver = CallbackReceiver(log, lambda: creds, port=0, routes={MONITOR_PATH: forwarder.handle})
     await receiver.start()
     http = aiohttp.ClientSession()
@@ -83,6 +84,14 @@ async def test_a_stream_through_the_receivers_port_is_monitored(
     assert relay.forwarder.forwarded == 1
 
 
+async def test_a_stranger_without_the_key_is_refused(relay: Relay, monitor: Monitor) -> None:
+    for url in (relay.url(key=""), relay.url(key="guess"), relay.url().split("?")[0]):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+            await relay.http.ws_connect(url)
+        assert caught.value.status == 403
+    assert relay.forwarder.refused == 3 and not monitor.seen
+
+
 async def test_the_callback_path_still_answers_and_other_paths_are_refused(
     relay: Relay,
 ) -> None:
@@ -90,7 +99,9 @@ async def test_the_callback_path_still_answers_and_other_paths_are_refused(
     async with relay.http.post(base + CALLBACK_PATH, data={"a": "1"}) as unsigned:
         assert unsigned.status == 403  # still the receiver, still checking signatures
     async with relay.http.get(base + MONITOR_PATH) as plain:
-        assert plain.status == 400  # not a WebSocket request
+        assert plain.status == 403  # no key
+    async with relay.http.get(f"{base}{MONITOR_PATH}?key={KEY}") as plain:
+        assert plain.status == 400  # the key, but not a WebSocket request
     async with relay.http.get(base + "/plivo/stream-monitor/x") as other:
         assert other.status == 404
 

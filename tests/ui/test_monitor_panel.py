@@ -108,8 +108,10 @@ async def test_the_toggle_fills_the_url_and_follows_the_format(
     console.controller.set_public_url("https://abc.ngrok.app/")
     assert toggle.isEnabled() and "wss://abc.ngrok.app/plivo/stream-monitor" in toggle.toolTip()
     click_box(qtbot, toggle)
+    key = console.controller.key
+    assert len(key) >= 20  # the relay refuses a connection without this run's key
     assert form.service_url.text() == (
-        "wss://abc.ngrok.app/plivo/stream-monitor?format=mulaw-8000&tracks=inbound"
+        f"wss://abc.ngrok.app/plivo/stream-monitor?key={key}&format=mulaw-8000&tracks=inbound"
     )
     console.controller.set_public_url(None)
     assert not toggle.isChecked() and form.service_url.text() == "wss://mine.example.com/a"
@@ -203,7 +205,8 @@ async def test_a_real_accounts_stream_reaches_the_panel_through_the_receivers_po
         controller.set_public_url("https://abc.ngrok.app")
         click_box(qtbot, controller.toggle)
         public = form.service_url.text()
-        assert public.startswith("wss://abc.ngrok.app/plivo/stream-monitor?format=l16-8000")
+        assert public.startswith("wss://abc.ngrok.app/plivo/stream-monitor?key=")
+        assert public.endswith("&format=l16-8000&tracks=inbound")
         tunnel_end = receiver.local_url.replace("http://", "ws://")
         call = await msim.live_call()
         stream_id = await start_stream(
