@@ -3,8 +3,9 @@
     make screenshots        (runs this under Xvfb with a throwaway keyring and HOME)
 
 Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
-main-window-1920x1080,account-dialog,banner,activity-history}.png, then the stream form's own
-set (scripts/screenshots_stream_form.py).
+main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks}.png,
+then the stream form's own set (scripts/screenshots_stream_form.py). `--only monitor` renders
+the two monitor ones alone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from console.app.composition import ConsoleApp  # noqa: E402
 from console.app.demo import DemoBackend  # noqa: E402
 from console.app.gui import _make_application  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
+from console.ui.monitor_panel import MonitorPanel  # noqa: E402
 from console.ui.palette import accessible_palette, dark_reference  # noqa: E402
 
 
@@ -132,13 +134,72 @@ async def banner_scene(console: ConsoleApp, out: Path) -> None:
     simulator.faults.reset()
 
 
-def main(out: Path) -> int:
+async def monitor_scene(out: Path, workdir: Path, size: tuple[int, int] = (1280, 720)) -> None:
+    """Two demo streams monitored in the console, at 1280x720. Plivo allows only the inbound
+    track on a bidirectional stream, so: monitor-both-tracks.png, an L16 16 kHz stream of both
+    tracks with both meters moving; monitor.png, a bidirectional stream with a tone played into
+    the call and its checkpoint confirmed."""
+    settings = QSettings(str(workdir / "monitor.ini"), QSettings.Format.IniFormat)
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=workdir / "monitor-data",
+        demo_backend=DemoBackend(calls=8, seed=11), refresh_interval_s=1.0,
+    )  # fmt: skip
+    window = console.window
+    window.resize(*size)
+    runner = asyncio.ensure_future(console.run())
+    await until(window.isVisible)
+    await settle()
+    console.select_profile("demo")
+    view = console.region.calls
+    await until(lambda: view.model.rowCount() >= 5, timeout=30)
+    form, monitor = console.pane.form, console.monitor
+
+    async def monitored(call: int, *, bidirectional: bool) -> MonitorPanel:
+        view.select_call(view.model.uuids[call])
+        await until(lambda: console.pane.call is not None and monitor.toggle.isEnabled())
+        form.content_type.setCurrentIndex(form.content_type.findData("audio/x-l16;rate=16000"))
+        form.bidirectional.setChecked(bidirectional)
+        if not bidirectional:
+            form.audio_track.setCurrentIndex(form.audio_track.findData("both"))
+        monitor.toggle.setChecked(True)
+        before = set(monitor.sessions)
+        await until(form.start_button.isEnabled)
+        form.start_button.click()
+        await until(lambda: set(monitor.sessions) - before)
+        (key,) = set(monitor.sessions) - before
+        panel = monitor.panel(key)
+        assert panel is not None
+        tracks = 1 if bidirectional else 2
+        await until(lambda: len(panel.track_views) == tracks)
+        await until(lambda: all(v.meter_fraction() > 0.4 for v in panel.track_views.values()))
+        return panel
+
+    await monitored(1, bidirectional=False)
+    await settle(2.0)  # a couple of seconds of waveform
+    grab(window, out / "monitor-both-tracks.png")
+    panel = await monitored(3, bidirectional=True)
+    await until(panel.play_tone.isEnabled)
+    panel.play_tone.click()
+    panel.checkpoint.click()
+    await until(lambda: "confirmed after" in panel.events.toPlainText())
+    await settle(2.0)  # a little more waveform
+    await until(lambda: all(v.meter_fraction() > 0.4 for v in panel.track_views.values()))
+    grab(window, out / "monitor.png")
+    window.close()
+    await runner
+    await console.shutdown()
+
+
+def main(out: Path, only: str = "") -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = _make_application()
     with (
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
+        runner.run(monitor_scene(out, Path(tmp)))
+        if only == "monitor":
+            return 0
         runner.run(console_scene(out, Path(tmp)))
         # What a desktop in dark mode hands Qt (Xvfb has no platform theme to ask).
         light = app.palette()
@@ -152,4 +213,7 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    args = [a for a in sys.argv[1:] if a != "--only"]
+    only = "monitor" if "--only" in sys.argv[1:] and "monitor" in args else ""
+    paths = [a for a in args if a != "monitor"]
+    sys.exit(main(Path(paths[0] if paths else "docs/screenshots"), only))

@@ -24,7 +24,7 @@ from console.app.error_hooks import ErrorHooks
 from console.app.events_controller import CallbackTarget, EventsController
 from console.app.gc_guard import MainThreadCollector
 from console.app.help import HelpController
-from console.app.monitor_controller import MonitorController
+from console.app.monitor_controller import MONITOR_PATH, MonitorController
 from console.app.receiver_service import ReceiverService
 from console.app.settings import ProfileRepository
 from console.app.shell import APP_TITLE, build_main_window
@@ -142,6 +142,8 @@ class ConsoleApp:
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
         self.receiver.feed.stats_changed.connect(self._on_receiver_status)
+        # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
+        self.receiver.routes[MONITOR_PATH] = self.monitor.forward
         # Callbacks move the streams table, the counts, banners and the call's timeline.
         self.notifier = DesktopNotifier(settings, self.window)
         self.window.view_menu.addSeparator()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import tempfile
 import wave
 from collections.abc import Coroutine
@@ -25,8 +26,11 @@ from console.ui.monitor_toggle import MonitorToggle
 from console.ui.stream_form import StreamForm
 
 if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the window
+    from aiohttp import web
+
     from console.domain.audio_codec import Samples
     from console.monitor import MonitorSession
+    from console.monitor.forward import MonitorForwarder
     from console.monitor.session import Listener
     from console.monitor.thread import ThreadedMonitor
     from console.ui.monitor_area import MonitorArea
@@ -38,6 +42,7 @@ MONITOR_PATH = "/plivo/stream-monitor"  # console.monitor.endpoint.MONITOR_PATH
 FRAME_INTERVAL_MS = 33  # ~30 fps for the visible panel
 SILENCE_CHECK_EVERY = 8  # ticks: every ~250 ms for all streams
 MAX_WAV_S = 60.0
+TALL_WINDOW = 900  # px: below this the monitor docks beside the window, not under it
 MAX_WAV_BYTES = 64 * 1024 * 1024
 
 
@@ -81,14 +86,18 @@ class MonitorController:
         self.tasks = tasks
         self.recordings_dir = recordings_dir or Path(tempfile.gettempdir()) / "stream-console"
         self.server: ThreadedMonitor | None = None
+        self.forwarder: MonitorForwarder | None = None
         self._started = False
+        self._stopped = False
         self._area: MonitorArea | None = None
         self.dock: QDockWidget | None = None
+        self._size_dock = False
         self.toggle = MonitorToggle(form)
         self.sessions: dict[str, MonitorSession] = {}
         self.speakers: dict[str, SpeakerOutput] = {}
         self._feeds: dict[str, Listener] = {}
         self.public_url: str | None = None
+        self.key = secrets.token_urlsafe(18)  # in the public URL: the relay refuses strangers
         self.demo = False
         self.problem = ""
         self.ticks = 0
@@ -119,11 +128,15 @@ class MonitorController:
             await self.start()
 
     async def stop(self) -> None:
+        self._stopped = True
         with contextlib.suppress(RuntimeError):  # the window (and the timer) may be gone
             self.timer.stop()
         for speaker in self.speakers.values():
             speaker.close()
         self.speakers.clear()
+        forwarder, self.forwarder = self.forwarder, None
+        if forwarder is not None:
+            await forwarder.close()
         server, self.server = self.server, None
         if server is not None:
             await server.stop()  # closes the sockets; sessions end and stop recording there
@@ -145,14 +158,30 @@ class MonitorController:
     def _update_toggle(self) -> None:
         if self.demo:
             self.toggle.set_monitor_url(self.local_url, self.problem)
-        else:
-            # The monitor listens on its own loopback port, not the receiver's, so a tunnel to
-            # the receiver does not reach it yet: offered in demo mode only, and said so.
+        elif self.public_url is None:
             self.toggle.set_monitor_url(
                 None,
-                "Monitoring in this console works with the demo for now: with a real account "
-                "Plivo would need a second tunnel to the monitor's port.",
+                "Plivo reaches the monitor through this account's public URL (the same tunnel "
+                "as the status callbacks): set it under Receiver in the status bar.",
             )
+        else:
+            # The tunnel reaches the callback receiver's port, which relays this path to the
+            # monitor's own endpoint (`forward`, mounted by the composition root).
+            url = f"{self.public_url}?key={self.key}" if self.local_url is not None else None
+            self.toggle.set_monitor_url(url, self.problem)
+
+    async def forward(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The callback receiver's handler for `/plivo/stream-monitor`: relays the WebSocket to
+        the monitor's loopback endpoint (console/monitor/forward.py)."""
+        from console.monitor.forward import MonitorForwarder
+
+        if self._stopped:
+            from aiohttp import web
+
+            return web.Response(status=503, text="The console is closing")
+        if self.forwarder is None:
+            self.forwarder = MonitorForwarder(lambda: self.local_url, key=self.key)
+        return await self.forwarder.handle(request)
 
     @property
     def area(self) -> MonitorArea:
@@ -164,7 +193,15 @@ class MonitorController:
             self.dock = QDockWidget("Stream monitor", self.window)
             self.dock.setObjectName("stream_monitor_dock")
             self.dock.setWidget(self._area)
-            self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+            # below the window where there is height to spare, beside it on a laptop screen
+            tall = self.window.height() >= TALL_WINDOW
+            area = (
+                Qt.DockWidgetArea.BottomDockWidgetArea
+                if tall
+                else Qt.DockWidgetArea.RightDockWidgetArea
+            )
+            self.window.addDockWidget(area, self.dock)
+            self._size_dock = True
         return self._area
 
     # --- sessions -------------------------------------------------------------------------------
@@ -187,6 +224,13 @@ class MonitorController:
         assert self.dock is not None
         self.dock.show()
         self.dock.raise_()
+        if self._size_dock:  # once, when it first appears: a fair share of the window
+            self._size_dock = False
+            if self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.BottomDockWidgetArea:
+                size, orientation = self.window.height() * 2 // 5, Qt.Orientation.Vertical
+            else:
+                size, orientation = self.window.width() * 2 // 5, Qt.Orientation.Horizontal
+            self.window.resizeDocks([self.dock], [size], orientation)
         if not self.timer.isActive():
             self.timer.start()
 
@@ -202,7 +246,7 @@ class MonitorController:
         if self.ticks % SILENCE_CHECK_EVERY:
             return
         for key, session in list(self.sessions.items()):
-            silent = session.check_silence()
+            silent = session.silent_tracks  # checked on the monitor's thread
             title = session.start.stream_id[:8] if session.start else key
             self.area.set_title(key, title, warn=bool(silent))
             if session.ended:

@@ -26,7 +26,7 @@ from console.ui.status_indicator import Health
 if TYPE_CHECKING:
     from console.app.settings import ProfileRepository
     from console.credentials import CredentialStore
-    from console.receiver.server import Credential
+    from console.receiver.server import Credential, Route
     from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog
     from console.ui.main_window import MainWindow
@@ -96,6 +96,8 @@ class ReceiverService:
         self._tick: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats_changed_count = 0
+        # Other paths the receiver's port serves (the stream monitor), kept across restarts.
+        self.routes: dict[str, Route] = {}
         indicator = window.receiver_status
         indicator.make_clickable()
         indicator.clicked.connect(self.open_dialog)
@@ -143,7 +145,7 @@ class ReceiverService:
         assert self.log is not None
         receiver = ThreadedReceiver(
             self.log, lambda: self._known, host=self.host, port=self.port,
-            on_change=self._schedule_stats,
+            on_change=self._schedule_stats, routes=self.routes,
         )  # fmt: skip
         note = ""
         try:

@@ -61,7 +61,8 @@ def _bit_length(values: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
 def l16_decode(data: bytes) -> Samples:
     """Little-endian 16-bit PCM bytes to samples; a trailing odd byte is ignored."""
     usable = len(data) - len(data) % 2
-    return np.frombuffer(data[:usable], dtype="<i2").astype(np.int16)
+    raw = np.frombuffer(data if usable == len(data) else data[:usable], dtype="<i2")
+    return raw.astype(np.int16, copy=False)  # read-only, no copy on little-endian machines
 
 
 def l16_encode(samples: npt.ArrayLike) -> bytes:

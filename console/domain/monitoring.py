@@ -97,3 +97,4 @@ class SessionSnapshot:
     recording: tuple[str, ...]  # paths being written
     ended: bool
     end_reason: str
+    event_count: int = 0  # events logged since the stream opened (`events` keeps the last 200)

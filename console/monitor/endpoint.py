@@ -28,6 +28,7 @@ MONITOR_PATH = "/plivo/stream-monitor"
 MAX_FRAME_BYTES = 256 * 1024  # a 20 ms L16 16 kHz frame is about 1 KB of JSON
 HARD_LIMIT_BYTES = 4 * 1024 * 1024
 MAX_SESSIONS = 200
+CHECK_EVERY_S = 0.25  # measuring waiting frames and the silence alarm, for every open session
 
 
 class MonitorEndpoint:
@@ -47,6 +48,7 @@ class MonitorEndpoint:
         self.refused = 0
         self._serial = itertools.count(1)
         self._sockets: set[web.WebSocketResponse] = set()
+        self._checker: asyncio.TimerHandle | None = None
 
     def add_route(self, app: web.Application, path: str = MONITOR_PATH) -> None:
         app.router.add_get(path, self.handle)
@@ -72,6 +74,8 @@ class MonitorEndpoint:
         )
         self.sessions[key] = session
         self._sockets.add(ws)
+        if self._checker is None:
+            self._checker = loop.call_later(CHECK_EVERY_S, self._check)
         if self.on_session is not None:
             try:
                 self.on_session(session)
@@ -104,8 +108,23 @@ class MonitorEndpoint:
             self._sockets.discard(ws)
         return ws
 
+    def _check(self) -> None:
+        """On the endpoint's loop, so the GUI only reads the results: measure what the sessions
+        hold and update their silence alarms."""
+        self._checker = None
+        for session in list(self.sessions.values()):
+            try:
+                session.check_silence()
+            except Exception:
+                log.exception("monitor: checking %s failed", session.key)
+        if self.sessions:
+            self._checker = asyncio.get_running_loop().call_later(CHECK_EVERY_S, self._check)
+
     async def close(self) -> None:
         """Close every monitored connection (1001, going away)."""
+        if self._checker is not None:
+            self._checker.cancel()
+            self._checker = None
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1001, message=b"console closing"), 1.0)

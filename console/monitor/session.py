@@ -3,12 +3,16 @@ DTMF, counters of bad frames, recording, listening, and the service's half of th
 (playAudio, checkpoint, clearAudio) with the round trip of each confirmation.
 
 `receive` never raises: a frame that cannot be used is counted, described, and skipped, and the
-stream goes on. Everything runs on the loop the endpoint runs on.
+stream goes on. Frames are received on the endpoint's loop; the widgets' side (snapshots, silence
+checks, recording switches) may call from another thread, so state is touched under one lock.
+Audio reaches recorders and listeners in batches (at most `MAX_BATCH` frames late, `LISTEN_BATCH`
+while someone listens), measured in one go (console/monitor/meter.py says why).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SILENCE_S = 5.0
 MAX_PLAY_CHUNK_S = 1.0  # one playAudio message carries at most this much audio
 MAX_EVENTS = 200
+MAX_BATCH = 10  # frames per track kept before measuring (200 ms of 20 ms frames)
+LISTEN_BATCH = 2  # while a listener waits for audio (a speaker buffers 200 ms)
 
 
 @dataclass(slots=True)
@@ -76,29 +82,33 @@ class MonitorSession:
         self._checkpoint_serial = 0
         self.opened_at = clock()
         self.changes = 0  # bumped on anything the panel shows besides the meters
+        self._lock = threading.RLock()
+        self.event_count = 0
 
     # --- receiving ------------------------------------------------------------------------------
     def receive(self, text: str, now: float | None = None) -> None:
         now = self._clock() if now is None else now
-        try:
-            message = protocol.parse(text)
-            if isinstance(message, protocol.Media):
-                self._media(message, now)
-            else:
-                self._other(message, now)
-        except protocol.Malformed as exc:
-            self.problem(str(exc))
-        except Exception as exc:  # input nobody foresaw must not end the stream
-            log.exception("monitor %s: frame not handled", self.key)
-            self.problem(f"frame not handled ({type(exc).__name__})")
+        with self._lock:
+            try:
+                message = protocol.parse(text)
+                if isinstance(message, protocol.Media):
+                    self._media(message, now)
+                else:
+                    self._other(message, now)
+            except protocol.Malformed as exc:
+                self.problem(str(exc))
+            except Exception as exc:  # input nobody foresaw must not end the stream
+                log.exception("monitor %s: frame not handled", self.key)
+                self.problem(f"frame not handled ({type(exc).__name__})")
 
     def problem(self, reason: str, *, oversized: bool = False) -> None:
-        if oversized:
-            self.oversized += 1
-        else:
-            self.malformed += 1
-        self.last_problem = reason
-        self.changes += 1
+        with self._lock:
+            if oversized:
+                self.oversized += 1
+            else:
+                self.malformed += 1
+            self.last_problem = reason
+            self.changes += 1
 
     def _media(self, media: protocol.Media, now: float) -> None:
         start = self.start
@@ -106,14 +116,30 @@ class MonitorSession:
             raise protocol.Malformed("media before start")
         if media.track not in start.tracks:
             raise protocol.Malformed(f"media on the {media.track} track, which was not announced")
-        samples = decode(start.encoding, media.payload)
         meter = self.meters[media.track]
-        meter.feed(samples, now, media.chunk)
-        recorder = self.recorders.get(media.track)
-        if recorder is not None:
-            recorder.write(samples)
-        for listener in self.listeners:
-            listener(media.track, samples, start.sample_rate)
+        meter.feed(decode(start.encoding, media.payload), now, media.chunk)
+        if meter.pending >= (LISTEN_BATCH if self.listeners else MAX_BATCH):
+            self.flush()
+
+    def flush(self) -> None:
+        """Measure the frames waiting and hand their audio to the recorder and the listeners."""
+        with self._lock:
+            start = self.start
+            if start is None:
+                return
+            for track, meter in self.meters.items():
+                data = meter.flush()
+                if data is None:
+                    continue
+                recorder = self.recorders.get(track)
+                if recorder is not None:
+                    recorder.write(data)
+                for listener in list(self.listeners):
+                    try:
+                        listener(track, data, start.sample_rate)
+                    except Exception:  # a speaker that fails must not stop the metering
+                        log.exception("monitor %s: a listener failed; removed", self.key)
+                        self.listeners.remove(listener)
 
     def _other(self, message: protocol.Message, now: float) -> None:
         self.changes += 1
@@ -153,8 +179,10 @@ class MonitorSession:
             self.last_problem = f"unknown event {message.event!r}"
 
     def _event(self, now: float, text: str) -> None:
-        self.events.append(f"{now - self.opened_at:7.2f} s  {text}")
-        self.changes += 1
+        with self._lock:
+            self.events.append(f"{now - self.opened_at:7.2f} s  {text}")
+            self.event_count += 1
+            self.changes += 1
 
     def mismatches(self) -> list[str]:
         """How what Plivo announced differs from what was requested (empty: same, or unknown)."""
@@ -171,48 +199,66 @@ class MonitorSession:
         return out
 
     def end(self, reason: str) -> None:
-        if not self.ended:
-            self.ended = True
-            self.end_reason = reason
-            self._event(self._clock(), f"ended: {reason}")
-            self.stop_recording()
+        with self._lock:
+            if not self.ended:
+                self.flush()
+                self.ended = True
+                self.end_reason = reason
+                self._event(self._clock(), f"ended: {reason}")
+                self.stop_recording()
 
     # --- silence ----------------------------------------------------------------------------------
     def check_silence(self, now: float | None = None) -> tuple[str, ...]:
         """Tracks with no energy for `silence_after_s`; each new one is logged once."""
         now = self._clock() if now is None else now
-        limit = self.silence_after_s
-        silent = set()
-        if not self.ended:
-            silent = {t for t, m in self.meters.items() if m.frames and m.silent_for(now) >= limit}
-        for track in sorted(silent - self._silent):
-            self._event(now, f"one-way audio? no sound on {track} for {self.silence_after_s:g} s")
-        for track in sorted(self._silent - silent):
-            self._event(now, f"sound on {track} again")
-        self._silent = silent
-        return tuple(sorted(silent))
+        with self._lock:
+            self.flush()
+            limit = self.silence_after_s
+            silent = set()
+            if not self.ended:
+                silent = {
+                    t for t, m in self.meters.items() if m.frames and m.silent_for(now) >= limit
+                }
+            for track in sorted(silent - self._silent):
+                self._event(now, f"one-way audio? no sound on {track} for {limit:g} s")
+            for track in sorted(self._silent - silent):
+                self._event(now, f"sound on {track} again")
+            self._silent = silent
+            return tuple(sorted(silent))
+
+    @property
+    def silent_tracks(self) -> tuple[str, ...]:
+        """The tracks the last `check_silence` found silent (the endpoint checks 4 times a s)."""
+        return tuple(sorted(self._silent))
 
     # --- recording ----------------------------------------------------------------------------
     def start_recording(self, directory: Path, stem: str = "") -> list[Path]:
-        if self.start is None:
-            raise RuntimeError("nothing to record before the stream has started")
-        self.stop_recording()
-        base = stem or (self.start.stream_id or self.key)
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)[:80]
-        for track in self.start.tracks:
-            path = directory / f"{safe}-{track}.wav"
-            self.recorders[track] = WavRecorder(path, self.start.sample_rate)
-        self._event(
-            self._clock(), "recording to " + ", ".join(r.path.name for r in self.recorders.values())
-        )
-        return [r.path for r in self.recorders.values()]
+        """Record each track from the frames still waiting to be measured on (at most a batch
+        before the click), so a listener and the file hear exactly the same samples."""
+        with self._lock:
+            start = self.start
+            if start is None:
+                raise RuntimeError("nothing to record before the stream has started")
+            self.stop_recording()
+            base = stem or (start.stream_id or self.key)
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)[:80]
+            for track in start.tracks:
+                path = directory / f"{safe}-{track}.wav"
+                self.recorders[track] = WavRecorder(path, start.sample_rate)
+            names = ", ".join(r.path.name for r in self.recorders.values())
+            self._event(self._clock(), "recording to " + names)
+            return [r.path for r in self.recorders.values()]
 
     def stop_recording(self) -> None:
-        recorders, self.recorders = self.recorders, {}
-        for recorder in recorders.values():
-            recorder.close()
-        if recorders:
-            self._event(self._clock(), "recording stopped")
+        """Close the files after writing every frame received so far."""
+        with self._lock:
+            if self.recorders:
+                self.flush()
+            recorders, self.recorders = self.recorders, {}
+            for recorder in recorders.values():
+                recorder.close()
+            if recorders:
+                self._event(self._clock(), "recording stopped")
 
     # --- talking back (bidirectional streams) -------------------------------------------------
     @property
@@ -272,6 +318,10 @@ class MonitorSession:
     # --- for the widgets --------------------------------------------------------------------------
     def snapshot(self, now: float | None = None) -> SessionSnapshot:
         now = self._clock() if now is None else now
+        with self._lock:
+            return self._snapshot(now)
+
+    def _snapshot(self, now: float) -> SessionSnapshot:
         silent = self.check_silence(now)
         start = self.start
         return SessionSnapshot(
@@ -294,6 +344,7 @@ class MonitorSession:
             recording=tuple(str(r.path) for r in self.recorders.values()),
             ended=self.ended,
             end_reason=self.end_reason,
+            event_count=self.event_count,
         )
 
 

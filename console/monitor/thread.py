@@ -53,6 +53,11 @@ class ThreadedMonitor:
             raise
 
     @property
+    def thread_id(self) -> int:
+        """The monitor thread's native id (to measure its CPU), 0 before it runs."""
+        return self._thread.native_id or 0
+
+    @property
     def url(self) -> str:
         return self.server.url
 

@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 from typing import Protocol, TypeVar
@@ -159,9 +159,18 @@ def _signed_url(credential_url: str, raw_query: str, method: str) -> str:
     return credential_url
 
 
+# --- extra routes (the stream monitor) ---------------------------------------------------------
+Route = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+"""A handler for another path on the receiver's port. The tunnel to this computer reaches only
+the receiver, so whatever else Plivo must reach (the stream monitor's WebSocket) is mounted here
+with `routes`: a mapping of exact path to handler, read per request (mount or unmount any time).
+Such a request still passes the rate limit and the connection cap, and is not signature-checked
+(the handler answers for itself)."""
+
+
 class CallbackReceiver:
     """Await `start()`, then `stop()`. `credentials` is read per request, so profiles added or
-    changed while it runs are picked up."""
+    changed while it runs are picked up; so is `routes` (see `Route`)."""
 
     def __init__(
         self,
@@ -175,8 +184,10 @@ class CallbackReceiver:
         header_deadline_s: float = DEFAULT_HEADER_DEADLINE_S,
         body_deadline_s: float = DEFAULT_BODY_DEADLINE_S,
         on_change: Callable[[], None] | None = None,
+        routes: Mapping[str, Route] | None = None,
     ) -> None:
         self.sink = sink
+        self.routes: Mapping[str, Route] = routes if routes is not None else {}
         self.credentials = credentials
         self.host = host
         self.port = port
@@ -267,6 +278,9 @@ class CallbackReceiver:
             self.stats.rate_limited += 1
             self._on_change()
             return _text(429, "Too many requests", headers={"Retry-After": "1"})
+        mounted = self.routes.get(request.path)
+        if mounted is not None:
+            return await mounted(request)
         if request.path != CALLBACK_PATH:
             return await self._refuse(request, 404, "Not found", f"unknown path {request.path!r}")
         if request.method not in ("GET", "POST"):

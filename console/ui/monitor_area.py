@@ -26,20 +26,24 @@ class MonitorArea(QStackedWidget):
         self.addWidget(self.empty)
         self.addWidget(self.tabs)
         self.panels: dict[str, MonitorPanel] = {}
+        self._titles: dict[str, str] = {}
 
     def add_panel(self, key: str) -> MonitorPanel:
         panel = MonitorPanel(key)
         self.panels[key] = panel
         self.tabs.addTab(panel, key)
+        self._titles[key] = key
         self.tabs.setCurrentWidget(panel)
         self.setCurrentWidget(self.tabs)
         return panel
 
     def set_title(self, key: str, title: str, warn: bool = False) -> None:
+        """Only a changed title reaches the tab bar (every change lays out all its tabs)."""
         panel = self.panels.get(key)
-        if panel is not None:
-            index = self.tabs.indexOf(panel)
-            self.tabs.setTabText(index, ("⚠ " if warn else "") + title)
+        text = ("⚠ " if warn else "") + title
+        if panel is not None and self._titles.get(key) != text:
+            self._titles[key] = text
+            self.tabs.setTabText(self.tabs.indexOf(panel), text)
 
     def visible_panels(self) -> list[MonitorPanel]:
         current = self.tabs.currentWidget()
@@ -49,6 +53,7 @@ class MonitorArea(QStackedWidget):
         panel = self.tabs.widget(index)
         if isinstance(panel, MonitorPanel):
             self.panels.pop(panel.key, None)
+            self._titles.pop(panel.key, None)
             self.tabs.removeTab(index)
             panel.deleteLater()
         if not self.panels:

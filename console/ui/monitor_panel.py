@@ -8,17 +8,23 @@ counts anything itself. Every text from outside is shown as plain text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+import time
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -27,6 +33,10 @@ from PySide6.QtWidgets import (
 from console.domain.monitoring import SessionSnapshot, TrackSnapshot
 
 METER_FLOOR_DBFS = -60.0
+SIDE_BY_SIDE_WIDTH = 1000  # narrower: the controls go under the meters
+EVENTS_MIN_HEIGHT = 48
+TRACK_HEIGHT = 48
+STATS_INTERVAL_S = 0.25  # figures that change every frame: readable, and no relayout per repaint
 ERROR_COLOR = "#b3261e"
 WARNING_STYLE = "background:#fff4ce;color:#5c4400;border:1px solid #e0c060;padding:4px;"
 
@@ -35,6 +45,25 @@ def _plain(label: QLabel) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     return label
+
+
+WAVE_ARGB = 0xFF58A6FF
+
+
+def _waveform_image(wave: npt.NDArray[np.float32], height: int) -> QImage:
+    """The min/max pairs as a one-pixel-per-bucket image, filled between each bucket's min and max
+    (at least one pixel), drawn stretched to the widget's width. Built in numpy: a QLineF per
+    bucket cost more than everything else the monitor does per repaint."""
+    mid = height / 2
+    first = np.floor(mid - wave[:, 1] * mid).astype(np.int32)
+    last = np.maximum(np.ceil(mid - wave[:, 0] * mid).astype(np.int32), first + 1)
+    rows = np.arange(height, dtype=np.int32)[:, None]
+    pixels = np.where((rows >= first) & (rows < last), np.uint32(WAVE_ARGB), np.uint32(0))
+    data = np.ascontiguousarray(pixels, dtype=np.uint32)
+    image = QImage(
+        data.tobytes(), data.shape[1], height, data.shape[1] * 4, QImage.Format.Format_ARGB32
+    )
+    return image.copy()  # owns its pixels once the bytes above are gone
 
 
 class TrackView(QWidget):
@@ -46,8 +75,10 @@ class TrackView(QWidget):
         self.track = track
         self.snapshot: TrackSnapshot | None = None
         self.level = METER_FLOOR_DBFS
-        self.setMinimumHeight(64)
+        self.setMinimumHeight(TRACK_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # paints every pixel itself: a repaint need not repaint the tab page behind it
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAccessibleName(f"{track} track level and waveform")
 
     def set_snapshot(self, snap: TrackSnapshot) -> None:
@@ -70,23 +101,20 @@ class TrackView(QWidget):
         if self.level > -3:
             color = QColor("#f85149")
         p.fillRect(QRectF(0, 0, w * fraction, bar_h), color)
-        p.setPen(QColor("#c9d1d9"))
-        p.drawText(QRectF(4, bar_h, w - 8, 14), Qt.AlignmentFlag.AlignLeft, self.track)
         snap = self.snapshot
-        if snap is not None and len(snap.waveform):
-            top, height = bar_h + 14, h - bar_h - 16
-            mid = top + height / 2
-            wave = snap.waveform
-            n = len(wave)
-            capacity = max(n, 500)
-            step = w / capacity
-            x0 = w - n * step
-            p.setPen(QPen(QColor("#58a6ff"), 1))
-            stride = max(1, int(n / max(1, w)))
-            for i in range(0, n, stride):
-                low, high = float(wave[i][0]), float(wave[i][1])
-                x = x0 + i * step
-                p.drawLine(QPointF(x, mid - high * height / 2), QPointF(x, mid - low * height / 2))
+        if snap is not None and len(snap.waveform) and h > bar_h + 8:
+            top, height = bar_h + 2, h - bar_h - 4
+            n = len(snap.waveform)
+            step = w / max(n, 500)
+            image = _waveform_image(snap.waveform, height)
+            p.drawImage(QRectF(w - n * step, top, n * step, height), image)
+        # the track's name and level over the waveform's oldest (left) end
+        label = f"{self.track}  {self.level:.0f} dBFS" if self.snapshot else self.track
+        box = p.fontMetrics().boundingRect(label).adjusted(-4, -1, 4, 1)
+        box.moveTopLeft(QPoint(2, bar_h + 2))
+        p.fillRect(box, QColor(30, 30, 30, 200))
+        p.setPen(QColor("#c9d1d9"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         p.end()
 
 
@@ -107,6 +135,7 @@ class MonitorPanel(QWidget):
         self.key = key
         self.title = _plain(QLabel(f"Waiting for Plivo's start message ({key})"))
         self.title.setObjectName("monitor_title")
+        self.title.setStyleSheet("font-weight:bold;")
         self.format_label = _plain(QLabel(""))
         self.format_label.setObjectName("monitor_format")
         self.mismatch = _plain(QLabel(""))
@@ -139,7 +168,7 @@ class MonitorPanel(QWidget):
         self.silence_after.setValue(5.0)
         self.silence_after.setToolTip("Warn when a track has had no sound for this long")
 
-        self.talk_back = QGroupBox("Into the call (bidirectional streams)")
+        self.talk_back = QWidget()  # test audio into the call: bidirectional streams only
         self.talk_back.setObjectName("talk_back")
         self.tone_hz = QDoubleSpinBox()
         self.tone_hz.setObjectName("tone_hz")
@@ -157,32 +186,72 @@ class MonitorPanel(QWidget):
         self.clear.setObjectName("clear_audio")
         self.talk_back_hint = _plain(QLabel(""))
         self.talk_back_hint.setObjectName("talk_back_hint")
-        row = QHBoxLayout(self.talk_back)
-        for widget in (self.tone_hz, self.play_tone, self.play_wav, self.checkpoint, self.clear):
-            row.addWidget(widget)
-        row.addWidget(self.talk_back_hint, 1)
+        talk = QVBoxLayout(self.talk_back)
+        talk.setContentsMargins(0, 0, 0, 0)
+        talk.setSpacing(2)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("Into the call:"))
+        heading.addWidget(self.talk_back_hint, 1)
+        talk.addLayout(heading)
+        for widgets in (
+            (self.tone_hz, self.play_tone, self.play_wav),
+            (self.checkpoint, self.clear),
+        ):
+            row = QHBoxLayout()
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            talk.addLayout(row)
 
         self.events = QPlainTextEdit()
         self.events.setObjectName("monitor_events")
         self.events.setReadOnly(True)
         self.events.setMaximumBlockCount(200)
-        self.events.setMinimumHeight(80)
+        self.events.setMinimumHeight(EVENTS_MIN_HEIGHT)
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.listen)
-        controls.addWidget(self.record)
-        controls.addStretch(1)
-        controls.addWidget(QLabel("Silence alarm after"))
-        controls.addWidget(self.silence_after)
-        layout = QVBoxLayout(self)
+        # What the stream does, then what the agent can do: side by side in a wide dock (below
+        # the window), one above the other in a narrow one (beside it, as on a 1280x720
+        # screen). Shorter than that, the content scrolls.
+        counters = QHBoxLayout()
+        counters.addWidget(self.problems, 1)
+        counters.addWidget(self.dtmf)
+        left = QVBoxLayout()
+        left.setSpacing(3)
         for label in (self.title, self.format_label, self.mismatch, self.silence_banner):
-            layout.addWidget(label)
-        layout.addLayout(self.tracks_box)
-        for label in (self.stats, self.problems, self.dtmf):
-            layout.addWidget(label)
-        layout.addLayout(controls)
-        layout.addWidget(self.talk_back)
-        layout.addWidget(self.events, 1)
+            left.addWidget(label)
+        left.addLayout(self.tracks_box)
+        left.addWidget(self.stats)
+        left.addLayout(counters)
+        left.addStretch(1)
+        switches = QHBoxLayout()
+        switches.addWidget(self.listen)
+        switches.addWidget(self.record)
+        switches.addStretch(1)
+        alarm = QHBoxLayout()
+        alarm.addWidget(QLabel("Silence alarm after"))
+        alarm.addWidget(self.silence_after)
+        alarm.addStretch(1)
+        right = QVBoxLayout()
+        right.setSpacing(3)
+        right.addLayout(switches)
+        right.addLayout(alarm)
+        right.addWidget(self.talk_back)
+        right.addWidget(self.events, 1)
+        content = QWidget()
+        content.setObjectName("monitor_content")
+        self._columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
+        self._columns.setContentsMargins(6, 4, 6, 4)
+        self._columns.setSpacing(8)
+        self._columns.addLayout(left, 0)
+        self._columns.addLayout(right, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
         self.listen.toggled.connect(self.listen_toggled)
         self.record.toggled.connect(self._record_toggled)
@@ -195,7 +264,18 @@ class MonitorPanel(QWidget):
         self.clear.clicked.connect(self.clear_requested)
         self._shown_events = 0
         self._last: SessionSnapshot | None = None
+        self._stats_due = 0.0
         self.set_talk_back(False, "Available once a bidirectional stream has started.")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._columns.direction() != direction:
+            self._columns.setDirection(direction)
+            # side by side both columns share the width; stacked, the log takes the spare height
+            self._columns.setStretch(0, 3 if wide else 0)
+            self._columns.setStretch(1, 2 if wide else 1)
+        super().resizeEvent(event)
 
     # --- what the app calls ---------------------------------------------------------------------
     def set_listen_available(self, available: bool, reason: str = "") -> None:
@@ -239,14 +319,10 @@ class MonitorPanel(QWidget):
                 view = self.track_views[track.track] = TrackView(track.track)
                 self.tracks_box.addWidget(view)
             view.set_snapshot(track)
-        self.stats.setText(
-            "\n".join(
-                f"{t.track}: {t.frames_per_s:.0f} frames/s · {t.last_frame_samples} samples/frame"
-                f" · jitter {t.jitter_ms:.1f} ms · {t.gaps} gaps · {t.late} late"
-                f" · {t.frames} frames"
-                for t in snap.tracks
-            )
-        )
+        now = time.monotonic()
+        if now >= self._stats_due or snap.ended or last is None:
+            self._stats_due = now + STATS_INTERVAL_S
+            self._set_stats(snap)
         bad = snap.malformed + snap.unknown + snap.oversized
         self.problems.setText(
             f"Bad frames: {snap.malformed} malformed, {snap.unknown} unknown, "
@@ -255,10 +331,10 @@ class MonitorPanel(QWidget):
             else "Bad frames: none"
         )
         self.dtmf.setText(f"DTMF: {snap.dtmf}" if snap.dtmf else "DTMF: —")
-        new = snap.events[self._shown_events :] if len(snap.events) >= self._shown_events else ()
-        for line in new:
+        fresh = min(len(snap.events), max(0, snap.event_count - self._shown_events))
+        for line in snap.events[len(snap.events) - fresh :] if fresh else ():
             self.events.appendPlainText(line)
-        self._shown_events = len(snap.events)
+        self._shown_events = max(self._shown_events, snap.event_count)
         if last is None or (snap.can_talk_back, snap.ended) != (last.can_talk_back, last.ended):
             self.set_talk_back(
                 snap.can_talk_back,
@@ -270,6 +346,16 @@ class MonitorPanel(QWidget):
             self.listen.setEnabled(False)
             self.record.setEnabled(False)
         self._last = snap
+
+    def _set_stats(self, snap: SessionSnapshot) -> None:
+        self.stats.setText(
+            "\n".join(
+                f"{t.track}: {t.frames_per_s:.0f} frames/s · {t.last_frame_samples} samples/frame"
+                f" · jitter {t.jitter_ms:.1f} ms · {t.gaps} gaps · {t.late} late"
+                f" · {t.frames} frames"
+                for t in snap.tracks
+            )
+        )
 
     @staticmethod
     def _title(snap: SessionSnapshot) -> str:

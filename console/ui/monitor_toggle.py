@@ -48,7 +48,7 @@ class MonitorToggle(QCheckBox):
             str(form.audio_track.currentData()),
             form.bidirectional.isChecked(),
         )
-        return f"{self._url}?{query}"
+        return f"{self._url}{'&' if '?' in self._url else '?'}{query}"
 
     def _toggled(self, on: bool) -> None:
         line = self.form.service_url

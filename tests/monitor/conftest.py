@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
@@ -15,7 +17,26 @@ from console.simulator import DEMO_AUTH_ID, DEMO_AUTH_TOKEN, Simulator
 from tests.simulator.conftest import ACCOUNT, quiet_config, wait_for
 
 T = TypeVar("T")
-__all__ = ["Monitor", "SimThread", "start_stream", "wait_for"]
+__all__ = ["START", "Monitor", "SimThread", "media", "start_stream", "wait_for"]
+
+START = {
+    "event": "start",
+    "sequenceNumber": 1,
+    "start": {
+        "callId": "c-1",
+        "streamId": "s-1",
+        "accountId": "MA1",
+        "tracks": ["inbound"],
+        "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 8000},
+    },
+    "extra_headers": "a=1",
+}
+
+
+def media(chunk: int, payload: bytes = b"\x10\x00" * 160, track: str = "inbound") -> str:
+    body = {"track": track, "timestamp": "1700000000000", "chunk": chunk}
+    body["payload"] = base64.b64encode(payload).decode()
+    return json.dumps({"event": "media", "sequenceNumber": chunk + 1, "media": body})
 
 
 class Monitor:

@@ -72,3 +72,21 @@ def test_meter_waveform_scrolls_and_silence_is_timed_from_the_last_energy() -> N
     assert snap.waveform[0].tolist() == [0.5, 0.5] and not snap.waveform[2:].any()
     assert snap.silent_for_s == pytest.approx(2.0)
     assert meter.snapshot(3.0).level_dbfs == codec.SILENCE_DBFS  # the hold was reset
+
+
+def test_a_batch_is_measured_frame_by_frame() -> None:
+    """Frames of different sizes measured in one flush: the loudest frame sets the level (not
+    the batch's average), the last frame with energy times the silence, the audio comes back
+    joined in order."""
+    meter = TrackMeter("inbound", 8000)
+    frames = [_frame(100, 160), _frame(8000, 80), _frame(0, 160), _frame(3000, 240), _frame(0)]
+    for i, frame in enumerate(frames):
+        meter.feed(frame, 10.0 + i * 0.02, i + 1)
+    assert meter.pending == 5
+    joined = meter.flush()
+    assert joined is not None and np.array_equal(joined, np.concatenate(frames))
+    assert meter.pending == 0 and meter.flush() is None
+    snap = meter.snapshot(11.0)
+    assert snap.level_dbfs == pytest.approx(20 * np.log10(8000 / 32768), abs=0.01)
+    assert snap.silent_for_s == pytest.approx(11.0 - 10.06)  # the 3000-level frame, 4th
+    assert snap.samples == 800 and snap.last_frame_samples == 160

@@ -12,28 +12,9 @@ import pytest
 import pytest_asyncio
 
 from console.monitor import MonitorEndpoint, MonitorServer
-from tests.monitor.conftest import Monitor, wait_for
+from tests.monitor.conftest import START, Monitor, media, wait_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
-
-START = {
-    "event": "start",
-    "sequenceNumber": 1,
-    "start": {
-        "callId": "c-1",
-        "streamId": "s-1",
-        "accountId": "MA1",
-        "tracks": ["inbound"],
-        "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 8000},
-    },
-    "extra_headers": "a=1",
-}
-
-
-def media(chunk: int, payload: bytes = b"\x10\x00" * 160, track: str = "inbound") -> str:
-    body = {"track": track, "timestamp": "1700000000000", "chunk": chunk}
-    body["payload"] = base64.b64encode(payload).decode()
-    return json.dumps({"event": "media", "sequenceNumber": chunk + 1, "media": body})
 
 
 @pytest_asyncio.fixture
@@ -132,3 +113,21 @@ async def test_plain_http_is_refused_and_so_is_one_stream_too_many(
         assert server.endpoint.refused == 1
     finally:
         await server.stop()
+
+
+async def test_the_endpoint_measures_and_checks_silence_without_being_asked(
+    monitor: Monitor, http: aiohttp.ClientSession
+) -> None:
+    """The GUI only reads: the endpoint itself measures waiting frames and raises the alarm."""
+    async with http.ws_connect(monitor.url) as ws:
+        await ws.send_str(json.dumps(START))
+        await wait_for(lambda: monitor.seen and monitor.seen[0].start is not None)
+        session = monitor.seen[0]
+        session.silence_after_s = 0.3
+        await ws.send_str(media(1, payload=b"\x00\x10" * 160))  # 4096: well above -50 dBFS
+        await ws.send_str(media(2, payload=b"\x00\x00" * 160))
+        await wait_for(lambda: session.meters["inbound"].frames == 2, what="two frames")
+        assert session.silent_tracks == ()
+        await wait_for(lambda: session.meters["inbound"].pending == 0, what="measured")
+        await wait_for(lambda: session.silent_tracks == ("inbound",), what="the alarm")
+        assert any("one-way audio? no sound on inbound" in e for e in session.events)
