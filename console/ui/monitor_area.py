@@ -3,6 +3,7 @@ or close (View menu). A tab's title warns when its stream has a silent track."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
 from console.ui.monitor_panel import MonitorPanel
@@ -18,6 +19,7 @@ class MonitorArea(QStackedWidget):
         super().__init__(parent)
         self.setObjectName("stream_monitors")
         self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
         self.empty.setWordWrap(True)
         self.empty.setObjectName("monitor_empty")
         self.tabs = QTabWidget()

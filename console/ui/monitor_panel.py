@@ -190,7 +190,7 @@ class MonitorPanel(QWidget):
         talk.setContentsMargins(0, 0, 0, 0)
         talk.setSpacing(2)
         heading = QHBoxLayout()
-        heading.addWidget(QLabel("Into the call:"))
+        heading.addWidget(_plain(QLabel("Into the call:")))
         heading.addWidget(self.talk_back_hint, 1)
         talk.addLayout(heading)
         for widgets in (
@@ -228,7 +228,7 @@ class MonitorPanel(QWidget):
         switches.addWidget(self.record)
         switches.addStretch(1)
         alarm = QHBoxLayout()
-        alarm.addWidget(QLabel("Silence alarm after"))
+        alarm.addWidget(_plain(QLabel("Silence alarm after")))
         alarm.addWidget(self.silence_after)
         alarm.addStretch(1)
         right = QVBoxLayout()

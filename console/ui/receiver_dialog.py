@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import public_url_problem
+from console.ui.plain_text import plain_label
 
 CALLBACK_PATH = "/plivo/stream-status"
 
@@ -112,11 +113,11 @@ class ReceiverDialog(QDialog):
         self.error.setStyleSheet("color: #d1242f;")
 
         form = QFormLayout()
-        form.addRow("Account:", self.profile_label)
-        form.addRow("Public URL:", self.public_url)
-        form.addRow("Plivo calls:", self.callback_url)
-        form.addRow("Listen on:", self.host)
-        form.addRow("Port:", self.port)
+        form.addRow(plain_label("Account:"), self.profile_label)
+        form.addRow(plain_label("Public URL:"), self.public_url)
+        form.addRow(plain_label("Plivo calls:"), self.callback_url)
+        form.addRow(plain_label("Listen on:"), self.host)
+        form.addRow(plain_label("Port:"), self.port)
         settings = QWidget()
         settings_layout = QVBoxLayout(settings)
         settings_layout.addWidget(self.status)

@@ -42,6 +42,7 @@ class SelfTestDialog(QDialog):
             "embedded Plivo simulator, the API client, the status-callback receiver, the keyring "
             "(nothing is read or written) and the window. No account is used."
         )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         self.steps = QTreeWidget()
         self.steps.setObjectName("self_test_steps")
