@@ -1,6 +1,6 @@
 """When to repeat a request, and how long to wait first.
 
-Rules (reliability matrix §2.1, table A):
+Rules (docs/api-client.md, "Resilience"):
 - a request that certainly did not act (connect failure, no free connection, 429) may be repeated
   whatever its method;
 - other transient failures (timeouts, broken connections, 5xx) are repeated only for idempotent

@@ -48,7 +48,8 @@ USER_AGENT = f"stream-console/{__version__}"
 
 @dataclass(frozen=True, slots=True)
 class ClientPolicy:
-    """Every knob of the client's behaviour, with the values the reliability matrix proposes."""
+    """Every knob of the client's behaviour; the reasons for the defaults are in
+    docs/api-client.md ("Resilience")."""
 
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0

@@ -5,10 +5,10 @@ Every `/v1` request passes one middleware, in this order: count it (stats), appl
 (latency, drop, forced 429, 5xx, before auth as a load balancer's would), authenticate (HTTP Basic;
 401), check the path's auth_id is the caller's (401 otherwise: the credentials do not
 authenticate that account; the SDK always puts its own id there), apply the rate limit (429),
-then route. Errors are `{"api_id": ..., "error": ...}` with the status the SDKs map (§0); unknown
-paths are 404 and wrong methods 405 in the same shape, as is every malformed body
-(`console.simulator.bodies`: size, encoding, charset, nesting). Paths work with and without the
-trailing slash (Python/Go send it, Node/Java omit it on the single-stream path).
+then route. Errors are `{"api_id": ..., "error": ...}` with the status the SDKs map
+(docs/simulator.md); unknown paths are 404 and wrong methods 405 in the same shape, as is every
+malformed body (`console.simulator.bodies`: size, encoding, charset, nesting). Paths work with
+and without the trailing slash (Python/Go send it, Node/Java omit it on the single-stream path).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cancellation churn (reliability matrix A9, encode/httpcore#1093): a GUI cancels requests all
+"""Cancellation churn (encode/httpcore#1093): a GUI cancels requests all
 the time. 1,000 requests to a slow local server are cancelled at random moments; afterwards the
 pool must still work: a normal request succeeds within 1 s, with no PoolTimeout and no rebuild."""
 

@@ -1,5 +1,5 @@
 """The token never shows: not in reprs, not in error texts or details, not in log records, not
-on stdout/stderr, in raw or Basic-auth (base64) form (reliability matrix K6, with a canary)."""
+on stdout/stderr, in raw or Basic-auth (base64) form (with a canary)."""
 
 from __future__ import annotations
 

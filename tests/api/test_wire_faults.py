@@ -1,4 +1,4 @@
-"""Faults on a real socket (reliability matrix table A): stalls, drip-feeds, resets, refused
+"""Faults on a real socket: stalls, drip-feeds, resets, refused
 connections, proxy pages, bad and huge bodies. Each asserts the exact number of attempts the
 server saw and the error the agent gets; timings use short policies and generous upper bounds."""
 
