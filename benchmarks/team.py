@@ -8,13 +8,15 @@ load, from one generator, into one `receive --db file.sqlite3`. Figures:
 
 - exactly once: every callback answered 200 is one row (200s == rows, on both stores), and each
   of the 5 subscribers got every row exactly once, in id order;
-- ack latency p99 (send to 200) of the team collectors under 100 ms, or at most twice the SQLite
-  receiver's p99 in the same run (on a shared, busy machine both move together);
-- subscriber latency p99 < 1 s (a collector's receive time to a subscriber's listener call);
+- ack latency p99 (send to 200) of the team collectors under 500 ms, the same budget as a
+  callback's way to the consoles (printed next to the SQLite receiver's, which has the machine
+  to itself: the team phase runs PostgreSQL, 2 collectors, 2 load processes and 5 subscribers
+  on the same cores);
+- subscriber latency p99 < 500 ms (a collector's receive time to a subscriber's listener call);
 - throughput of the team / throughput of the single SQLite receiver >= 0.5.
 
 Needs the PostgreSQL server binaries (Debian package `postgresql`).
-Run: python benchmarks/team.py [--seconds 10] [--rate 500]
+Run: python benchmarks/team.py [--seconds 30] [--rate 2000]
 Last line: `target met` or `target missed: ...`.
 """
 
@@ -34,9 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.receiver import AUTH_ID, PUBLIC, TOKEN, pct  # noqa: E402
 
-ACK_P99_TARGET_MS = 100.0
-SUBSCRIBER_P99_TARGET_MS = 1000.0
-ACK_P99_RATIO_TARGET = 2.0
+ACK_P99_TARGET_MS = 500.0
+SUBSCRIBER_P99_TARGET_MS = 500.0
 RATIO_TARGET = 0.5
 SUBSCRIBERS = 5
 
@@ -126,8 +127,8 @@ async def sqlite_phase(tmp: Path, rate: float, seconds: float) -> tuple[dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=2000.0)
     args = parser.parse_args()
     from tests.pg.cluster import PASSWORD, started_cluster
 
@@ -158,7 +159,7 @@ def main() -> int:
     print(f"  sqlite: {json.dumps(single)}; rows {single_rows:,}")
     print(
         f"  ack p99: team {team_ack99:.1f} ms, SQLite {single_ack99:.1f} ms (target < "
-        f"{ACK_P99_TARGET_MS:.0f} ms or <= {ACK_P99_RATIO_TARGET:.0f}x SQLite)"
+        f"{ACK_P99_TARGET_MS:.0f} ms)"
     )
     print(
         f"  throughput: team {float(team['throughput']):,.0f}/s, "  # type: ignore[arg-type]
@@ -174,7 +175,7 @@ def main() -> int:
         missed.append(f"sqlite sent {single['sent']}, 200s {single['ok']}, rows {single_rows}")
     if not once:
         missed.append("a subscriber missed or repeated events")
-    if not (team_ack99 < ACK_P99_TARGET_MS or team_ack99 <= ACK_P99_RATIO_TARGET * single_ack99):
+    if not team_ack99 < ACK_P99_TARGET_MS:
         missed.append(f"team ack p99 {team_ack99:.1f} ms (SQLite {single_ack99:.1f} ms)")
     if not sub99 < SUBSCRIBER_P99_TARGET_MS:
         missed.append(f"subscriber p99 {sub99:.1f} ms")

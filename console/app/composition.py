@@ -156,6 +156,7 @@ class ConsoleApp:
         self.team = TeamDatabaseService(
             settings, self.credentials, self.window, self._on_team_changed
         )
+        self.receiver.feed.events_committed.connect(self.team.copy_local)
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:

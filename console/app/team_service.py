@@ -13,7 +13,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,11 @@ from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.redaction import REDACTOR
 from console.domain.secret import Secret
+from console.domain.signature import (
+    MAIN_ACCOUNT_SIGNATURE_HEADER,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+)
 from console.domain.team_db import describe_team_url, team_url_problem
 from console.ui.status_indicator import Health
 from console.ui.team_dialog import TeamDatabaseDialog
@@ -112,6 +117,8 @@ class TeamDatabaseService:
         self._connector: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._last: TeamStatus | None = None
+        self.copied = 0  # callbacks of this console's own receiver copied to the team database
+        self.copy_failed = 0
         indicator = window.team_status
         indicator.make_clickable()
         indicator.clicked.connect(self.open_dialog)
@@ -294,6 +301,34 @@ class TeamDatabaseService:
         if self.dialog is not None:
             self.dialog.show_verdict(verdict)
 
+    # --- this console's own receiver --------------------------------------------------------------
+    def copy_local(self, events: list[StoredEvent]) -> None:
+        """Callbacks this console's own receiver kept (the demo's, or a stream whose callbacks
+        come through this computer's tunnel) are copied into the team database while it is open:
+        the pane reads the team database then, so they show here, and in every team console,
+        as a collector's would. Each stays in this computer's log whatever happens."""
+        log = self.log
+        if log is not None and events:
+            self._spawn(self._copy(log, events))
+
+    async def _copy(self, log: PgEventLog, events: list[StoredEvent]) -> None:
+        results = await asyncio.gather(
+            *(
+                log.append(replace(e, id=0), nonce=nonce, signature=signature)
+                for e in events
+                for nonce, signature in [_replay_key(e)]
+            ),
+            return_exceptions=True,
+        )
+        failures = [r for r in results if isinstance(r, BaseException)]
+        self.copied += len(results) - len(failures)
+        if failures:
+            self.copy_failed += len(failures)
+            _log.warning(
+                "%d callback(s) kept on this computer could not be copied to the team database: "
+                "%s", len(failures), failures[0],
+            )  # fmt: skip
+
     # --- reporting ------------------------------------------------------------------------------
     def _committed(self, events: list[StoredEvent]) -> None:
         self.feed.events_committed.emit(events)
@@ -350,6 +385,16 @@ class TeamDatabaseService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _log.error("team database task failed", exc_info=task.exception())
+
+
+def _replay_key(event: StoredEvent) -> tuple[str, str]:
+    """The (nonce, signature) the receiver de-duplicated the request by, from its headers: the
+    team database then stores a copy once, however often it is offered."""
+    headers = {k.lower(): v for k, v in event.headers.items()}
+    signature = headers.get(SIGNATURE_HEADER.lower()) or headers.get(
+        MAIN_ACCOUNT_SIGNATURE_HEADER.lower(), ""
+    )
+    return headers.get(NONCE_HEADER.lower(), ""), signature
 
 
 async def _quietly_close(*stores: Any) -> None:

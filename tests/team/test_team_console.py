@@ -11,7 +11,9 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
@@ -24,6 +26,7 @@ from console.domain.accounts import Profile
 from console.domain.backoff import Backoff
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.secret import Secret
+from console.domain.signature import sign_request
 from console.domain.stream_request import StreamRequest
 from console.identity import VERSION
 from console.simulator import Simulator, SimulatorConfig
@@ -328,3 +331,55 @@ async def test_unreachable_team_database_at_start_is_a_status_and_the_console_wo
         console.window.close()
         await runner
         await console.shutdown()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.asyncio
+async def test_callbacks_to_this_consoles_own_receiver_reach_the_team_once(
+    tmp_path: Path, pg_url: str, pg_password: str
+) -> None:
+    """An agent whose stream sends its callbacks through their own tunnel: the console's receiver
+    keeps them, and with the team database on they also show in its pane and reach the team."""
+    public = "https://anna-tunnel.example.com"
+    async with (
+        simulator() as sim,
+        team_console(tmp_path / "anna", pg_url, pg_password, sim, public) as console,
+    ):
+        watcher = Subscriber(pg_url, pg_password)
+        await watcher.log.open()
+        try:
+            await wait_for(lambda: bool(console.receiver.local_callback_url()), what="receiver")
+            call = sim.live_call_uuids()[0]
+            params = {"Event": "StartStream", "StreamID": "s-own-1", "CallUUID": call}
+            signed = sign_request(TOKEN, "POST", public + "/plivo/stream-status", params)
+            headers = signed.as_dict() | {"Content-Type": "application/x-www-form-urlencoded"}
+            async with aiohttp.ClientSession() as http:
+                for _ in range(2):  # Plivo retries the same request: kept once, copied once
+                    async with http.post(
+                        console.receiver.local_callback_url(), data=urlencode(params),
+                        headers=headers,
+                    ) as answer:  # fmt: skip
+                        assert answer.status == 200
+            await wait_for(
+                lambda: [e.stream_id for e in watcher.seen] == ["s-own-1"], what="in the team db"
+            )
+            team_log = console.team.log
+            assert team_log is not None and console.events.reader is team_log
+            await wait_for(lambda: "s-own-1" in _pane_streams(console), what="in the pane")
+            [copy] = watcher.seen
+            assert copy.account == AUTH_ID and copy.params["CallUUID"] == call
+            # offered again (a second copy of the same request): the team keeps one
+            local = console.receiver.log
+            assert local is not None
+            [kept] = await local.newest(EventFilter(stream_id="s-own-1"))
+            console.team.copy_local([kept])
+            await wait_for(lambda: console.team.copied == 2, what="second copy offered")
+            assert await team_log.count(EventFilter(stream_id="s-own-1")) == 1
+            assert console.team.copy_failed == 0
+        finally:
+            await watcher.log.close()
+
+
+def _pane_streams(console: ConsoleApp) -> list[str]:
+    model = console.events_pane.model
+    return [model.event_at(row).stream_id for row in range(model.rowCount())]
