@@ -97,6 +97,7 @@ class StreamFormView(QWidget):
         self.audio_track = _combo("audio_track", AUDIO_TRACK_LABELS)
         self.audio_track_reason = QLabel(BIDIRECTIONAL_REASON)
         self.audio_track_reason.setObjectName("audio_track_reason")
+        self.audio_track_reason.setWordWrap(True)
         colored(self.audio_track_reason, HINT_COLOR)
         self.audio_track_reason.setVisible(False)
         self.stream_timeout = QLineEdit()

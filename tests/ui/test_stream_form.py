@@ -179,6 +179,22 @@ def test_bidirectional_switches_the_track_to_inbound_and_back(
     assert model.item(2).isEnabled()
 
 
+def test_the_track_rule_wraps_in_a_narrow_form(qtbot: QtBot, form: StreamForm) -> None:
+    """Beside the monitor dock the form is about 500 pixels wide: the rule wraps rather than
+    widening the form past its view (cut off, or a horizontal scrollbar)."""
+    type_into(qtbot, form.service_url, GOOD_URL)
+    choose(qtbot, form.audio_track, "both")
+    tick(qtbot, form.bidirectional)
+    reason = form.findChild(QLabel, "audio_track_reason")
+    assert reason is not None and reason.isVisible()
+    form.resize(500, 900)
+    viewport = form.fields_scroll.viewport()
+    qtbot.waitUntil(lambda: viewport.width() <= 500)
+    assert form.fields.minimumSizeHint().width() <= viewport.width()
+    qtbot.waitUntil(lambda: reason.height() > reason.fontMetrics().lineSpacing() * 1.5)
+    assert not form.fields_scroll.horizontalScrollBar().isVisible()
+
+
 def test_bidirectional_with_a_forced_outbound_track_shows_the_rule(
     qtbot: QtBot, form: StreamForm
 ) -> None:
