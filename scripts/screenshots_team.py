@@ -9,7 +9,8 @@ the StartStream callback shows in both event panes.
         --db postgresql://console@127.0.0.1/console --api http://127.0.0.1:8899 \\
         --public-url http://callbacks.trial.test:8766 docs/screenshots
 
-Writes team-two-consoles.png and team-database-dialog.png.
+Writes team-two-consoles.png, team-database-dialog.png and team-activity-history.png (the
+second console's activity history showing the first console's start).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import qasync
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTableWidgetItem
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -122,11 +124,44 @@ async def scene(out: Path, work: Path, args: argparse.Namespace, password: str) 
         target = out / "team-two-consoles.png"
         both.scaledToWidth(2000, Qt.TransformationMode.SmoothTransformation).save(str(target))
         print(f"wrote {target}")
+        await history_in_the_other_console(ben, call, out)
     finally:
         for console, runner in ((anna, anna_runner), (ben, ben_runner)):
             console.window.close()
             await runner
             await console.shutdown()
+
+
+async def history_in_the_other_console(console: ConsoleApp, call: str, out: Path) -> None:
+    """The second agent opens View → Activity history: the first agent's start is there, with
+    its user and host (the team's one record)."""
+    action = console.window.findChild(QAction, "activity_action")
+    assert action is not None
+    action.trigger()
+    dialog = console.activity.dialog
+    assert dialog is not None
+    table = dialog.table
+
+    def rows() -> list[list[str]]:
+        return [
+            [
+                table.item(r, c).text() if table.item(r, c) else ""
+                for c in range(table.columnCount())
+            ]
+            for r in range(table.rowCount())
+        ]
+
+    await until(lambda: any(call in " ".join(row) for row in rows()), timeout=20)
+    for row in rows():
+        print("activity history (second console): " + " | ".join(row))
+    dialog.resize(1400, 260)
+    await settle()
+    grab(dialog, out / "team-activity-history.png")
+    dialog.close()
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
 
 
 def main() -> int:
