@@ -312,14 +312,11 @@ class TeamDatabaseService:
             self._spawn(self._copy(log, events))
 
     async def _copy(self, log: PgEventLog, events: list[StoredEvent]) -> None:
-        results = await asyncio.gather(
-            *(
-                log.append(replace(e, id=0), nonce=nonce, signature=signature)
-                for e in events
-                for nonce, signature in [_replay_key(e)]
-            ),
-            return_exceptions=True,
-        )
+        copies = []
+        for event in events:
+            nonce, signature = _replay_key(event)
+            copies.append(log.append(replace(event, id=0), nonce=nonce, signature=signature))
+        results = await asyncio.gather(*copies, return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         self.copied += len(results) - len(failures)
         if failures:

@@ -172,23 +172,36 @@ def _query(
     until: float | None,
     limit: int,
 ) -> list[ActivityEntry]:
-    clauses: list[str] = []
-    args: list[str | float] = []
-    for sql, value in (
-        ("user = ?", user),
-        ("call_uuid = ?", call_uuid),
-        ("at >= ?", since),
-        ("at < ?", until),
-    ):
-        if value is not None:
-            clauses.append(sql)
-            args.append(value)
-    cond = " AND ".join(clauses) or "1"
+    cond, args = activity_where(user, call_uuid, since, until)
     rows = conn.execute(
         f"SELECT {COLUMNS} FROM activity WHERE {cond} ORDER BY id DESC LIMIT ?",
         (*args, max(0, limit)),
     ).fetchall()
     return [entry_from_row(row) for row in rows]
+
+
+def activity_where(
+    user: str | None,
+    call_uuid: str | None,
+    since: float | None,
+    until: float | None,
+    *,
+    mark: str = "?",
+) -> tuple[str, list[str | float]]:
+    """The SQL condition (`1=1` when none) and its arguments for the activity history's filter,
+    in SQLite (`mark` "?") and PostgreSQL (`mark` "%s") alike: `since <= at < until`."""
+    clauses: list[str] = []
+    args: list[str | float] = []
+    for column, op, value in (
+        ('"user"', "=", user),
+        ("call_uuid", "=", call_uuid),
+        ("at", ">=", since),
+        ("at", "<", until),
+    ):
+        if value is not None:
+            clauses.append(f"{column} {op} {mark}")
+            args.append(value)
+    return " AND ".join(clauses) or "1=1", args
 
 
 def _export(conn: sqlite3.Connection, target: Path) -> int:

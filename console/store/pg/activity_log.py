@@ -12,7 +12,13 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from console.domain.activity import ActivityEntry
-from console.store.activity_log import COLUMNS, entry_from_row, entry_values, write_csv
+from console.store.activity_log import (
+    COLUMNS,
+    activity_where,
+    entry_from_row,
+    entry_values,
+    write_csv,
+)
 from console.store.pg.connect import CONNECTION_ERRORS, Target, open_migrated, unavailable
 from console.store.sqlite_writer import StoreUnavailable
 
@@ -73,18 +79,7 @@ class PgActivityLog:
     ) -> list[ActivityEntry]:
         """Entries matching every given condition (`since <= at < until`), newest first, at
         most `limit` (capped at 10 000)."""
-        clauses: list[str] = []
-        args: list[Any] = []
-        for sql, value in (
-            ('"user" = %s', user),
-            ("call_uuid = %s", call_uuid),
-            ("at >= %s", since),
-            ("at < %s", until),
-        ):
-            if value is not None:
-                clauses.append(sql)
-                args.append(value)
-        cond = " AND ".join(clauses) or "TRUE"
+        cond, args = activity_where(user, call_uuid, since, until, mark="%s")
         args.append(max(0, min(limit, MAX_QUERY_ROWS)))
         rows = await self._run(
             f"SELECT {COLUMNS} FROM activity WHERE {cond} ORDER BY id DESC LIMIT %s", tuple(args)
