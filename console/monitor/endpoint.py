@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
 
+from console.listening import to_the_end
 from console.monitor.session import MonitorSession, Requested
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class MonitorServer:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await to_the_end(web.TCPSite(runner, host, port).start())  # console/listening.py
         except BaseException:
             await runner.cleanup()
             raise

@@ -39,6 +39,7 @@ from console.domain.signature import (
     SIGNATURE_HEADER,
     verify_signature,
 )
+from console.listening import to_the_end
 from console.receiver.decode import (
     MAX_BODY_BYTES,
     Malformed,
@@ -234,14 +235,22 @@ class CallbackReceiver:
             logger=http_log,
             handler_cancellation=False,
         )
-        loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(
-            self._server, self.host, self.port, backlog=512, reuse_address=True
-        )
+        try:
+            await to_the_end(self._bind())  # console/listening.py
+        except asyncio.CancelledError:
+            await self.stop(drain_s=0)
+            raise
+        assert self._listener is not None
         sock = self._listener.sockets[0]
         self.port = int(sock.getsockname()[1])
         log.info("callback receiver listening on %s", self.local_url)
         self._on_change()
+
+    async def _bind(self) -> None:
+        assert self._server is not None
+        self._listener = await asyncio.get_running_loop().create_server(
+            self._server, self.host, self.port, backlog=512, reuse_address=True
+        )
 
     async def stop(self, drain_s: float = 5.0) -> None:
         """Stop accepting, let requests in flight finish (their events are committed), close."""

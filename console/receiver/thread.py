@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
+from console.listening import to_the_end
 from console.receiver.guard import GuardedServer
 from console.receiver.server import CallbackReceiver, Credential, EventSink, ReceiverStats
 
@@ -100,8 +101,10 @@ class ThreadedReceiver:
             self._loop, self._thread = loop, thread
             thread.start()
         try:
-            await self._call(self.receiver.start())
+            await to_the_end(self._call(self.receiver.start()))  # console/listening.py
         except BaseException:
+            with contextlib.suppress(Exception):  # a start cancelled after the bind: close it
+                await self._call(self.receiver.stop(drain_s=0))
             await self._end_thread()
             raise
 

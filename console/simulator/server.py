@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from console.listening import to_the_end
 from console.simulator.admin import SINK_PATH, AdminApi
 from console.simulator.config import SimulatorConfig
 from console.simulator.engine import Engine
@@ -76,7 +77,7 @@ class Simulator:
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)
-            await site.start()
+            await to_the_end(site.start())  # console/listening.py
         except BaseException:
             await runner.cleanup()
             raise

@@ -159,7 +159,11 @@ class SqliteWriter:
         if not self._started:
             self._started = True
             self._thread.start()
-        await self.submit(lambda conn: None, transactional=False, need_connection=False)
+        try:
+            await self.submit(lambda conn: None, transactional=False, need_connection=False)
+        except asyncio.CancelledError:  # nobody will close a writer whose open was cancelled
+            await self.close()
+            raise
 
     async def submit(
         self,

@@ -8,14 +8,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from console.app.composition import ConsoleApp
+from console.credentials import MemoryCredentialStore
 from tests.app.conftest import make_console, wait_for
+from tests.receiver.conftest import free_port, listening
 
 
 @pytest.mark.asyncio
@@ -121,3 +125,30 @@ def test_process_starts_paints_and_exits_cleanly_on_sigterm(tmp_path: Path) -> N
     assert "Traceback" not in err and "Task was destroyed" not in err
     log = tmp_path / "data" / "StreamConsole" / "stream-console" / "logs" / "stream-console.log"
     assert "shut down in" in log.read_text()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("turns", [0, 2, 5, 10, 20])
+async def test_closed_while_the_receiver_starts_leaves_no_port_or_thread(
+    tmp_path: Path, settings_path: Path, log_dir: Path, turns: int
+) -> None:
+    """The agent closes the window the moment it appears: the receiver's start (log open, bind)
+    is cut short at some point, and nothing it opened may outlive the console."""
+    threads_before = {t.name for t in threading.enumerate()}
+    port = free_port()
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", port)
+    console = ConsoleApp(
+        settings, log_dir=log_dir, data_dir=tmp_path / "data",
+        keyring_store=MemoryCredentialStore(),
+    )  # fmt: skip
+    runner = asyncio.ensure_future(console.run())
+    await wait_for(console.window.isVisible)
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    console.window.close()
+    await runner
+    await console.shutdown()
+    assert not listening(port)
+    left = {t.name for t in threading.enumerate()} - threads_before
+    assert not {"callback-receiver", "event-log-writer"} & left, left

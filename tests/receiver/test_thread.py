@@ -13,10 +13,19 @@ import pytest
 
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.signature import sign_request
-from console.receiver.server import CALLBACK_PATH, Credential
+from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential
 from console.receiver.thread import ThreadedReceiver
 from console.store.event_log import EventLog
-from tests.receiver.conftest import AUTH_ID, FORM, PUBLIC, TOKEN, params, wait_for
+from tests.receiver.conftest import (
+    AUTH_ID,
+    FORM,
+    PUBLIC,
+    TOKEN,
+    free_port,
+    listening,
+    params,
+    wait_for,
+)
 
 URL = PUBLIC + CALLBACK_PATH
 
@@ -104,3 +113,39 @@ async def test_a_taken_port_fails_the_start_leaves_no_thread_and_a_retry_works(
         await log.close()
         blocker.close()
     assert receiver_threads() == []
+
+
+def accepts(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["own thread", "this loop"])
+@pytest.mark.parametrize("when", ["at once", 1, 2, 3, 4, 5, 6, "once listening"])
+async def test_a_start_cancelled_at_any_moment_leaves_no_port_open(
+    tmp_path: Path, kind: str, when: str | int
+) -> None:
+    """What the console does when its window closes while the receiver is still starting: the
+    start is cancelled. asyncio can lose a listening socket when `create_server` is cancelled
+    after it began to serve; the port must be closed (and the thread gone) all the same."""
+    log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
+    await log.open()
+    port = free_port()
+    receiver = (ThreadedReceiver if kind == "own thread" else CallbackReceiver)(
+        log, list, port=port
+    )
+    try:
+        starting = asyncio.ensure_future(receiver.start())
+        if isinstance(when, int):  # that many turns of the loop
+            for _ in range(when):
+                await asyncio.sleep(0)
+        elif when == "once listening":
+            await wait_for(lambda: listening(port) or starting.done(), what="the bind")
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        await receiver.stop()
+        assert not listening(port) and not accepts(port)
+        assert receiver_threads() == [] and not receiver.listening
+    finally:
+        await log.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,24 @@ def test_the_event_log_is_the_panes_event_reader(tmp_path: Path) -> None:
     reader: EventReader = EventLog(tmp_path / "e.sqlite3")
     for name in ("count", "newest", "after", "get"):
         assert callable(getattr(reader, name))
+
+
+def writer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.endswith("writer")]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+async def test_an_open_cancelled_leaves_no_writer_thread(tmp_path: Path, turns: int) -> None:
+    """The window closed while the log was opening: the open is cancelled, and the writer thread
+    (holding the file) must not live on."""
+    before = writer_threads()
+    log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
+    opening = asyncio.ensure_future(log.open())
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    opening.cancel()
+    await asyncio.gather(opening, return_exceptions=True)
+    if not opening.cancelled():  # it finished first: then closing is the caller's job
+        await log.close()
+    assert writer_threads() == before
