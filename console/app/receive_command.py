@@ -12,7 +12,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     from console.receiver.server import Credential
+    from console.store.open_store import EventStore
 
 HELP = "receive Plivo stream status callbacks into an event log, without the window"
 
@@ -28,6 +31,13 @@ def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("expected a number above 0")
+    return value
+
+
+def _not_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError("expected a number of seconds, 0 or more (or inf)")
     return value
 
 
@@ -56,6 +66,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="the event log: a SQLite file (created if new), or a team's postgresql://user@host/db"
         " URL (password from PGPASSWORD or ~/.pgpass; the schema is created if new)",
+    )
+    parser.add_argument(
+        "--db-wait",
+        type=_not_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long to keep trying a team database that cannot be reached at start, before"
+        " giving up (default 0: exit 1 at once; inf: until it answers or SIGTERM)",
     )
     parser.add_argument(
         "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
@@ -127,15 +145,21 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     import sys
 
     from console.receiver.server import CallbackReceiver
-    from console.store.open_store import event_store_for
     from console.store.sqlite_writer import StoreUnavailable
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C only
+            loop.add_signal_handler(sig, stop.set)
     try:
-        log = event_store_for(args.db)
-        await log.open()
-    except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached at start
+        log = await _open_log(args.db, args.db_wait, stop)
+    except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached
         print(f"receive: {exc}", file=sys.stderr)
         return 1
+    if log is None:
+        print("stopped before the database could be reached", flush=True)
+        return 0
     if log.recovered_from is not None:
         print(f"receive: the event log was damaged; kept as {log.recovered_from}", file=sys.stderr)
     if log.unavailable:
@@ -149,11 +173,6 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
         print(f"receive: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         await log.close()
         return 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C only
-            loop.add_signal_handler(sig, stop.set)
     print(f"listening on {receiver.local_url}", flush=True)
     await stop.wait()
     await receiver.stop()
@@ -165,3 +184,41 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
         flush=True,
     )
     return 0
+
+
+async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore | None:
+    """The event log, opened. A team database that cannot be reached is tried again (backoff
+    0.5 s doubling to 5 s) for up to `wait_s` seconds, so a collector started before its database
+    (a reboot, a failover) waits for it instead of exiting; each new reason is printed once.
+    Raises StoreUnavailable when the time is up; None when `stop` was set meanwhile."""
+    import asyncio
+    import sys
+
+    from console.domain.backoff import Backoff
+    from console.store.open_store import event_store_for
+    from console.store.sqlite_writer import StoreUnavailable
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    backoff = Backoff(0.5, 2.0, 5.0)
+    failures, said = 0, ""
+    while True:
+        log = event_store_for(db)
+        try:
+            await log.open()
+            if failures:
+                print("receive: the database answered", file=sys.stderr, flush=True)
+            return log
+        except StoreUnavailable as exc:
+            failures += 1
+            delay = min(backoff.delay(failures), deadline - loop.time())
+            if delay <= 0:
+                raise
+            if str(exc) != said:
+                said = str(exc)
+                print(f"receive: {exc}; trying again until it answers", file=sys.stderr, flush=True)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+            return None
+        except TimeoutError:
+            pass

@@ -44,6 +44,7 @@ class Collector:
         name: str = "c",
         public: str = PUBLIC,
         token: str = TOKEN,
+        extra: Sequence[str] = (),
     ) -> None:
         env = dict(os.environ, RECEIVER_TOKEN=token)
         if password:
@@ -54,7 +55,7 @@ class Collector:
             [
                 sys.executable, "-m", "console", "receive", "--port", "0",
                 "--public-url", public, "--auth-token-env", "RECEIVER_TOKEN",
-                "--auth-id", AUTH_ID, "--db", db, "--rate", "100000",
+                "--auth-id", AUTH_ID, "--db", db, "--rate", "100000", *extra,
             ],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )  # fmt: skip

@@ -4,13 +4,17 @@ processes, signed callbacks, kill -9, a database restart under load, and the exp
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,6 +93,89 @@ def test_collector_without_its_database_says_why_without_the_password(tmp_path: 
     assert PASSWORD not in str(caught.value)
     bad = export(url)
     assert bad.returncode == 1 and PASSWORD not in bad.stderr + bad.stdout
+
+
+def test_a_collector_started_before_its_database_waits_for_it(
+    pg_cluster: PgCluster, tmp_path: Path
+) -> None:
+    """A reboot or failover brings the collector up first: with --db-wait it keeps trying, says
+    why once, and starts listening (schema created) as soon as the database answers."""
+    name = f"later_{os.getpid()}"
+    started: concurrent.futures.Future[Collector] = concurrent.futures.Future()
+
+    def start() -> None:
+        try:
+            started.set_result(
+                Collector(
+                    pg_cluster.url(name), tmp_path, password=PASSWORD, extra=("--db-wait", "60")
+                )
+            )
+        except BaseException as exc:
+            started.set_exception(exc)
+
+    threading.Thread(target=start, daemon=True).start()
+    stderr = tmp_path / "c.stderr"
+    wait_until(lambda: "trying again until it answers" in read(stderr), what="the first failure")
+    assert not started.done()  # not listening while it cannot keep anything
+    with pg_cluster.admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    collector = started.result(timeout=30)
+    try:
+        body, headers, stream_id = callback(1)
+        assert asyncio.run(send_to_all([collector.url], body, headers)) == [200]
+        assert stream_ids(pg_cluster, name) == [stream_id]
+    finally:
+        code, out = collector.stop()
+    assert code == 0 and "stopped: 1 events kept" in out
+    said = collector.stderr()
+    assert said.count(f'database "{name}" does not exist') == 1  # each reason once
+    assert "the database answered" in said and PASSWORD not in said
+
+
+def test_db_wait_gives_up_after_its_time_and_sigterm_ends_the_wait(tmp_path: Path) -> None:
+    url = f"postgresql://stream:{PASSWORD}@127.0.0.1:1/nowhere"
+    receive = [
+        sys.executable, "-m", "console", "receive", "--port", "0", "--public-url", "https://x.test",
+        "--auth-token-env", "T", "--db", url,
+    ]  # fmt: skip
+    env = dict(os.environ, T="token")
+    began = time.monotonic()
+    gave_up = subprocess.run(
+        [*receive, "--db-wait", "1.5"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gave_up.returncode == 1 and time.monotonic() - began >= 1.5
+    assert gave_up.stderr.count("trying again until it answers") == 1
+    assert "team database is unavailable" in gave_up.stderr.splitlines()[-1]
+    assert PASSWORD not in gave_up.stderr + gave_up.stdout
+    waiting = subprocess.Popen(
+        [*receive, "--db-wait", "inf"], cwd=REPO, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert waiting.stderr is not None
+    assert "trying again until it answers" in waiting.stderr.readline()
+    waiting.terminate()
+    out, _ = waiting.communicate(timeout=30)
+    assert waiting.returncode == 0 and "stopped before the database could be reached" in out
+    refused = subprocess.run(
+        [*receive, "--db-wait", "-1"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2 and "0 or more" in refused.stderr
+
+
+def read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)  # polling a file another process writes
 
 
 @pytest.mark.slow
