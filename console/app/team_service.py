@@ -10,6 +10,7 @@ an exception: the console keeps working on its own files and retries in the back
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from collections.abc import Callable, Coroutine
@@ -30,7 +31,7 @@ from console.domain.signature import (
     NONCE_HEADER,
     SIGNATURE_HEADER,
 )
-from console.domain.team_db import describe_team_url, team_url_problem
+from console.domain.team_db import describe_team_url, readiness_verdict, team_url_problem
 from console.ui.status_indicator import Health
 from console.ui.team_dialog import TeamDatabaseDialog
 
@@ -216,7 +217,8 @@ class TeamDatabaseService:
     async def test(self, url: str, password: str) -> tuple[bool, str]:
         """Connect once with these settings (a typed password, else the stored one) and say in
         plain words how it went. Nothing is saved."""
-        from console.store.pg.event_log import PgEventLog
+        from console.store.pg.connect import Target
+        from console.store.pg.migrations import LATEST, readiness
 
         problem = team_url_problem(url)
         if problem or not url:
@@ -225,19 +227,24 @@ class TeamDatabaseService:
             Secret(password)  # registers it with the redactor: no error text can show it
         else:
             password = await self.password() or ""
-        log: PgEventLog | None = None
-        try:
-            log = PgEventLog(url, password=password or None)
-            await asyncio.wait_for(log.open(), CONNECT_TIMEOUT_S)
-            total = await asyncio.wait_for(log.count(EventFilter()), CONNECT_TIMEOUT_S)
+        conn = None
+        try:  # read only: trying a database must not create the tables in it
+            conn = await asyncio.wait_for(
+                Target(url, password=password or None).connect(), CONNECT_TIMEOUT_S
+            )
+            found = await asyncio.wait_for(readiness(conn), CONNECT_TIMEOUT_S)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             return False, failure_text(exc, url)
         finally:
-            await _quietly_close(log)
-        kept = f"{total:,} callback{'' if total == 1 else 's'}"
-        return True, f"Connected: {describe_team_url(url)} answered and holds {kept}."
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+        return readiness_verdict(
+            describe_team_url(url), version=found.version, latest=LATEST,
+            events=found.events, can_create=found.can_create,
+        )  # fmt: skip
 
     async def save(self, enabled: bool, url: str, password: str) -> None:
         """Keep the settings (the password in the keyring), then reconnect as asked."""

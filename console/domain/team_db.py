@@ -47,3 +47,34 @@ def describe_team_url(url: str) -> str:
     user = f"{unquote(parts.username)}@" if parts.username else ""
     where = f"{host}:{port}" if port else host
     return f"{user}{where}{parts.path or ''}"
+
+
+def readiness_verdict(
+    where: str, *, version: int, latest: int, events: int | None, can_create: bool
+) -> tuple[bool, str]:
+    """Test connection's verdict on what the database at `where` holds (found without changing
+    it): whether turning team mode on would work, in words a team lead can act on."""
+    if version > latest:
+        return False, (
+            f"Connected: {where} answered, but its tables were made by a newer Stream Console "
+            f"(schema {version}; this one knows up to {latest}). Update this console first."
+        )
+    if version == 0:
+        if not can_create:
+            return False, (
+                f"Connected: {where} answered, but the console's tables are not there and this "
+                "user may not create them. Make the user the database's owner, or turn team mode "
+                "on once as a user who may create tables."
+            )
+        return True, (
+            f"Connected: {where} answered. It has no Stream Console tables yet; they are "
+            "created when team mode is turned on."
+        )
+    total = events or 0
+    held = f"{total:,} callback{'' if total == 1 else 's'}"
+    if version < latest:
+        return True, (
+            f"Connected: {where} answered and holds {held}; its tables are updated when team "
+            "mode is turned on."
+        )
+    return True, f"Connected: {where} answered and holds {held}."

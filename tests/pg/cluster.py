@@ -114,6 +114,12 @@ class PgCluster:
             host=str(self.sock), port=self.port, user=USER, dbname=dbname, autocommit=True
         )
 
+    def tables(self, dbname: str) -> set[str]:
+        """The tables in `dbname`'s public schema."""
+        with self.admin(dbname) as conn:
+            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            return {r[0] for r in rows}
+
     def new_database(self, prefix: str = "t") -> str:
         self._databases += 1
         name = f"{prefix}_{os.getpid()}_{self._databases}"

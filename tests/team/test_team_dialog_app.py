@@ -24,7 +24,7 @@ from console.app.team_service import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
 from console.ui.team_dialog import TeamDatabaseDialog
 from tests.app.conftest import wait_for
-from tests.pg.cluster import free_port
+from tests.pg.cluster import PgCluster, free_port
 
 WRONG = "not-the-password-7c2e"
 
@@ -43,7 +43,12 @@ async def _verdict(dialog: TeamDatabaseDialog, url: str, password: str) -> str:
 @pytest.mark.timeout(120)
 @pytest.mark.asyncio
 async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring(
-    tmp_path: Path, pg_url: str, pg_password: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    pg_cluster: PgCluster,
+    pg_db: str,
+    pg_url: str,
+    pg_password: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     if os.environ.get("STREAM_CONSOLE_TEST_KEYRING") != "1":
         pytest.fail("run through scripts/with-test-keyring.sh for a real keyring")
@@ -79,7 +84,10 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         assert "refused the user name or password" in verdicts[-1]
         verdicts.append(await _verdict(dialog, pg_url, pg_password))
         assert verdicts[-1].startswith("Connected: stream@127.0.0.1:")
-        assert verdicts[-1].endswith("holds 0 callbacks.")
+        assert verdicts[-1].endswith(
+            "no Stream Console tables yet; they are created when team mode is turned on."
+        )
+        assert pg_cluster.tables(pg_db) == set()  # trying the database did not change it
         assert not any(pg_password in v or WRONG in v for v in verdicts)
 
         QTest.mouseClick(dialog.on, Qt.MouseButton.LeftButton)
@@ -111,6 +119,8 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
             lambda: "saved in the keyring" in dialog.password.placeholderText(), what="kept"
         )
         assert dialog.password.text() == "" and dialog.on.isChecked()
+        # Tried again with the kept password: the tables are there now, and empty.
+        assert (await _verdict(dialog, pg_url, "")).endswith("answered and holds 0 callbacks.")
         # Off: back to this computer's files.
         QTest.mouseClick(dialog.off, Qt.MouseButton.LeftButton)
         QTest.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)

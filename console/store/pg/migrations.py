@@ -132,3 +132,33 @@ async def schema_version(conn: psycopg.AsyncConnection[Any]) -> int:
     cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What a database holds for the console, found without changing anything (Test connection
+    must not create tables in a database the team lead only meant to try)."""
+
+    version: int  # the schema version; 0 when the console's tables are not there yet
+    events: int | None  # callbacks stored; None without tables
+    can_create: bool  # whether this role may create the tables in schema public
+
+    @property
+    def newer(self) -> bool:
+        return self.version > LATEST
+
+
+async def readiness(conn: psycopg.AsyncConnection[Any]) -> Readiness:
+    cursor = await conn.execute(
+        "SELECT to_regclass('public.schema_version') IS NOT NULL,"
+        " has_schema_privilege('public', 'CREATE')"
+    )
+    row = await cursor.fetchone()
+    has_versions, can_create = (bool(row[0]), bool(row[1])) if row else (False, False)
+    version = await schema_version(conn) if has_versions else 0
+    events = None
+    if version >= 1:
+        cursor = await conn.execute("SELECT count(*) FROM events")
+        counted = await cursor.fetchone()
+        events = int(counted[0]) if counted else 0
+    return Readiness(version, events, can_create)
