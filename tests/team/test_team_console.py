@@ -78,6 +78,11 @@ async def team_console(
     try:
         await wait_for(console.window.isVisible, what="window")
         await wait_for(lambda: console.team.log is not None, timeout=20, what="team db open")
+        # Live from here on: the subscription starts at what is committed when it connects.
+        await wait_for(
+            lambda: console.team.log is not None and console.team.log.health == "connected",
+            timeout=20, what="team db subscribed",
+        )  # fmt: skip
         yield console
     finally:
         console.window.close()
@@ -92,6 +97,11 @@ class Subscriber:
         self.log = PgEventLog(url, password=password, reconnect=reconnect)
         self.seen: list[StoredEvent] = []
         self.log.add_listener(self.seen.extend)
+
+    async def open(self) -> None:
+        """Open and wait until subscribed: it hears what commits after that, as a console does."""
+        await self.log.open()
+        await wait_for(lambda: self.log.health == "connected", timeout=20, what="subscribed")
 
     @property
     def ids(self) -> list[int]:
@@ -116,7 +126,7 @@ async def test_every_callback_reaches_every_console_once_and_a_cut_one_catches_u
     ]
     async with simulator() as sim, collector(pg_url, pg_password, AUTH_ID, TOKEN) as coll:
         for s in subscribers:
-            await s.log.open()
+            await s.open()
         try:
             async with team_console(
                 tmp_path / "anna", pg_url, pg_password, sim, coll.public_url
@@ -346,7 +356,7 @@ async def test_callbacks_to_this_consoles_own_receiver_reach_the_team_once(
         team_console(tmp_path / "anna", pg_url, pg_password, sim, public) as console,
     ):
         watcher = Subscriber(pg_url, pg_password)
-        await watcher.log.open()
+        await watcher.open()
         try:
             await wait_for(lambda: bool(console.receiver.local_callback_url()), what="receiver")
             call = sim.live_call_uuids()[0]
