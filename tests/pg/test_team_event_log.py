@@ -166,3 +166,28 @@ async def test_wrong_password_is_a_clear_error(pg_url: str) -> None:
     log = PgEventLog(pg_url, password="not-the-password-123")
     with pytest.raises(StoreUnavailable, match="password authentication failed"):
         await log.open()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("turns", [5, 20, 40, 60, 80, 110, 150])
+async def test_an_open_cancelled_midway_leaves_no_connection(
+    pg_cluster: PgCluster, pg_db: str, pg_url: str, turns: int
+) -> None:
+    """The console closed while it was connecting to the team database: whatever point the
+    open had reached, no connection to the database is left behind."""
+    log = PgEventLog(pg_url, password=PASSWORD, maintenance_interval_s=0)
+    opening = asyncio.ensure_future(log.open())
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    opening.cancel()
+    await asyncio.gather(opening, return_exceptions=True)
+    await log.close()  # what the console's shutdown does whether or not the open finished
+
+    def connections() -> int:
+        with pg_cluster.admin() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (pg_db,)
+            ).fetchone()
+            return int(row[0]) if row else -1
+
+    await until(lambda: connections() == 0, what="every connection closed")

@@ -129,4 +129,7 @@ async def open_migrated(
     except CONNECTION_ERRORS as exc:
         await pool.close()
         raise unavailable(exc) from None
+    except BaseException:  # cancelled (the console closing): no pool left connecting
+        await pool.close()
+        raise
     return pool
