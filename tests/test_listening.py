@@ -12,7 +12,7 @@ import pytest
 from console.listening import to_the_end
 from console.monitor.endpoint import MonitorEndpoint, MonitorServer
 from console.simulator.server import Simulator
-from tests.receiver.conftest import free_port, listening
+from tests.net import free_port, listening
 
 
 def simulator(port: int) -> tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[None]]]:

@@ -10,7 +10,6 @@ an exception: the console keeps working on its own files and retries in the back
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from collections.abc import Callable, Coroutine
@@ -238,9 +237,7 @@ class TeamDatabaseService:
         except Exception as exc:
             return False, failure_text(exc, url)
         finally:
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    await conn.close()
+            await _quietly_close(conn)
         return readiness_verdict(
             describe_team_url(url), version=found.version, latest=LATEST,
             events=found.events, can_create=found.can_create,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 from console.app.composition import ConsoleApp
 from console.credentials import MemoryCredentialStore
 from tests.app.conftest import make_console, wait_for
-from tests.receiver.conftest import free_port, listening
+from tests.net import free_port, listening
 
 
 @pytest.mark.asyncio

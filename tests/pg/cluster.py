@@ -14,13 +14,14 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from tests.net import free_port
 
 USER = "stream"
 PASSWORD = "pg-test-password-4f1c9a"  # a throwaway cluster's; tests check it is never printed
@@ -32,12 +33,6 @@ def server_bin() -> Path | None:
         glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
     )
     return Path(found[-1]).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PgCluster:

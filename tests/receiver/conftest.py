@@ -4,7 +4,6 @@ like Plivo. Shared by the receiver tests."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,19 +108,3 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         await http.close()
         await the_rig.receiver.stop()  # the test may have swapped in a new receiver
         await log.close()
-
-
-def listening(port: int) -> bool:
-    """Whether a socket listens on the port, read from the kernel's table (Linux) rather than by
-    connecting, which the receiver would accept and have to close."""
-    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    return any(
-        int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "0A"  # 0A: LISTEN
-        for cols in (row.split() for row in rows)
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -16,16 +16,8 @@ from console.domain.signature import sign_request
 from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential
 from console.receiver.thread import ThreadedReceiver
 from console.store.event_log import EventLog
-from tests.receiver.conftest import (
-    AUTH_ID,
-    FORM,
-    PUBLIC,
-    TOKEN,
-    free_port,
-    listening,
-    params,
-    wait_for,
-)
+from tests.net import free_port, listening
+from tests.receiver.conftest import AUTH_ID, FORM, PUBLIC, TOKEN, params, wait_for
 
 URL = PUBLIC + CALLBACK_PATH
 

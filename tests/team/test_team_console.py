@@ -34,7 +34,8 @@ from console.store.pg.event_log import PgEventLog
 from console.ui.activity_dialog import COLUMNS
 from console.ui.status_indicator import Health
 from tests.app.conftest import wait_for
-from tests.pg.cluster import PgCluster, free_port
+from tests.net import free_port
+from tests.pg.cluster import PgCluster
 from tests.team.collector import Collector, collector
 
 AUTH_ID = "MATEAMACCOUNT0000001"

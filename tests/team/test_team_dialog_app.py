@@ -24,7 +24,8 @@ from console.app.team_service import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
 from console.ui.team_dialog import TeamDatabaseDialog
 from tests.app.conftest import wait_for
-from tests.pg.cluster import PgCluster, free_port
+from tests.net import free_port
+from tests.pg.cluster import PgCluster
 
 WRONG = "not-the-password-7c2e"
 

@@ -126,10 +126,9 @@ async def open_migrated(
     pool = target.pool(name=name, max_size=max_size, timeout_s=timeout_s)
     try:
         await pool.open(wait=True, timeout=float(target.kwargs()["connect_timeout"]) + 1.0)
-    except CONNECTION_ERRORS as exc:
+    except BaseException as exc:  # cancelled too (the console closing): no pool left connecting
         await pool.close()
-        raise unavailable(exc) from None
-    except BaseException:  # cancelled (the console closing): no pool left connecting
-        await pool.close()
+        if isinstance(exc, CONNECTION_ERRORS):
+            raise unavailable(exc) from None
         raise
     return pool

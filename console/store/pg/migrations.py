@@ -143,10 +143,6 @@ class Readiness:
     events: int | None  # callbacks stored; None without tables
     can_create: bool  # whether this role may create the tables in schema public
 
-    @property
-    def newer(self) -> bool:
-        return self.version > LATEST
-
 
 async def readiness(conn: psycopg.AsyncConnection[Any]) -> Readiness:
     cursor = await conn.execute(
