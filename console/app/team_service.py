@@ -25,11 +25,7 @@ from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.redaction import REDACTOR
 from console.domain.secret import Secret
-from console.domain.signature import (
-    MAIN_ACCOUNT_SIGNATURE_HEADER,
-    NONCE_HEADER,
-    SIGNATURE_HEADER,
-)
+from console.domain.signature import replay_key
 from console.domain.team_db import describe_team_url, readiness_verdict, team_url_problem
 from console.ui.status_indicator import Health
 from console.ui.team_dialog import TeamDatabaseDialog
@@ -389,13 +385,10 @@ class TeamDatabaseService:
 
 
 def _replay_key(event: StoredEvent) -> tuple[str, str]:
-    """The (nonce, signature) the receiver de-duplicated the request by, from its headers: the
+    """The key the receiver de-duplicated the request by, read back from its kept headers: the
     team database then stores a copy once, however often it is offered."""
     headers = {k.lower(): v for k, v in event.headers.items()}
-    signature = headers.get(SIGNATURE_HEADER.lower()) or headers.get(
-        MAIN_ACCOUNT_SIGNATURE_HEADER.lower(), ""
-    )
-    return headers.get(NONCE_HEADER.lower(), ""), signature
+    return replay_key(lambda name: headers.get(name.lower(), ""))
 
 
 async def _quietly_close(*stores: Any) -> None:

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -64,6 +64,13 @@ def compute_signature(auth_token: str, method: str, url: str, params: Params, no
     message = f"{signed_string(method, url, params)}.{nonce}".encode()
     digest = hmac.new(auth_token.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
+
+
+def replay_key(header: Callable[[str], str]) -> tuple[str, str]:
+    """(nonce, signature) by which a signed request is recognised when it comes again: `header`
+    reads a header by name ('' when absent); the account's own signature, else the main
+    account's. The receiver stores each key once; a copy offered again is not stored again."""
+    return header(NONCE_HEADER), header(SIGNATURE_HEADER) or header(MAIN_ACCOUNT_SIGNATURE_HEADER)
 
 
 def new_nonce() -> str:

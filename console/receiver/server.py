@@ -35,8 +35,8 @@ from aiohttp import web
 from console.domain.events import StoredEvent, Verdict
 from console.domain.signature import (
     MAIN_ACCOUNT_SIGNATURE_HEADER,
-    NONCE_HEADER,
     SIGNATURE_HEADER,
+    replay_key,
     verify_signature,
 )
 from console.listening import to_the_end
@@ -344,7 +344,7 @@ class CallbackReceiver:
     async def _verify_and_keep(
         self, request: web.BaseRequest, pairs: list[tuple[str, str]]
     ) -> web.StreamResponse:
-        nonce = request.headers.get(NONCE_HEADER, "")
+        nonce, replay_id = replay_key(lambda name: request.headers.get(name, ""))
         own = request.headers.get(SIGNATURE_HEADER, "")
         main = request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER, "")
         params = flat(pairs)
@@ -381,7 +381,7 @@ class CallbackReceiver:
         try:
             # Not cancelled when the client hangs up (handler_cancellation is off); once queued,
             # the write is committed even if stop() comes first (the log finishes its queue).
-            kept = await self.sink.append(event, nonce=nonce, signature=own or main)
+            kept = await self.sink.append(event, nonce=nonce, signature=replay_id)
         except Exception as exc:  # sqlite3.Error, StoreUnavailable, OSError: not kept -> not 200
             self.stats.unavailable += 1
             log.warning("callback not stored, answered 503: %s", exc)
