@@ -22,10 +22,9 @@ from PySide6.QtCore import QSettings
 from console.app.events_export import export_matching_team
 from console.app.receiver_service import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
-from console.domain.events import EventFilter, StoredEvent
+from console.domain.events import EventFilter, StoredEvent, kept_nonce
 from console.domain.redaction import REDACTOR
 from console.domain.secret import Secret
-from console.domain.signature import replay_key
 from console.domain.team_db import describe_team_url, readiness_verdict, team_url_problem
 from console.ui.status_indicator import Health
 from console.ui.team_dialog import TeamDatabaseDialog
@@ -314,8 +313,7 @@ class TeamDatabaseService:
     async def _copy(self, log: PgEventLog, events: list[StoredEvent]) -> None:
         copies = []
         for event in events:
-            nonce, signature = _replay_key(event)
-            copies.append(log.append(replace(event, id=0), nonce=nonce, signature=signature))
+            copies.append(log.append(replace(event, id=0), nonce=kept_nonce(event)))
         results = await asyncio.gather(*copies, return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         self.copied += len(results) - len(failures)
@@ -382,13 +380,6 @@ class TeamDatabaseService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _log.error("team database task failed", exc_info=task.exception())
-
-
-def _replay_key(event: StoredEvent) -> tuple[str, str]:
-    """The key the receiver de-duplicated the request by, read back from its kept headers: the
-    team database then stores a copy once, however often it is offered."""
-    headers = {k.lower(): v for k, v in event.headers.items()}
-    return replay_key(lambda name: headers.get(name.lower(), ""))
 
 
 async def _quietly_close(*stores: Any) -> None:

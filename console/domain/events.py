@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from console.domain.signature import replay_nonce
+
 
 class StreamEventName(StrEnum):
     START = "StartStream"
@@ -105,3 +107,10 @@ class EventReader(Protocol):
         ...
 
     async def get(self, event_id: int, *, rejected: bool = False) -> StoredEvent | None: ...
+
+
+def kept_nonce(event: StoredEvent) -> str:
+    """The nonce of a signed request, read back from its kept headers: a copy of the event
+    offered to another log (the team's) is keyed by it, so it is stored there once."""
+    headers = {name.lower(): value for name, value in event.headers.items()}
+    return replay_nonce(lambda name: headers.get(name.lower(), ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,11 +67,27 @@ def compute_signature(auth_token: str, method: str, url: str, params: Params, no
     return base64.b64encode(digest).decode("ascii")
 
 
-def replay_key(header: Callable[[str], str]) -> tuple[str, str]:
-    """(nonce, signature) by which a signed request is recognised when it comes again: `header`
-    reads a header by name ('' when absent); the account's own signature, else the main
-    account's. The receiver stores each key once; a copy offered again is not stored again."""
-    return header(NONCE_HEADER), header(SIGNATURE_HEADER) or header(MAIN_ACCOUNT_SIGNATURE_HEADER)
+def replay_nonce(header: Callable[[str], str]) -> str:
+    """The nonce by which a signed request is recognised when it comes again (`header` reads a
+    header by name, '' when absent). A nonce is used once per event log, whatever the signature
+    headers around it: verification accepts any comma-separated candidate in either header, so
+    keying on the header text would let `S,` or `x,S` store the same callback again
+    (docs/callbacks.md, "Replays")."""
+    return header(NONCE_HEADER)
+
+
+def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> str:
+    """What a request under a nonce said: its method, signed URL and parameters, as a digest.
+
+    The V3 base string joins keys and values with no separator, so one captured request can be
+    re-split into other parameters (`CallUUID` holding `...EventStartStream...`) under the same
+    signature: a second request with the nonce of a kept one but another fingerprint is a forgery,
+    never a replay (docs/callbacks.md)."""
+    canonical = json.dumps(
+        [method, url, sorted(params.items())], ensure_ascii=False, separators=(",", ":")
+    )
+    data = canonical.encode("utf-8", "surrogatepass")
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
 def new_nonce() -> str:

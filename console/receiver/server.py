@@ -7,16 +7,19 @@ exposure. Every request is hostile until its signature verifies:
 
 - wrong method 405, other path 404, other content type 415, body over 16 KiB 413, not decodable
   400: refused before any signature work, never a 5xx;
-- unsigned 403, signature that no known token produces 403: counted and kept in the rejected
-  table, never stored as an event;
-- verified: committed to the event log, THEN answered 200; an exact (nonce, signature) replay is
-  answered 200 and not stored again; when the log cannot be written, 503 so Plivo retries;
-- beyond the rate limit 429, beyond the connection cap the connection is closed, slow clients are
-  cut off by the header/body deadlines (`guard.py`).
+- unsigned 403, signature that no known token produces 403: counted and kept, cut short, in the
+  rejected table (at most `RECORD_RATE` a second), never stored as an event;
+- verified: committed to the event log, THEN answered 200. A nonce is used once: a request under
+  a kept nonce that says the same is a replay (200, not stored again), one that says something
+  else is forged (403); when the log cannot be written or is full, 503 so Plivo retries;
+- the rate limit charges refused requests only (beyond it 429, and they are not recorded): a
+  forged flood never gets a verified callback refused; beyond the connection cap the oldest idle
+  connection is closed, slow clients are cut off by the header/body deadlines (`guard.py`).
 
 The signature is checked against the URL Plivo was given (public base URL + path + the query
 Plivo sent), never one rebuilt from the request's Host header, with each known account's token in
-turn; the Auth ID whose token verified is recorded with the event.
+turn; the Auth ID whose token verified is recorded with the event ('' when the account was
+given without one: whether a signature matched never depends on that label).
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from aiohttp import web
 from console.domain.events import StoredEvent, Verdict
 from console.domain.signature import (
     MAIN_ACCOUNT_SIGNATURE_HEADER,
+    NONCE_HEADER,
     SIGNATURE_HEADER,
-    replay_key,
     verify_signature,
 )
 from console.listening import to_the_end
@@ -84,6 +87,8 @@ DEFAULT_RATE = 5_000.0  # requests/s on average; bursts of twice that
 MAX_SIGNATURE_HEADER = 2_048  # a real header holds a few 44-character signatures
 MAX_BACKLOG = 20_000  # writes waiting for the disk: beyond this, 503 rather than queue forever
 MAX_REJECTED_BACKLOG = 1_000  # refused requests are recorded only while the disk keeps up
+RECORD_RATE = 50.0  # refused requests recorded per second at most (bursts of 4x); the rest counted
+LOG_EVERY_S = 60.0  # a kind of trouble (503s, unrecorded refusals) is logged once per interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +102,17 @@ class Credential:
 
 
 class Kept(Protocol):
-    """What the sink says about an append: the stored event, and whether it was a replay."""
+    """What the sink says about an append: the stored event (the original one when the nonce
+    was used before), and whether the request was a replay of it or a conflicting forgery."""
 
     @property
     def event(self) -> StoredEvent: ...
 
     @property
     def replay(self) -> bool: ...
+
+    @property
+    def conflict(self) -> bool: ...
 
 
 class EventSink(Protocol):
@@ -112,8 +121,9 @@ class EventSink(Protocol):
     @property
     def pending_writes(self) -> int: ...
 
-    async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Kept:
-        """Returns after the event is durable; raises when it was not kept."""
+    async def append(self, event: StoredEvent, *, nonce: str = "") -> Kept:
+        """Returns after the event is durable (or found kept under `nonce`); raises when it
+        was not kept (StoreFull when the log has no room)."""
         ...
 
     async def reject(self, event: StoredEvent) -> int: ...
@@ -129,7 +139,8 @@ class ReceiverStats:
     unsigned: int = 0
     malformed: int = 0
     rate_limited: int = 0
-    unavailable: int = 0  # answered 503 because the log could not be written
+    unavailable: int = 0  # answered 503 because the log could not be written (or is full)
+    unrecorded: int = 0  # refused requests counted but not recorded (beyond RECORD_RATE)
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
 
     @property
@@ -193,7 +204,9 @@ class CallbackReceiver:
         self.host = host
         self.port = port
         self.stats = ReceiverStats()
-        self.limiter = RateLimiter(rate)
+        self.limiter = RateLimiter(rate)  # charged by refused requests (and other paths) only
+        self.recorder = RateLimiter(RECORD_RATE, 4 * RECORD_RATE)
+        self._said: dict[str, float] = {}  # kind of trouble -> when it was last logged
         self.body_deadline_s = body_deadline_s
         self._max_connections = max_connections
         self._header_deadline_s = header_deadline_s
@@ -283,14 +296,12 @@ class CallbackReceiver:
                 server.request_finished(request.protocol)
 
     async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
-        if not self.limiter.allow():
-            self.stats.rate_limited += 1
-            self._on_change()
-            return _text(429, "Too many requests", headers={"Retry-After": "1"})
-        mounted = self.routes.get(request.path)
-        if mounted is not None:
-            return await mounted(request)
         if request.path != CALLBACK_PATH:
+            if not self.limiter.allow():
+                return self._too_many()
+            mounted = self.routes.get(request.path)
+            if mounted is not None:
+                return await mounted(request)
             return await self._refuse(request, 404, "Not found", f"unknown path {request.path!r}")
         if request.method not in ("GET", "POST"):
             return await self._refuse(
@@ -301,10 +312,15 @@ class CallbackReceiver:
             pairs = await self._read_params(request)
         except _Refusal as refusal:
             response = await self._refuse(request, refusal.status, refusal.reason, refusal.detail)
-            if refusal.status == 413:
+            if refusal.status in (408, 413):
                 response.force_close()
             return response
         return await self._verify_and_keep(request, pairs)
+
+    def _too_many(self) -> web.StreamResponse:
+        self.stats.rate_limited += 1
+        self._on_change()
+        return _text(429, "Too many requests", headers={"Retry-After": "1"})
 
     async def _read_params(self, request: web.BaseRequest) -> list[tuple[str, str]]:
         if request.method == "GET":
@@ -332,10 +348,7 @@ class CallbackReceiver:
                     body += chunk
                     if len(body) > MAX_BODY_BYTES:
                         raise _Refusal(413, "Payload too large", "a body over 16 KiB")
-        except TimeoutError as exc:
-            transport = request.transport
-            if transport is not None:
-                transport.abort()
+        except TimeoutError as exc:  # answered 408, then the connection is closed
             raise _Refusal(408, "Request timeout", "the body was too slow") from exc
         except (ConnectionError, ValueError) as exc:  # the client broke the body off
             raise _Refusal(400, "Bad request", f"the body could not be read: {exc}") from exc
@@ -344,7 +357,7 @@ class CallbackReceiver:
     async def _verify_and_keep(
         self, request: web.BaseRequest, pairs: list[tuple[str, str]]
     ) -> web.StreamResponse:
-        nonce, replay_id = replay_key(lambda name: request.headers.get(name, ""))
+        nonce = request.headers.get(NONCE_HEADER, "")
         own = request.headers.get(SIGNATURE_HEADER, "")
         main = request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER, "")
         params = flat(pairs)
@@ -354,7 +367,7 @@ class CallbackReceiver:
                 _record(request, params), Verdict.UNSIGNED, "no signature or no nonce", 403,
                 "Forbidden",
             )  # fmt: skip
-        account = ""
+        matched: Credential | None = None
         signed_url = ""
         plausible = len(own) + len(main) + len(nonce) <= MAX_SIGNATURE_HEADER
         if plausible and (own + main + nonce).isascii():
@@ -365,30 +378,30 @@ class CallbackReceiver:
                 if verify_signature(
                     credential.token, request.method, url, signed, nonce, (own, main)
                 ):
-                    account, signed_url = credential.auth_id, url
+                    matched, signed_url = credential, url
                     break
-        if not account:
+        if matched is None:
             self.stats.forged += 1
             return await self._keep_refused(
                 _record(request, params), Verdict.FORGED,
                 "no known account's token gives this signature", 403, "Forbidden",
             )  # fmt: skip
         if self.sink.pending_writes > MAX_BACKLOG:
-            self.stats.unavailable += 1
-            self._on_change()
-            return _text(503, "Busy, retry later", headers={"Retry-After": "1"})
-        event = _record(request, params, account, signed_url, Verdict.ACCEPTED)
+            return self._unavailable("the event log is behind", "Busy, retry later", 1)
+        event = _record(request, params, matched.auth_id, signed_url, Verdict.ACCEPTED)
         try:
             # Not cancelled when the client hangs up (handler_cancellation is off); once queued,
             # the write is committed even if stop() comes first (the log finishes its queue).
-            kept = await self.sink.append(event, nonce=nonce, signature=replay_id)
+            kept = await self.sink.append(event, nonce=nonce)
         except Exception as exc:  # sqlite3.Error, StoreUnavailable, OSError: not kept -> not 200
-            self.stats.unavailable += 1
-            log.warning("callback not stored, answered 503: %s", exc)
-            self._on_change()
-            return _text(
-                503, "Could not store the event, retry later", headers={"Retry-After": "5"}
+            return self._unavailable(str(exc), "Could not store the event, retry later", 5)
+        if kept.conflict:
+            self.stats.forged += 1
+            detail = (
+                f"the nonce of event #{kept.event.id} with other parameters (a re-split or "
+                "altered copy of a signed request)"
             )
+            return await self._keep_refused(event, Verdict.FORGED, detail, 403, "Forbidden")
         if kept.replay:
             self.stats.replays += 1
             detail = f"replay of event #{kept.event.id}"
@@ -398,6 +411,24 @@ class CallbackReceiver:
             self.stats.recent.append(time.monotonic())
         self._on_change()
         return _ok()
+
+    def _unavailable(self, why: str, answer: str, retry_after_s: int) -> web.StreamResponse:
+        """A verified callback that could not be kept: 503 so Plivo tries it again later."""
+        self.stats.unavailable += 1
+        if self._first_in_interval("unavailable"):
+            log.warning(
+                "callbacks not stored, answered 503 (%s so far): %s", self.stats.unavailable, why
+            )
+        self._on_change()
+        return _text(503, answer, headers={"Retry-After": str(retry_after_s)})
+
+    def _first_in_interval(self, kind: str) -> bool:
+        """True at most once per `LOG_EVERY_S` for each kind of trouble: a flood is one line."""
+        now = time.monotonic()
+        if now - self._said.get(kind, -LOG_EVERY_S) < LOG_EVERY_S:
+            return False
+        self._said[kind] = now
+        return True
 
     async def _refuse(
         self,
@@ -421,13 +452,19 @@ class CallbackReceiver:
         reason: str,
         headers: Mapping[str, str] | None = None,
     ) -> web.StreamResponse:
+        if not self.limiter.allow():  # refused traffic beyond the rate limit: counted only
+            return self._too_many()
         await self._record_rejection(_with(base, verdict, detail))
         self._on_change()
         return _text(status, reason, headers=headers)
 
     async def _record_rejection(self, event: StoredEvent) -> None:
-        """Keep it for inspection while the disk keeps up; under a flood only count it."""
-        if self.sink.pending_writes > MAX_REJECTED_BACKLOG:
+        """Keep it for inspection (cut short by the log) at `RECORD_RATE` while the disk keeps
+        up; beyond that only count it, so a flood costs the writer almost nothing."""
+        if self.sink.pending_writes > MAX_REJECTED_BACKLOG or not self.recorder.allow():
+            self.stats.unrecorded += 1
+            if self._first_in_interval("unrecorded"):
+                log.info("refused requests beyond %s/s are counted, not recorded", RECORD_RATE)
             return
         try:
             await self.sink.reject(event)

@@ -5,11 +5,14 @@ returns only once the event is on disk: the receiver answers 200 after that and 
 Reads run on a second thread with its own connection (WAL lets it read while the writer writes),
 so the GUI loop only awaits. Pages are keyset-paged by id, which stays fast at millions of rows.
 
-Three tables: `events` (accepted callbacks), `rejected` (refused requests and replays, kept apart
-and size-bounded for inspection), `nonces` (the (nonce, signature) of every accepted request: the
-persistent replay record, checked in the same transaction that stores the event). Disk is bounded:
-events older than `max_age_s` and, past `max_bytes`, the oldest events are deleted in small
-batches; the WAL is checkpointed and truncated after each maintenance pass.
+Three tables: `events` (accepted callbacks), `rejected` (refused requests and replays, each cut
+short and kept apart within a byte budget of their own, for inspection), `used_nonces` (the nonce
+and content fingerprint of every accepted request: the persistent replay record, checked in the
+same transaction that stores the event). Disk is bounded: events older than `max_age_s` are
+deleted in small batches; an event is never deleted to make room: when the events fill
+`max_bytes`, the log says it is full and refuses new ones (the receiver answers 503, so Plivo
+tries again later) until age frees room or the limit is raised. The WAL is checkpointed and
+truncated after each maintenance pass.
 """
 
 from __future__ import annotations
@@ -27,22 +30,27 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.domain.refused import REFUSED_ROW_MAX_BYTES, bounded_refusal
+from console.domain.signature import request_fingerprint
 from console.store import event_rows
 from console.store.event_rows import COLUMNS as _COLUMNS
 from console.store.event_rows import (
     DEFAULT_MAX_AGE_S,
     DEFAULT_MAX_REJECTED,
+    DEFAULT_MAX_REJECTED_BYTES,
     MAINTENANCE_INTERVAL_S,
     MAX_NONCES,
     NONCE_MIN_AGE_S,
     PRUNE_BATCH,
     Appended,
     Listener,
+    full_reason,
     notify,
+    rejected_rows_cap,
     row_to_event,
 )
 from console.store.event_rows import event_values as _values
-from console.store.sqlite_writer import SqliteWriter, StoreUnavailable
+from console.store.sqlite_writer import SqliteWriter, StoreFull, StoreUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -72,14 +80,21 @@ BASE_SCHEMA = (
 CREATE INDEX IF NOT EXISTS events_event ON events(event, id);
 CREATE INDEX IF NOT EXISTS events_call ON events(call_uuid, id);
 CREATE INDEX IF NOT EXISTS events_stream ON events(stream_id, id);
-CREATE TABLE IF NOT EXISTS nonces (
-    nonce TEXT NOT NULL,
-    signature TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS used_nonces (
+    nonce TEXT NOT NULL PRIMARY KEY,
+    fingerprint TEXT NOT NULL,  -- request_fingerprint(); '' when carried over from `nonces`
     received_at REAL NOT NULL,
-    event_id INTEGER NOT NULL,
-    PRIMARY KEY (nonce, signature)
+    event_id INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nonces_received ON nonces(received_at);
+CREATE INDEX IF NOT EXISTS used_nonces_received ON used_nonces(received_at);
+-- Logs written before nonces were keyed alone kept (nonce, signature): carry them over, once.
+CREATE TABLE IF NOT EXISTS nonces (
+    nonce TEXT NOT NULL, signature TEXT NOT NULL, received_at REAL NOT NULL,
+    event_id INTEGER NOT NULL, PRIMARY KEY (nonce, signature)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO used_nonces (nonce, fingerprint, received_at, event_id)
+    SELECT nonce, '', received_at, event_id FROM nonces ORDER BY event_id;
+DROP TABLE nonces;
 """
 )
 FTS_SCHEMA = """
@@ -167,12 +182,15 @@ class EventLog:
         max_age_s: float = DEFAULT_MAX_AGE_S,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_rejected: int = DEFAULT_MAX_REJECTED,
+        max_rejected_bytes: int = DEFAULT_MAX_REJECTED_BYTES,
         maintenance_interval_s: float = MAINTENANCE_INTERVAL_S,
     ) -> None:
         self.path = path
         self.max_age_s = max_age_s
         self.max_bytes = max_bytes
         self.max_rejected = max_rejected
+        self.max_rejected_bytes = max_rejected_bytes
+        self.full = ""  # why new events are refused for want of room ('' while there is room)
         self._writer = SqliteWriter(path, SCHEMA, name="event-log-writer", pragmas=PRAGMAS)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-log-reader")
         self._read_conn: sqlite3.Connection | None = None
@@ -195,7 +213,7 @@ class EventLog:
     @property
     def unavailable(self) -> str:
         """Why the log cannot be written right now ('' when it can)."""
-        return self._writer.unavailable
+        return self._writer.unavailable or self.full
 
     @property
     def pending_writes(self) -> int:
@@ -203,6 +221,8 @@ class EventLog:
 
     async def open(self) -> None:
         await self._writer.open()
+        if not self._writer.unavailable:
+            await self._writer.submit(self._measure_room)
         loop = asyncio.get_running_loop()
         if self._maintenance_interval_s > 0:
             self._maintenance = loop.create_task(self._maintain_forever())
@@ -233,16 +253,20 @@ class EventLog:
         self._listeners = [(f, loop) for f, loop in self._listeners if f != listener]
 
     # --- writing ----------------------------------------------------------------------------------
-    async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Appended:
-        """Keep an accepted event; returns after COMMIT. With a nonce, an exact (nonce, signature)
-        repeat of a kept request is not stored again (`Appended.replay`). Raises sqlite3.Error or
-        StoreUnavailable when it could not be kept.
+    async def append(self, event: StoredEvent, *, nonce: str = "") -> Appended:
+        """Keep an accepted event; returns after COMMIT. A nonce is used once: a request with
+        the nonce of a kept one is not stored again, as a replay when it said the same
+        (`Appended.replay`), as a forgery when it did not (`Appended.conflict`). Raises
+        sqlite3.Error or StoreUnavailable (StoreFull when the log is full) when it was not kept.
 
         Appends arriving while the writer is busy join one batch, written by one job when the
         writer gets to it (group commit as before, with less work per event)."""
+        if self.full:
+            raise StoreFull(self.full)
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Appended] = loop.create_future()
-        item = (_values(event), nonce, signature, event, done)
+        fingerprint = request_fingerprint(event.method, event.url, event.params) if nonce else ""
+        item = (_values(event), nonce, fingerprint, event, done)
         self._appended += 1
         with self._batch_lock:
             batch = self._batches.get(loop)
@@ -280,15 +304,15 @@ class EventLog:
         items = self._close(batch)
         self._busy = len(items) > 1
         out: list[Appended | Exception] = []
-        for values, nonce, signature, event, _ in items:
+        for values, nonce, fingerprint, event, _ in items:
             ident = 0
             try:
                 ident = conn.execute(_INSERT_EVENT, values).lastrowid or 0
                 if nonce:
-                    conn.execute(_INSERT_NONCE, (nonce, signature, event.received_at, ident))
+                    conn.execute(_INSERT_NONCE, (nonce, fingerprint, event.received_at, ident))
                 out.append(Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False))
-            except sqlite3.IntegrityError:  # (nonce, signature) already kept: a replay
-                out.append(_replay(conn, event, ident, nonce, signature))
+            except sqlite3.IntegrityError:  # the nonce is used: a replay, or a forgery
+                out.append(_nonce_used(conn, event, ident, nonce, fingerprint))
             except sqlite3.Error as exc:
                 if not conn.in_transaction:  # SQLite gave up the transaction: all fail
                     raise
@@ -317,7 +341,7 @@ class EventLog:
                 done.set_exception(result)
             else:
                 done.set_result(result)
-                if not result.replay:
+                if not (result.replay or result.conflict):
                     fresh.append(result.event)
         if fresh:
             self._notify(fresh)
@@ -331,14 +355,15 @@ class EventLog:
                 loop.call_soon_threadsafe(notify, [listener], fresh)
 
     async def reject(self, event: StoredEvent) -> int:
-        """Keep a refused request (or a replay) for inspection; the table keeps only the newest
-        `max_rejected`. Returns its id in the rejected table."""
-        values = _values(event)
+        """Keep a refused request (or a replay) for inspection, cut short (`bounded_refusal`);
+        the table keeps only the newest rows that fit its own budget (`rejected_rows_cap`).
+        Returns its id in the rejected table."""
+        values = _values(bounded_refusal(event))
         self._rejected_since_prune += 1
         prune = self._rejected_since_prune >= 100
         if prune:
             self._rejected_since_prune = 0
-        cap = self.max_rejected
+        cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
 
         def job(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
@@ -412,6 +437,7 @@ class EventLog:
             deleted += n
             if n < PRUNE_BATCH:
                 break
+        await self._writer.submit(self._measure_room)
         await self._writer.submit(
             lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(), transactional=False
         )
@@ -426,26 +452,30 @@ class EventLog:
         ).rowcount
         conn.execute("DELETE FROM rejected WHERE received_at < ?", (cutoff,))
         conn.execute(
-            "DELETE FROM nonces WHERE received_at < ?",
+            "DELETE FROM used_nonces WHERE received_at < ?",
             (now - max(self.max_age_s, NONCE_MIN_AGE_S),),
         )
-        used = _used_bytes(conn)
-        if n < PRUNE_BATCH and used > self.max_bytes:
-            # Over the cap: drop the oldest share that brings the file to ~90 % of it.
-            rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-            share = (used - 0.9 * self.max_bytes) / used
-            k = max(1, min(PRUNE_BATCH - n, int(rows * share) + 1))
-            n += conn.execute(
-                "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?)", (k,)
-            ).rowcount
-        total = conn.execute("SELECT count(*) FROM nonces").fetchone()[0]
+        total = conn.execute("SELECT count(*) FROM used_nonces").fetchone()[0]
         if total > MAX_NONCES:
             conn.execute(
-                "DELETE FROM nonces WHERE received_at <= (SELECT received_at FROM nonces "
-                "ORDER BY received_at LIMIT 1 OFFSET ?)",
+                "DELETE FROM used_nonces WHERE received_at <= (SELECT received_at FROM "
+                "used_nonces ORDER BY received_at LIMIT 1 OFFSET ?)",
                 (total - MAX_NONCES - 1,),
             )
         return n
+
+    def _measure_room(self, conn: sqlite3.Connection) -> None:
+        """On the writer thread: whether the events (and what indexes them) fill `max_bytes`.
+        The refused record is not counted: it has a budget of its own, so refused traffic can
+        neither make the log full nor push an event out."""
+        used = _used_bytes(conn) - _rejected_bytes(conn)
+        if used > self.max_bytes:
+            if not self.full:
+                log.error("event log %s is full: %s MB of events", self.path, used >> 20)
+            self.full = full_reason(f"{used / 2**20:.0f} MB", f"{self.max_bytes / 2**20:.0f} MB")
+        elif self.full and used < 0.95 * self.max_bytes:
+            log.warning("event log %s has room again", self.path)
+            self.full = ""
 
     async def unindexed(self) -> int:
         """Events not in the free-text index yet (searched by LIKE alone meanwhile)."""
@@ -483,21 +513,27 @@ class EventLog:
 
 
 _INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-_INSERT_NONCE = "INSERT INTO nonces (nonce, signature, received_at, event_id) VALUES (?, ?, ?, ?)"
+_INSERT_NONCE = (
+    "INSERT INTO used_nonces (nonce, fingerprint, received_at, event_id) VALUES (?, ?, ?, ?)"
+)
 
 
-def _replay(
-    conn: sqlite3.Connection, event: StoredEvent, ident: int, nonce: str, signature: str
+def _nonce_used(
+    conn: sqlite3.Connection, event: StoredEvent, ident: int, nonce: str, fingerprint: str
 ) -> Appended:
-    """The nonce insert failed: the request was kept before. Undo this copy, name the original."""
+    """The nonce insert failed: a request under this nonce was kept before. Undo this copy and
+    name the original: a replay when both said the same, a conflict (a forgery) when not."""
     if ident:
         conn.execute("DELETE FROM events WHERE id = ?", (ident,))
     row = conn.execute(
-        "SELECT event_id FROM nonces WHERE nonce = ? AND signature = ?", (nonce, signature)
+        "SELECT event_id, fingerprint FROM used_nonces WHERE nonce = ?", (nonce,)
     ).fetchone()
-    original_id = int(row[0]) if row is not None else 0
+    original_id, kept = (int(row[0]), str(row[1])) if row is not None else (0, "")
     original = _select_one(conn, "events", original_id)
-    return Appended(original or replace(event, id=original_id), True)
+    if not kept and original is not None:  # carried over from the old record: recompute
+        kept = request_fingerprint(original.method, original.url, original.params)
+    conflict = bool(kept) and kept != fingerprint
+    return Appended(original or replace(event, id=original_id), not conflict, conflict)
 
 
 _UNINDEXED = (
@@ -541,6 +577,19 @@ def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
     ).rowcount
     conn.execute("UPDATE fts_backlog SET below = ?", (low,))
     return low > 0 or indexed > 0
+
+
+def _rejected_bytes(conn: sqlite3.Connection) -> int:
+    """Pages the refused record holds (its table and index)."""
+    try:
+        row = conn.execute(
+            "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+            "WHERE name IN ('rejected', 'rejected_received')"
+        ).fetchone()
+        return int(row[0])
+    except sqlite3.OperationalError:  # an SQLite built without dbstat: assume the budget is full
+        rows = conn.execute("SELECT count(*) FROM rejected").fetchone()[0]
+        return int(rows) * REFUSED_ROW_MAX_BYTES
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.domain.refused import REFUSED_ROW_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ COLUMNS = (
 DAY_S = 86_400.0
 DEFAULT_MAX_AGE_S = 30 * DAY_S
 DEFAULT_MAX_REJECTED = 10_000
+# Bytes the refused record may hold (refused requests and replays, each cut to at most
+# REFUSED_ROW_MAX_BYTES): its own budget, pruned on its own; events never make room for it.
+DEFAULT_MAX_REJECTED_BYTES = 32 * 1024 * 1024
 NONCE_MIN_AGE_S = DAY_S  # replays are recognised for at least a day, whatever the retention
 MAX_NONCES = 2_000_000
 PRUNE_BATCH = 5_000
@@ -41,6 +45,22 @@ class Appended:
 
     event: StoredEvent
     replay: bool
+    conflict: bool = False  # the nonce was used by a request with other content: a forgery
+
+
+def rejected_rows_cap(max_rejected: int, max_rejected_bytes: int) -> int:
+    """Rows the refused record keeps: its row cap, or fewer so that rows of the largest size a
+    refused request is cut to still fit its byte budget."""
+    return max(1, min(max_rejected, max_rejected_bytes // REFUSED_ROW_MAX_BYTES))
+
+
+def full_reason(kept: str, limit: str) -> str:
+    """What the stores say when callbacks fill their budget (the status bar, `receive`)."""
+    return (
+        f"the event log is full ({kept} of callbacks, limit {limit}): new callbacks are answered "
+        "503 so Plivo tries them again later, and nothing kept is deleted to make room; older "
+        "events leave as they pass the retention age, or raise the limit"
+    )
 
 
 def clean(text: str) -> str:

@@ -43,6 +43,11 @@ class StoreUnavailable(Exception):
     """The database cannot be opened or written at the moment (the reason is in the message)."""
 
 
+class StoreFull(StoreUnavailable):
+    """Callbacks fill the log's budget: nothing is deleted to make room, so new ones wait
+    (the receiver answers 503 and Plivo tries again)."""
+
+
 @dataclass(eq=False)
 class _Job:
     fn: Callable[[sqlite3.Connection], Any]

@@ -66,12 +66,12 @@ async def test_parameters_come_back_verbatim(store: EventStore) -> None:
 
 @pytest.mark.asyncio
 async def test_exact_replay_is_stored_once(store: EventStore) -> None:
-    first = await store.append(make_event(1), nonce="123", signature="sig")
-    again = await store.append(make_event(1), nonce="123", signature="sig")
-    other = await store.append(make_event(1), nonce="124", signature="sig2")
+    first = await store.append(make_event(1), nonce="123")
+    again = await store.append(make_event(1), nonce="123")
+    other = await store.append(make_event(1), nonce="124")
     assert again.replay and again.event.id == first.event.id and again.event == first.event
     assert not other.replay
-    same = [store.append(make_event(9), nonce="9", signature="s") for _ in range(20)]
+    same = [store.append(make_event(9), nonce="9") for _ in range(20)]
     both = await asyncio.gather(*same)
     assert sum(not b.replay for b in both) == 1 and len({b.event.id for b in both}) == 1
     assert await store.count(EventFilter()) == 3
@@ -128,8 +128,8 @@ async def test_listeners_get_each_committed_event_once_in_order(store: EventStor
     if isinstance(store, PgEventLog):  # the subscription starts from "now": let it connect
         await until(lambda: store.health == "connected")
     await asyncio.gather(*(store.append(make_event(n)) for n in range(100)))
-    await store.append(make_event(0), nonce="n", signature="s")
-    await store.append(make_event(0), nonce="n", signature="s")  # replay: not announced
+    await store.append(make_event(0), nonce="n")
+    await store.append(make_event(0), nonce="n")  # replay: not announced
     await until(lambda: sum(len(b) for b in batches) >= 101)
     await asyncio.sleep(0.2)  # nothing more may come
     got = [e.id for batch in batches for e in batch]
@@ -140,7 +140,7 @@ async def test_listeners_get_each_committed_event_once_in_order(store: EventStor
 async def test_retention_by_age(store: EventStore) -> None:
     store.max_age_s = 100.0
     for n in range(300):
-        await store.append(make_event(n), nonce=str(n), signature="s")
+        await store.append(make_event(n), nonce=str(n))
     assert await store.maintain(now=1_800_000_000.0 + 200) == 100  # 0..99 are over 100 s old
     assert (await store.newest(EventFilter(), limit=300))[-1].received_at == 1_800_000_100.0
     assert await store.count(EventFilter()) == 200

@@ -50,11 +50,11 @@ async def test_open_creates_the_schema_once_and_records_the_version(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
             ).fetchall()
         }
-        assert {"events", "rejected", "nonces", "activity", "schema_version"} <= tables
+        assert {"events", "rejected", "used_nonces", "activity", "schema_version"} <= tables
         unique = conn.execute(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'nonces_once'"
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'used_nonces_pkey'"
         ).fetchone()
-        assert unique == ("UNIQUE (nonce, signature)",)
+        assert unique == ("PRIMARY KEY (nonce)",)  # a nonce is used once
     async with await psycopg.AsyncConnection.connect(
         pg_url, password=PASSWORD, autocommit=True
     ) as conn:
@@ -100,7 +100,7 @@ async def _retrying(log: PgEventLog, start: int) -> list[int]:
     for n in range(start, start + 300):
         for _ in range(50):
             try:
-                done = await log.append(make_event(n), nonce=f"n{n}", signature="s")
+                done = await log.append(make_event(n), nonce=f"n{n}")
             except StoreUnavailable:
                 await asyncio.sleep(0.05)
                 continue

@@ -11,7 +11,7 @@ import pytest
 
 from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.store.event_log import EventLog
-from console.store.sqlite_writer import StoreUnavailable
+from console.store.sqlite_writer import StoreFull, StoreUnavailable
 from tests.store.events_factory import make_event
 
 
@@ -53,15 +53,15 @@ async def test_concurrent_appends_share_transactions_and_all_land(tmp_path: Path
 @pytest.mark.asyncio
 async def test_exact_replay_is_stored_once_and_reported(tmp_path: Path) -> None:
     log = await opened(tmp_path / "e.sqlite3")
-    first = await log.append(make_event(1), nonce="123", signature="sig")
-    again = await log.append(make_event(1), nonce="123", signature="sig")
-    other = await log.append(make_event(1), nonce="124", signature="sig2")  # Plivo's retry
+    first = await log.append(make_event(1), nonce="123")
+    again = await log.append(make_event(1), nonce="123")
+    other = await log.append(make_event(1), nonce="124")  # Plivo's retry
     assert again.replay and again.event.id == first.event.id
     assert not other.replay
     assert await log.count(EventFilter()) == 2
     await log.close()
     reopened = await opened(tmp_path / "e.sqlite3")  # the replay record is on disk
-    assert (await reopened.append(make_event(1), nonce="123", signature="sig")).replay
+    assert (await reopened.append(make_event(1), nonce="123")).replay
     await reopened.close()
 
 
@@ -101,8 +101,8 @@ async def test_listeners_get_committed_events_in_batches(tmp_path: Path) -> None
 
     log.add_listener(broken)  # a broken listener harms nobody
     await asyncio.gather(*(log.append(make_event(n)) for n in range(100)))
-    await log.append(make_event(0), nonce="n", signature="s")
-    await log.append(make_event(0), nonce="n", signature="s")  # replay: not announced
+    await log.append(make_event(0), nonce="n")
+    await log.append(make_event(0), nonce="n")  # replay: not announced
     await asyncio.sleep(0)
     got = [e.id for batch in batches for e in batch]
     assert len(got) == 101 and got == sorted(got)
@@ -125,20 +125,25 @@ async def test_rejected_requests_are_kept_apart_and_bounded(tmp_path: Path) -> N
 
 
 @pytest.mark.asyncio
-async def test_retention_by_age_and_by_size(tmp_path: Path) -> None:
+async def test_retention_by_age_and_full_by_size(tmp_path: Path) -> None:
     log = await opened(tmp_path / "e.sqlite3", max_age_s=100.0)
     for n in range(300):
-        await log.append(make_event(n, extra={"Pad": "x" * 2000}), nonce=str(n), signature="s")
+        await log.append(make_event(n, extra={"Pad": "x" * 2000}), nonce=str(n))
     deleted = await log.maintain(now=1_800_000_000.0 + 200)  # events 0..99 are older than 100 s
     assert deleted == 100
     assert (await log.newest(EventFilter(), limit=300))[-1].received_at == 1_800_000_100.0
     log.max_age_s = 10**9
-    log.max_bytes = 200_000  # about a third of what is left
-    await log.maintain(now=1_800_000_000.0 + 200)
-    left = await log.count(EventFilter())
-    assert 0 < left < 200
+    log.max_bytes = 200_000  # about a third of what is left: full, and nothing is deleted
+    assert await log.maintain(now=1_800_000_000.0 + 200) == 0
+    assert await log.count(EventFilter()) == 200
+    assert log.full and log.unavailable == log.full and "full" in log.full
+    with pytest.raises(StoreFull):
+        await log.append(make_event(1000))
     wal = tmp_path / "e.sqlite3-wal"
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed and truncated
+    log.max_bytes = 10**9  # the limit raised: room again at the next pass
+    await log.maintain(now=1_800_000_000.0 + 200)
+    assert not log.full and (await log.append(make_event(1000))).event.id > 0
     await log.close()
 
 

@@ -6,8 +6,9 @@ commits them in ONE transaction, so `append` returns only after COMMIT and the r
 200 after that. Each batch first takes a transaction-level advisory lock (`EVENTS_LOCK`): event
 ids are drawn and committed in order across all collectors, so a reader that has seen id N will
 never later find a smaller one (what lets a subscriber page with `after(last_seen_id)` and miss
-nothing). A signed event's (nonce, signature) goes into `nonces` in the same statement as the
-event (`INSERT ... ON CONFLICT DO NOTHING`): a replay reaching two collectors is stored once.
+nothing). A signed event's nonce goes into `used_nonces`, with the request's fingerprint, in the
+same statement as the event (`INSERT ... ON CONFLICT DO NOTHING`): a replay reaching two
+collectors is stored once, and another request under a used nonce is refused as forged.
 The transaction ends with `NOTIFY stream_console_events, '<highest id>'`, sent on commit only.
 
 When the database cannot be reached, writes raise `StoreUnavailable` (the receiver answers 503)
@@ -28,10 +29,13 @@ from psycopg_pool import AsyncConnectionPool
 
 from console.domain.backoff import Backoff
 from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.domain.refused import bounded_refusal
+from console.domain.signature import request_fingerprint
 from console.store.event_rows import (
     COLUMNS,
     DEFAULT_MAX_AGE_S,
     DEFAULT_MAX_REJECTED,
+    DEFAULT_MAX_REJECTED_BYTES,
     MAINTENANCE_INTERVAL_S,
     MAX_NONCES,
     NONCE_MIN_AGE_S,
@@ -39,6 +43,8 @@ from console.store.event_rows import (
     Appended,
     Listener,
     event_values,
+    full_reason,
+    rejected_rows_cap,
     row_to_event,
     where,
 )
@@ -51,13 +57,13 @@ from console.store.pg.connect import (
 )
 from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK
 from console.store.pg.subscription import Subscription
-from console.store.sqlite_writer import StoreUnavailable
+from console.store.sqlite_writer import StoreFull, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "stream_console_events"
 BATCH_MAX = 500
-DEFAULT_MAX_ROWS = 5_000_000  # PostgreSQL's disk bound: the newest rows kept (see docs)
+DEFAULT_MAX_ROWS = 5_000_000  # PostgreSQL's disk bound: events kept at most (see docs)
 POOL_SIZE = 4  # the writer, the pane's reads, maintenance, one spare
 WAIT_S = 2.0  # how long a write or read waits for a connection before giving up (503)
 
@@ -65,17 +71,17 @@ _MARKS = ",".join(["%s"] * 12)
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES ({_MARKS}) RETURNING id"
 _INSERT_SIGNED = f"""
 WITH kept AS (
-    INSERT INTO nonces (nonce, signature, received_at, event_id)
+    INSERT INTO used_nonces (nonce, fingerprint, received_at, event_id)
     VALUES (%s, %s, %s, nextval(pg_get_serial_sequence('events', 'id')))
-    ON CONFLICT (nonce, signature) DO NOTHING
+    ON CONFLICT (nonce) DO NOTHING
     RETURNING event_id
 )
 INSERT INTO events (id, {COLUMNS}) SELECT event_id, {_MARKS} FROM kept RETURNING id
 """
 _ORIGINAL = (
-    f"SELECT n.event_id, e.id, {', '.join('e.' + c.strip() for c in COLUMNS.split(','))} "
-    "FROM nonces n LEFT JOIN events e ON e.id = n.event_id "
-    "WHERE n.nonce = %s AND n.signature = %s"
+    "SELECT n.event_id, n.fingerprint, e.id, "
+    f"{', '.join('e.' + c.strip() for c in COLUMNS.split(','))} "
+    "FROM used_nonces n LEFT JOIN events e ON e.id = n.event_id WHERE n.nonce = %s"
 )
 
 
@@ -84,7 +90,7 @@ class _Job:
     event: StoredEvent
     future: asyncio.Future[Any]
     nonce: str = ""
-    signature: str = ""
+    fingerprint: str = ""
     rejected: bool = False
     values: tuple[Any, ...] = field(default=())
 
@@ -101,6 +107,7 @@ class PgEventLog:
         max_age_s: float = DEFAULT_MAX_AGE_S,
         max_rows: int = DEFAULT_MAX_ROWS,
         max_rejected: int = DEFAULT_MAX_REJECTED,
+        max_rejected_bytes: int = DEFAULT_MAX_REJECTED_BYTES,
         maintenance_interval_s: float = MAINTENANCE_INTERVAL_S,
         reconnect: Backoff | None = None,
     ) -> None:
@@ -108,6 +115,8 @@ class PgEventLog:
         self.max_age_s = max_age_s
         self.max_rows = max_rows
         self.max_rejected = max_rejected
+        self.max_rejected_bytes = max_rejected_bytes
+        self.full = ""  # why new events are refused for want of room ('' while there is room)
         self.recovered_from = None  # a database is never moved aside (SQLite's damaged files)
         self._pool: AsyncConnectionPool | None = None
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
@@ -129,8 +138,8 @@ class PgEventLog:
 
     @property
     def unavailable(self) -> str:
-        """Why the last write failed ('' when it worked)."""
-        return self._write_error
+        """Why the last write failed, or why none is taken ('' when writes work)."""
+        return self._write_error or self.full
 
     @property
     def health(self) -> str:
@@ -190,19 +199,25 @@ class PgEventLog:
             self._subscription.listeners.remove(listener)
 
     # --- writing ----------------------------------------------------------------------------------
-    async def append(self, event: StoredEvent, *, nonce: str = "", signature: str = "") -> Appended:
-        """Keep an accepted event; returns after COMMIT. An exact (nonce, signature) repeat of a
-        kept request is not stored again (`Appended.replay`). Raises StoreUnavailable (or a
-        psycopg.Error for a value the database refused) when it was not kept."""
+    async def append(self, event: StoredEvent, *, nonce: str = "") -> Appended:
+        """Keep an accepted event; returns after COMMIT. A nonce is used once, by any collector:
+        a request under a used nonce is not stored again, as a replay when it said the same
+        (`Appended.replay`), as a forgery when not (`Appended.conflict`). Raises StoreUnavailable
+        (StoreFull when the log is full; a psycopg.Error for a value the database refused) when
+        it was not kept."""
+        if self.full:
+            raise StoreFull(self.full)
+        fingerprint = request_fingerprint(event.method, event.url, event.params) if nonce else ""
         result: Appended = await self._submit(
-            _Job(event, self._future(), nonce, signature, values=event_values(event))
+            _Job(event, self._future(), nonce, fingerprint, values=event_values(event))
         )
         return result
 
     async def reject(self, event: StoredEvent) -> int:
-        """Keep a refused request (or a replay) for inspection; the newest `max_rejected` stay."""
+        """Keep a refused request (or a replay) for inspection, cut short (`bounded_refusal`);
+        the newest rows that fit the refused record's own budget stay."""
         result: int = await self._submit(
-            _Job(event, self._future(), rejected=True, values=event_values(event))
+            _Job(event, self._future(), rejected=True, values=event_values(bounded_refusal(event)))
         )
         return result
 
@@ -278,7 +293,7 @@ class PgEventLog:
                     results.append(await self._insert_rejected(conn, job))
                     continue
                 done = await _insert_event(conn, job)
-                if not done.replay:
+                if not (done.replay or done.conflict):
                     newest = max(newest, done.event.id)
                 results.append(done)
             if newest:
@@ -293,7 +308,8 @@ class PgEventLog:
         self._rejected_since_prune += 1
         if self._rejected_since_prune >= 100:
             self._rejected_since_prune = 0
-            await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - self.max_rejected,))
+            cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
+            await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - cap,))
         return ident
 
     # --- reading (EventReader) --------------------------------------------------------------------
@@ -345,8 +361,9 @@ class PgEventLog:
     # --- bounded disk -----------------------------------------------------------------------------
     async def maintain(self, now: float | None = None) -> int:
         """One retention pass (by one collector at a time: the others skip it): events older
-        than `max_age_s`, then past `max_rows` the oldest, in small transactions. Returns rows
-        deleted. Space is reused by PostgreSQL's autovacuum."""
+        than `max_age_s`, in small transactions; then whether the events fill `max_rows` (no
+        event is deleted to make room: the log says it is full). Returns rows deleted. Space is
+        reused by PostgreSQL's autovacuum."""
         if self._pool is None or self._closed:
             raise StoreUnavailable("the team event log is not open")
         now = time.time() if now is None else now
@@ -360,6 +377,7 @@ class PgEventLog:
                     deleted += n
                     if n < PRUNE_BATCH:
                         break
+                self._measure_room(await _scalar(conn, "SELECT count(*) FROM events"))
         except CONNECTION_ERRORS as exc:
             raise unavailable(exc) from None
         return deleted
@@ -379,28 +397,27 @@ class PgEventLog:
             ).rowcount
             await conn.execute("DELETE FROM rejected WHERE received_at < %s", (cutoff,))
             await conn.execute(
-                "DELETE FROM nonces WHERE received_at < %s",
+                "DELETE FROM used_nonces WHERE received_at < %s",
                 (now - max(self.max_age_s, NONCE_MIN_AGE_S),),
             )
-            if n < PRUNE_BATCH:
-                rows = await _scalar(conn, "SELECT count(*) FROM events")
-                if rows > self.max_rows:
-                    k = min(PRUNE_BATCH - n, rows - self.max_rows)
-                    n += (
-                        await conn.execute(
-                            "DELETE FROM events WHERE id IN "
-                            "(SELECT id FROM events ORDER BY id LIMIT %s)",
-                            (k,),
-                        )
-                    ).rowcount
-            total = await _scalar(conn, "SELECT count(*) FROM nonces")
+            total = await _scalar(conn, "SELECT count(*) FROM used_nonces")
             if total > MAX_NONCES:
                 await conn.execute(
-                    "DELETE FROM nonces WHERE received_at <= (SELECT received_at FROM nonces "
-                    "ORDER BY received_at LIMIT 1 OFFSET %s)",
+                    "DELETE FROM used_nonces WHERE received_at <= (SELECT received_at FROM "
+                    "used_nonces ORDER BY received_at LIMIT 1 OFFSET %s)",
                     (total - MAX_NONCES - 1,),
                 )
         return n
+
+    def _measure_room(self, rows: int) -> None:
+        """Whether the events fill `max_rows` (the refused record has its own budget)."""
+        if rows > self.max_rows:
+            if not self.full:
+                log.error("the team event log is full: %s events", rows)
+            self.full = full_reason(f"{rows:,} events", f"{self.max_rows:,} events")
+        elif self.full and rows < 0.95 * self.max_rows:
+            log.warning("the team event log has room again")
+            self.full = ""
 
     async def _maintain_forever(self) -> None:
         while True:
@@ -417,19 +434,22 @@ async def _insert_event(conn: psycopg.AsyncConnection[Any], job: _Job) -> Append
         ident = int(_first(await cursor.fetchone()))
         return Appended(replace(job.event, id=ident, verdict=Verdict.ACCEPTED), False)
     cursor = await conn.execute(
-        _INSERT_SIGNED, (job.nonce, job.signature, job.event.received_at, *job.values)
+        _INSERT_SIGNED, (job.nonce, job.fingerprint, job.event.received_at, *job.values)
     )
     row = await cursor.fetchone()
     if row is not None:
         return Appended(replace(job.event, id=int(row[0]), verdict=Verdict.ACCEPTED), False)
-    # A replay: this (nonce, signature) is already kept (by this collector or another one).
-    cursor = await conn.execute(_ORIGINAL, (job.nonce, job.signature))
+    # The nonce is used (by this collector or another one): a replay, or a forgery.
+    cursor = await conn.execute(_ORIGINAL, (job.nonce,))
     found = await cursor.fetchone()
     if found is None:  # pragma: no cover - the conflicting row vanished (pruned) meanwhile
         raise psycopg.errors.SerializationFailure("the replayed event's record was pruned")
-    if found[1] is None:  # the original event was pruned; its replay record lives on
-        return Appended(replace(job.event, id=int(found[0])), True)
-    return Appended(row_to_event(found[1:]), True)
+    original = row_to_event(found[2:]) if found[2] is not None else None
+    kept = str(found[1])
+    if not kept and original is not None:  # carried over from the old record: recompute
+        kept = request_fingerprint(original.method, original.url, original.params)
+    conflict = bool(kept) and kept != job.fingerprint
+    return Appended(original or replace(job.event, id=int(found[0])), not conflict, conflict)
 
 
 async def _scalar(conn: psycopg.AsyncConnection[Any], sql: str) -> int:

@@ -89,6 +89,23 @@ CREATE INDEX activity_call ON activity (call_uuid, id);
 CREATE INDEX activity_user ON activity ("user", id);
 """,
     ),
+    Migration(
+        2,
+        "nonces used once, whatever the signature headers (used_nonces)",
+        """
+CREATE TABLE used_nonces (
+    nonce TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL,
+    event_id BIGINT NOT NULL
+);
+CREATE INDEX used_nonces_received ON used_nonces (received_at);
+INSERT INTO used_nonces (nonce, fingerprint, received_at, event_id)
+    SELECT DISTINCT ON (nonce) nonce, '', received_at, event_id FROM nonces
+    ORDER BY nonce, event_id;
+DROP TABLE nonces;
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
