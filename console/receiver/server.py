@@ -247,6 +247,7 @@ class CallbackReceiver:
             access_log=None,
             logger=http_log,
             handler_cancellation=False,
+            lingering_time=0,  # a refused body (408, 413) is not read on: the connection closes
         )
         try:
             await to_the_end(self._bind())  # console/listening.py

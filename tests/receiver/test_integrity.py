@@ -266,3 +266,26 @@ async def test_a_log_from_before_keeps_its_replay_record(tmp_path: Path) -> None
         assert await reopened.count(EventFilter()) == 1
     finally:
         await reopened.close()
+
+
+@pytest.mark.asyncio
+async def test_a_body_too_slow_is_answered_408_then_closed(rig: Rig) -> None:
+    import asyncio
+
+    rig.receiver.body_deadline_s = 0.3
+    reader, writer = await asyncio.open_connection("127.0.0.1", rig.receiver.port)
+    writer.write(
+        (
+            f"POST {CALLBACK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+            "Content-Length: 500\r\n\r\nEvent=Start"
+        ).encode()
+    )
+    await writer.drain()
+    try:
+        async with asyncio.timeout(5):
+            answer = await reader.read()  # until the receiver closes the connection
+    finally:
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+    [record] = await refused(rig)
+    assert record.verdict is Verdict.MALFORMED and "too slow" in record.detail
