@@ -60,7 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PROFILE",
         help="read the token of this console profile (name, Auth ID or id) from the OS keyring",
     )
-    parser.add_argument("--auth-id", default="", help="the account's Auth ID, recorded per event")
+    parser.add_argument(
+        "--auth-id",
+        default="",
+        help="the account's Auth ID, recorded with each event (optional: callbacks whose"
+        " signature verifies are kept with or without it)",
+    )
     parser.add_argument(
         "--db",
         required=True,
@@ -77,6 +82,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
+    )
+    parser.add_argument(
+        "--max-log-mb",
+        type=_positive,
+        default=None,
+        metavar="MB",
+        help="a SQLite log's budget for events (default 512): when callbacks fill it, new ones"
+        " are answered 503 and nothing kept is deleted",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every refusal")
 
@@ -153,7 +166,7 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C only
             loop.add_signal_handler(sig, stop.set)
     try:
-        log = await _open_log(args.db, args.db_wait, stop)
+        log = await _open_log(args.db, args.db_wait, stop, args.max_log_mb)
     except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached
         print(f"receive: {exc}", file=sys.stderr)
         return 1
@@ -186,7 +199,9 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     return 0
 
 
-async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore | None:
+async def _open_log(
+    db: str, wait_s: float, stop: asyncio.Event, max_mb: float | None = None
+) -> EventStore | None:
     """The event log, opened. A team database that cannot be reached is tried again (backoff
     0.5 s doubling to 5 s) for up to `wait_s` seconds, so a collector started before its database
     (a reboot, a failover) waits for it instead of exiting; each new reason is printed once.
@@ -195,6 +210,7 @@ async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore |
     import sys
 
     from console.domain.backoff import Backoff
+    from console.store.event_log import EventLog
     from console.store.open_store import event_store_for
     from console.store.sqlite_writer import StoreUnavailable
 
@@ -204,6 +220,8 @@ async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore |
     failures, said = 0, ""
     while True:
         log = event_store_for(db)
+        if max_mb is not None and isinstance(log, EventLog):
+            log.max_bytes = int(max_mb * 2**20)
         try:
             await log.open()
             if failures:

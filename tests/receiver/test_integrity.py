@@ -289,3 +289,45 @@ async def test_a_body_too_slow_is_answered_408_then_closed(rig: Rig) -> None:
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
     [record] = await refused(rig)
     assert record.verdict is Verdict.MALFORMED and "too slow" in record.detail
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+@pytest.mark.timeout(90)
+async def test_receive_on_a_full_log_says_so_answers_503_and_deletes_nothing(
+    tmp_path: Path,
+) -> None:
+    from tests.store.events_factory import make_event
+
+    db = tmp_path / "events.sqlite3"
+    log = EventLog(db, maintenance_interval_s=0)
+    await log.open()
+    for n in range(40):
+        await log.append(make_event(n, extra={"Pad": "x" * 3000}))
+    await log.close()
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "console", "receive", "--port", "0", "--public-url", PUBLIC,
+            "--auth-token-env", "PLIVO_TOKEN", "--db", str(db), "--max-log-mb", "0.05",
+        ],
+        cwd=REPO, env=dict(os.environ, PLIVO_TOKEN=TOKEN),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        p = params(1)
+        headers = sign_request(TOKEN, "POST", URL, p).as_dict() | {"Content-Type": FORM}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                line.split()[-1] + CALLBACK_PATH, content=urlencode(p), headers=headers
+            )
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "the event log is full" in err and "answering 503" in err
+    assert "1 not stored (503)" in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 40
