@@ -211,3 +211,22 @@ async def test_busy_default_port_falls_back_and_says_so(tmp_path: Path) -> None:
         service_module.DEFAULT_PORT = original
         blocker.close()
     assert DEMO_PROFILE_ID == "demo"
+
+
+@pytest.mark.asyncio
+async def test_a_full_event_log_says_so_in_the_status_bar(tmp_path: Path) -> None:
+    from console.ui.status_indicator import Health
+
+    async with demo_console(tmp_path) as demo:
+        log = demo.receiver.log
+        assert log is not None
+        indicator = demo.window.receiver_status
+        await wait_for(lambda: "listening" in indicator.text(), what="indicator says listening")
+        log.max_bytes = 1  # callbacks fill the budget: nothing may be deleted to make room
+        await log.maintain()
+        await wait_for(lambda: "event log is full" in indicator.toolTip(), what="full, said")
+        assert indicator.health is Health.WARNING
+        assert "answered 503" in indicator.toolTip()
+        log.max_bytes = 10**9
+        await log.maintain()
+        await wait_for(lambda: "full" not in indicator.toolTip(), what="room again, said")
