@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "receive": "console.app.receive_command",
     "export": "console.app.export_command",
     "self-test": "console.app.self_test",
+    "check-service": "console.app.check_service_command",
 }
 
 
