@@ -102,6 +102,7 @@ def callback(n: int, **extra: str) -> tuple[str, dict[str, str], str]:
 @dataclass
 class LoadResult:
     acked: set[str] = field(default_factory=set)  # StreamIDs answered 200
+    taken: set[str] = field(default_factory=set)  # StreamIDs a worker began sending
     statuses: dict[int, int] = field(default_factory=dict)  # status -> how many answers
     latencies: list[float] = field(default_factory=list)  # seconds, per 200
     errors: int = 0  # connection failures
@@ -118,18 +119,25 @@ async def load(
     retry: bool = False,
     stop_after_s: float = 60.0,
     first: int = 0,
+    until: asyncio.Event | None = None,
+    result: LoadResult | None = None,
 ) -> LoadResult:
-    """Send `count` distinct signed callbacks, round-robin over `urls`. With `retry`, a 5xx or a
-    connection failure is sent again (the SAME signed request, to the next collector) until
-    answered 200, as a retrying sender would; without, the first answer stands."""
-    result = LoadResult()
-    numbers = iter(range(first, first + count))
+    """Send `count` distinct signed callbacks, round-robin over `urls` (with `until`: as many
+    as it takes until it is set, each callback begun still seen through). With `retry`, a 5xx
+    or a connection failure is sent again (the SAME signed request, to the next collector)
+    until answered 200, as a retrying sender would; without, the first answer stands. Pass
+    `result` to watch the figures while the load runs."""
+    result = result if result is not None else LoadResult()
+    numbers = itertools.count(first) if until is not None else iter(range(first, first + count))
     targets = itertools.cycle(urls)
     deadline = time.monotonic() + stop_after_s
 
     async def worker(http: aiohttp.ClientSession) -> None:
         for n in numbers:
+            if until is not None and until.is_set():
+                return
             body, headers, stream_id = callback(n)
+            result.taken.add(stream_id)
             while time.monotonic() < deadline:
                 url = next(targets)
                 started = time.perf_counter()
