@@ -90,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from console.app.logs import RedactingFilter
+    from console.domain.redaction import remember_url_passwords
     from console.receiver.server import Credential, callback_url
+
+    remember_url_passwords(args.db)  # before any parser or log line sees the database URL
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
 
     public = args.public_url.strip()
     if not public.startswith(("https://", "http://")):
@@ -144,6 +150,7 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     import signal
     import sys
 
+    from console.domain.redaction import redact_db_text
     from console.receiver.server import CallbackReceiver
     from console.store.sqlite_writer import StoreUnavailable
 
@@ -155,7 +162,7 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     try:
         log = await _open_log(args.db, args.db_wait, stop)
     except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached
-        print(f"receive: {exc}", file=sys.stderr)
+        print(f"receive: {redact_db_text(str(exc), args.db)}", file=sys.stderr)
         return 1
     if log is None:
         print("stopped before the database could be reached", flush=True)
@@ -195,6 +202,7 @@ async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore |
     import sys
 
     from console.domain.backoff import Backoff
+    from console.domain.redaction import redact_db_text
     from console.store.open_store import event_store_for
     from console.store.sqlite_writer import StoreUnavailable
 
@@ -216,7 +224,8 @@ async def _open_log(db: str, wait_s: float, stop: asyncio.Event) -> EventStore |
                 raise
             if str(exc) != said:
                 said = str(exc)
-                print(f"receive: {exc}; trying again until it answers", file=sys.stderr, flush=True)
+                shown = f"receive: {redact_db_text(said, db)}; trying again until it answers"
+                print(shown, file=sys.stderr, flush=True)
         try:
             await asyncio.wait_for(stop.wait(), delay)
             return None
