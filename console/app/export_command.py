@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from console.app.private_files import open_private_text
     from console.domain.events import EventFilter
     from console.domain.redaction import redact_db_text, remember_url_passwords
     from console.store.event_export import export as export_file
@@ -71,9 +72,13 @@ def run(args: argparse.Namespace) -> int:
         if args.output:
             target = Path(args.output).expanduser()
             part = target.with_name(target.name + ".part")
-            with part.open("w", encoding="utf-8", newline="") as out:
-                count = export(db, args.format, flt, out)
-            part.replace(target)
+            try:
+                with open_private_text(part) as out:  # 0600, like the log it comes from
+                    count = export(db, args.format, flt, out)
+                part.replace(target)
+            except BaseException:
+                part.unlink(missing_ok=True)  # no half file left behind
+                raise
         else:
             count = export(db, args.format, flt, sys.stdout)
             sys.stdout.flush()
