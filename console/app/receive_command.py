@@ -27,11 +27,38 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("expected a number above 0")
+MIN_RATE, MAX_RATE = 1.0, 1_000_000.0
+
+
+def _rate(text: str) -> float:
+    """Requests a second: below 1 the bucket (bursts of twice the rate) never holds a whole
+    token, so every request would be answered 429; nan and inf are not rates."""
+    expected = f"expected requests per second from {MIN_RATE:g} to {MAX_RATE:,.0f}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(expected) from None
+    if not MIN_RATE <= value <= MAX_RATE:  # also refuses nan
+        raise argparse.ArgumentTypeError(expected)
     return value
+
+
+def _host(text: str) -> str:
+    from console.listening import listen_host_problem
+
+    problem = listen_host_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+def _public_url(text: str) -> str:
+    from console.domain.accounts import public_url_problem
+
+    problem = public_url_problem(text) if text.strip() else "expected the tunnel's URL"
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
 
 
 def _not_negative(text: str) -> float:
@@ -45,11 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = free)")
     parser.add_argument(
         "--host",
+        type=_host,
         default="127.0.0.1",
         help="address to bind (default 127.0.0.1; anything else is reachable from other machines)",
     )
     parser.add_argument(
         "--public-url",
+        type=_public_url,
         required=True,
         help="the public base URL Plivo calls, e.g. https://abc.ngrok.app (the tunnel's URL)",
     )
@@ -75,9 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long to keep trying a team database that cannot be reached at start, before"
         " giving up (default 0: exit 1 at once; inf: until it answers or SIGTERM)",
     )
-    parser.add_argument(
-        "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
-    )
+    parser.add_argument("--rate", type=_rate, default=5000.0, help="requests/s before 429 (5000)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every refusal")
 
 
@@ -98,10 +125,7 @@ def run(args: argparse.Namespace) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())
 
-    public = args.public_url.strip()
-    if not public.startswith(("https://", "http://")):
-        print("receive: --public-url must start with https:// (or http://)", file=sys.stderr)
-        return 2
+    public = args.public_url  # checked by argparse (`_public_url`)
     try:
         auth_id, token = asyncio.run(_token(args))
     except LookupError as exc:
