@@ -224,8 +224,8 @@ class GuardedServer(web_server.Server):
                 ),
                 "refused": (
                     logging.WARNING,
-                    f"refused {{n}} connections in the last {{span}}: {self.ceiling:,} open and"
-                    " none of them idle",
+                    f"refused {{n}} connections in the last {{span}}: {self.ceiling:,} were"
+                    " open, each handling a request or only just opened",
                 ),
                 "timed_out": (
                     logging.INFO,
