@@ -1,4 +1,5 @@
-"""Opening a listening socket so that cancelling the opener cannot lose it.
+"""Opening a listening socket so that cancelling the opener cannot lose it, and checking the
+address first.
 
 asyncio's `loop.create_server` (and so aiohttp's `TCPSite.start`) yields once more after it has
 started serving; a cancellation that lands there raises out of it with the socket listening and
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Awaitable
+from ipaddress import ip_address
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -27,3 +30,25 @@ async def to_the_end(opening: Awaitable[T]) -> T:
         with contextlib.suppress(Exception):
             await task
         raise
+
+
+def listen_host_problem(host: str) -> str | None:
+    """Why `host` cannot be listened on, or None: an IP address, or a name this computer
+    resolves. Checked when a command starts, before anything warns that other machines can reach
+    the address (`--host 999.1.1.1` used to warn, then fail to bind)."""
+    text = host.strip()
+    if not text:
+        return "expected an address to listen on, e.g. 127.0.0.1"
+    try:
+        ip_address(text)
+        return None
+    except ValueError:
+        pass
+    if ":" in text or all(part.isdigit() for part in text.split(".")):
+        return f"{text!r} is not a valid IP address"
+    try:
+        socket.getaddrinfo(text, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"{text!r} is neither an IP address nor a name this computer resolves ({reason})"
+    return None

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,20 @@ def _self_test(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPr
         text=True,
         timeout=50,
         env=environ,
+        umask=0o022,
     )
+
+
+@pytest.mark.parametrize("where", ["missing/report.txt", "."])
+def test_an_unwritable_output_is_refused_before_the_run(tmp_path: Path, where: str) -> None:
+    target = tmp_path / where
+    started = time.monotonic()
+    result = _self_test(tmp_path, "--output", str(target))
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith("stream-console self-test: error: --output: "), line
+    assert "does not exist" in line or "is a folder" in line
+    assert time.monotonic() - started < 20  # refused at once, not after the whole run
 
 
 @pytest.mark.timeout(60)
@@ -41,6 +56,7 @@ def test_self_test_json_passes_and_writes_nothing_to_home(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # it describes this machine's setup
     assert report["passed"] is True
     by_name = {step["name"]: step for step in report["steps"]}
     assert list(by_name) == [name for name, _ in STEPS]

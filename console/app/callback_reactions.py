@@ -6,7 +6,9 @@ when the window is not active), and the selected call's timeline follows."""
 
 from __future__ import annotations
 
+import html
 import logging
+import sys
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
@@ -53,6 +55,16 @@ def notification_decision(*, enabled: bool, window_active: bool, tray_available:
     return SHOW
 
 
+def notification_body(text: str, platform: str = sys.platform) -> str:
+    """`text` as the notification server will show it literally. On Linux and the BSDs Qt hands
+    the body to a freedesktop notification server, which renders a subset of HTML (the spec
+    asks clients to escape `&`, `<` and `>`): a drop's error text from a callback must not be
+    taken for markup there. Windows and macOS show the body as plain text already."""
+    if platform.startswith(("win", "darwin")):
+        return text
+    return html.escape(text, quote=False)
+
+
 class DesktopNotifier:
     """Desktop notifications through the system tray, with the agent's on/off setting (a
     checkable menu action, kept in QSettings)."""
@@ -66,7 +78,7 @@ class DesktopNotifier:
         self.action.setChecked(_as_bool(settings.value(NOTIFY_KEY, True)))
         self.action.toggled.connect(lambda on: settings.setValue(NOTIFY_KEY, bool(on)))
         self.last_decision = ""
-        self.shown: list[tuple[str, str]] = []  # (title, text) actually handed to the tray
+        self.shown: list[tuple[str, str]] = []  # (title, body) actually handed to the tray
         self._tray: QSystemTrayIcon | None = None
 
     @property
@@ -89,8 +101,9 @@ class DesktopNotifier:
             self._tray.activated.connect(lambda _reason: self._raise())
             self._tray.messageClicked.connect(self._raise)
         self._tray.show()
-        self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 10_000)
-        self.shown.append((title, text))
+        body = notification_body(text)
+        self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+        self.shown.append((title, body))
         return decision
 
     def _raise(self) -> None:

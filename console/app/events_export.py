@@ -1,56 +1,30 @@
 """The event pane's export: the selected events, or every event matching the pane's filters, in the
-same JSON Lines and CSV layouts as `stream-console export` (console/store/event_export.py),
-oldest first, to a file that appears only when complete (written as `name.part`, then renamed).
-
-One difference from the command-line CSV: a spreadsheet runs a cell that starts with `=`, `+`,
-`-` or `@` as a formula, and callback text is hostile, so such a cell gets a leading `'` here (the
-usual guard; the JSON Lines export is the verbatim record). The work runs in a worker thread with
+same JSON Lines and CSV layouts as `stream-console export` (console/store/event_export.py, which
+also guards every CSV cell against spreadsheet formulas), oldest first, to a file that appears
+only when complete (written as `name.part`, then renamed). The work runs in a worker thread with
 its own read-only connection, so a large export never stalls the window or the receiver.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
 
+from console.app.private_files import open_private_text
 from console.domain.events import EventFilter, StoredEvent
-from console.store.event_export import FIXED, iso, open_read_only, param_names, write_jsonl
+from console.store.event_export import open_read_only, write_csv_rows, write_jsonl
 from console.store.event_log import iter_rows
 
 FORMATS = ("jsonl", "csv")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def csv_columns(names: Sequence[str]) -> list[str]:
-    """The command-line export's columns: the fixed ones, then one per parameter name."""
-    return FIXED + [f"param:{n}" if n in FIXED else n for n in names]
-
-
-def write_csv(events: Iterable[StoredEvent], names: Sequence[str], out: TextIO) -> int:
-    writer = csv.writer(out)
-    writer.writerow(csv_columns(names))
-    count = 0
-    for e in events:
-        fixed = [str(e.id), iso(e.received_at), e.verdict.value, e.account, e.source, e.method]
-        fixed += [e.url, e.detail]
-        writer.writerow([safe_cell(v) for v in fixed + [e.params.get(n, "") for n in names]])
-        count += 1
-    return count
-
-
-def _write(part: Path, fmt: str, events: Iterable[StoredEvent], names: Sequence[str]) -> int:
+def _write(part: Path, fmt: str, events: Iterable[StoredEvent]) -> int:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    with part.open("w", encoding="utf-8", newline="") as out:
-        return write_jsonl(events, out) if fmt == "jsonl" else write_csv(events, names, out)
+    with open_private_text(part) as out:
+        return write_jsonl(events, out) if fmt == "jsonl" else write_csv_rows(events, out)
 
 
 def _finish(part: Path, target: Path, write: Callable[[], int]) -> int:
@@ -66,9 +40,8 @@ def _finish(part: Path, target: Path, write: Callable[[], int]) -> int:
 async def export_selection(target: Path, fmt: str, events: Sequence[StoredEvent]) -> int:
     """Write `events` (any order) oldest first; returns how many."""
     ordered = sorted(events, key=lambda e: e.id)
-    names = sorted({name for e in ordered for name in e.params})
     part = target.with_name(target.name + ".part")
-    return await asyncio.to_thread(_finish, part, target, lambda: _write(part, fmt, ordered, names))
+    return await asyncio.to_thread(_finish, part, target, lambda: _write(part, fmt, ordered))
 
 
 async def export_matching_team(
@@ -81,7 +54,7 @@ async def export_matching_team(
     part = target.with_name(target.name + ".part")
 
     def write() -> int:
-        with part.open("w", encoding="utf-8", newline="") as out:
+        with open_private_text(part) as out:
             return export(url, fmt, flt, out, password=password)
 
     return await asyncio.to_thread(_finish, part, target, write)
@@ -94,8 +67,7 @@ async def export_matching(target: Path, fmt: str, log_path: Path, flt: EventFilt
     def write() -> int:
         conn: sqlite3.Connection = open_read_only(log_path)
         try:
-            names = param_names(conn, flt) if fmt == "csv" else []
-            return _write(part, fmt, iter_rows(conn, flt), names)
+            return _write(part, fmt, iter_rows(conn, flt))
         finally:
             conn.close()
 

@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from console.app.private_files import open_private_text
     from console.domain.events import EventFilter
+    from console.domain.redaction import redact_db_text, remember_url_passwords
     from console.store.event_export import export as export_file
     from console.store.pg import is_pg_url
     from console.store.sqlite_writer import StoreUnavailable
@@ -64,24 +66,29 @@ def run(args: argparse.Namespace) -> int:
     if is_pg_url(args.db):
         from console.store.pg.export import export as export_team
 
+        remember_url_passwords(args.db)  # before any parser sees the URL
         db, export = args.db, export_team
     try:
         if args.output:
             target = Path(args.output).expanduser()
             part = target.with_name(target.name + ".part")
-            with part.open("w", encoding="utf-8", newline="") as out:
-                count = export(db, args.format, flt, out)
-            part.replace(target)
+            try:
+                with open_private_text(part) as out:  # 0600, like the log it comes from
+                    count = export(db, args.format, flt, out)
+                part.replace(target)
+            except BaseException:
+                part.unlink(missing_ok=True)  # no half file left behind
+                raise
         else:
             count = export(db, args.format, flt, sys.stdout)
             sys.stdout.flush()
     except (OSError, sqlite3.Error, StoreUnavailable, ValueError) as exc:
-        print(f"export: {exc}", file=sys.stderr)
+        print(f"export: {redact_db_text(str(exc), args.db)}", file=sys.stderr)
         return 1
     except Exception as exc:  # a database error (psycopg.Error): one line, password-free
         from console.store.pg.connect import reason
 
-        print(f"export: {reason(exc)}", file=sys.stderr)
+        print(f"export: {redact_db_text(reason(exc), args.db)}", file=sys.stderr)
         return 1
     noun = "request" if args.rejected else "event"
     print(f"exported {count} {noun}{'' if count == 1 else 's'}", file=sys.stderr)

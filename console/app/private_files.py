@@ -7,8 +7,9 @@ usual umask they would be created 0644 in 0755 folders, readable by every local 
 start-up calls `secure_app_files` before anything is written: it creates the folders 0700, creates
 a missing settings file empty and 0600 (Qt keeps the mode of an existing settings file when it
 rewrites it), and tightens whatever an older version left behind (SQLite's -wal/-shm files
-included). New files made later are private too: `private_file` for the log, and the activity
-history creates its database 0600 (SQLite gives -wal/-shm the database's mode).
+included). New files made later are private too: `private_file` for the log, `open_private_text`
+for exports and the self-test's report, and the activity history creates its database 0600
+(SQLite gives -wal/-shm the database's mode).
 
 Symbolic links are never followed or changed. On Windows the user's profile folders are already
 private to the user, so nothing is done there.
@@ -21,6 +22,7 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 _log = logging.getLogger(__name__)
 DIR_MODE = 0o700
@@ -67,6 +69,22 @@ def private_file(path: Path, changed: list[Path] | None = None) -> Path:
     os.close(fd)
     _tighten(path, FILE_MODE, changed)  # the umask cannot add bits, but be exact
     return path
+
+
+def open_private_text(path: Path) -> TextIO:
+    """`path` opened to write UTF-8 text (no newline translation: the csv module writes its own),
+    created or emptied with mode 0600: an export or a report holds callback parameters, URLs and
+    account names, like the log. A symbolic link at `path` is refused (ELOOP), never followed:
+    in a shared folder it could point the write at another file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        if POSIX:
+            os.fchmod(fd, FILE_MODE)  # an existing file would keep its mode otherwise
+        return open(fd, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def private_tree(root: Path, changed: list[Path] | None = None) -> list[Path]:

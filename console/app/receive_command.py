@@ -27,11 +27,51 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("expected a number above 0")
+MIN_RATE, MAX_RATE = 1.0, 1_000_000.0
+MAX_LOG_MB = 10_000_000.0
+
+
+def _log_mb(text: str) -> float:
+    """The event log's budget in MB (a fraction is allowed for tests; nan and inf are not)."""
+    expected = f"expected megabytes from 0.01 to {MAX_LOG_MB:,.0f}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(expected) from None
+    if not 0.01 <= value <= MAX_LOG_MB:  # also refuses nan
+        raise argparse.ArgumentTypeError(expected)
     return value
+
+
+def _rate(text: str) -> float:
+    """Requests a second: below 1 the bucket (bursts of twice the rate) never holds a whole
+    token, so every request would be answered 429; nan and inf are not rates."""
+    expected = f"expected requests per second from {MIN_RATE:g} to {MAX_RATE:,.0f}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(expected) from None
+    if not MIN_RATE <= value <= MAX_RATE:  # also refuses nan
+        raise argparse.ArgumentTypeError(expected)
+    return value
+
+
+def _host(text: str) -> str:
+    from console.listening import listen_host_problem
+
+    problem = listen_host_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+def _public_url(text: str) -> str:
+    from console.domain.accounts import public_url_problem
+
+    problem = public_url_problem(text) if text.strip() else "expected the tunnel's URL"
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
 
 
 def _not_negative(text: str) -> float:
@@ -45,11 +85,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = free)")
     parser.add_argument(
         "--host",
+        type=_host,
         default="127.0.0.1",
         help="address to bind (default 127.0.0.1; anything else is reachable from other machines)",
     )
     parser.add_argument(
         "--public-url",
+        type=_public_url,
         required=True,
         help="the public base URL Plivo calls, e.g. https://abc.ngrok.app (the tunnel's URL)",
     )
@@ -81,11 +123,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " giving up (default 0: exit 1 at once; inf: until it answers or SIGTERM)",
     )
     parser.add_argument(
-        "--rate", type=_positive, default=5000.0, help="requests/s before 429 (5000)"
+        "--rate",
+        type=_rate,
+        default=5000.0,
+        help="refused requests/s before 429 (5000); verified callbacks are never limited",
     )
     parser.add_argument(
         "--max-log-mb",
-        type=_positive,
+        type=_log_mb,
         default=None,
         metavar="MB",
         help="a SQLite log's budget for events (default 512): when callbacks fill it, new ones"
@@ -103,12 +148,15 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from console.app.logs import RedactingFilter
+    from console.domain.redaction import remember_url_passwords
     from console.receiver.server import Credential, callback_url
 
-    public = args.public_url.strip()
-    if not public.startswith(("https://", "http://")):
-        print("receive: --public-url must start with https:// (or http://)", file=sys.stderr)
-        return 2
+    remember_url_passwords(args.db)  # before any parser or log line sees the database URL
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
+
+    public = args.public_url  # checked by argparse (`_public_url`)
     try:
         auth_id, token = asyncio.run(_token(args))
     except LookupError as exc:
@@ -157,6 +205,7 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     import signal
     import sys
 
+    from console.domain.redaction import redact_db_text
     from console.receiver.server import CallbackReceiver
     from console.store.sqlite_writer import StoreUnavailable
 
@@ -168,7 +217,7 @@ async def _serve(args: argparse.Namespace, credential: Credential) -> int:
     try:
         log = await _open_log(args.db, args.db_wait, stop, args.max_log_mb)
     except (StoreUnavailable, ValueError) as exc:  # a team database that cannot be reached
-        print(f"receive: {exc}", file=sys.stderr)
+        print(f"receive: {redact_db_text(str(exc), args.db)}", file=sys.stderr)
         return 1
     if log is None:
         print("stopped before the database could be reached", flush=True)
@@ -210,6 +259,7 @@ async def _open_log(
     import sys
 
     from console.domain.backoff import Backoff
+    from console.domain.redaction import redact_db_text
     from console.store.event_log import EventLog
     from console.store.open_store import event_store_for
     from console.store.sqlite_writer import StoreUnavailable
@@ -234,7 +284,8 @@ async def _open_log(
                 raise
             if str(exc) != said:
                 said = str(exc)
-                print(f"receive: {exc}; trying again until it answers", file=sys.stderr, flush=True)
+                shown = f"receive: {redact_db_text(said, db)}; trying again until it answers"
+                print(shown, file=sys.stderr, flush=True)
         try:
             await asyncio.wait_for(stop.wait(), delay)
             return None

@@ -419,10 +419,29 @@ async def build_and_show_window(scratch: Path) -> str:
         console.window.deleteLater()
 
 
+def output_problem(path: Path) -> str | None:
+    """Why the report could not be written to `path`, found before the run (which takes a
+    while) rather than after it; None when it looks writable."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if path.is_dir():
+        return f"{path} is a folder"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"{path} cannot be written (permission denied)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     for stream in (sys.stdout, sys.stderr):  # a legacy console code page must not end the run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+    if args.output is not None:
+        args.output = args.output.expanduser()
+        problem = output_problem(args.output)
+        if problem:
+            print(f"stream-console self-test: error: --output: {problem}", file=sys.stderr)
+            return 2
     if _headless():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from console.app.gui import _make_application as make_application
@@ -453,6 +472,13 @@ def run(args: argparse.Namespace) -> int:
             report = runner.run(main())
     print(report.to_json() if args.json else report.summary(), flush=True)
     if args.output is not None:
+        from console.app.private_files import open_private_text
+
         text = report.to_json() if args.json else report.to_text()
-        args.output.write_text(text + "\n", encoding="utf-8")
+        try:
+            with open_private_text(args.output) as out:  # 0600: it names this machine's setup
+                out.write(text + "\n")
+        except OSError as exc:
+            print(f"self-test: the report could not be written: {exc}", file=sys.stderr)
+            return 1
     return 0 if report.passed else 1

@@ -23,7 +23,7 @@ from console.app.events_export import export_matching_team
 from console.app.receiver_service import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent, kept_nonce
-from console.domain.redaction import REDACTOR
+from console.domain.redaction import REDACTOR, redact_db_text, remember_url_passwords
 from console.domain.secret import Secret
 from console.domain.team_db import describe_team_url, readiness_verdict, team_url_problem
 from console.ui.status_indicator import Health
@@ -61,8 +61,9 @@ def cause(reason: str, width: int = 48) -> str:
 
 
 def failure_text(exc: BaseException, url: str) -> str:
-    """A driver or network failure in plain words, password scrubbed (docs/team-console.md)."""
-    raw = REDACTOR.redact(" ".join(str(exc).split()))[:300]
+    """A driver or network failure in plain words, password scrubbed (docs/team-console.md):
+    the URL's own password however a parser read it, and every registered secret."""
+    raw = redact_db_text(" ".join(str(exc).split()), url)[:300]
     lowered = raw.lower()
     where = describe_team_url(url)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError) or "timeout" in lowered:
@@ -159,7 +160,7 @@ class TeamDatabaseService:
                 raise
             except Exception as exc:
                 self.problem = failure_text(exc, self.url)
-                self.problem_short = cause(str(exc))
+                self.problem_short = cause(redact_db_text(str(exc), self.url))
                 _log.warning("team database: %s", self.problem)
                 self._publish()
                 await asyncio.sleep(RETRY_S)
@@ -170,6 +171,7 @@ class TeamDatabaseService:
         from console.store.pg.event_log import PgEventLog
 
         url, password = self.url, await self.password()
+        remember_url_passwords(url)
         log = PgEventLog(url, password=password)
         activity = PgActivityLog(url, password=password)
         try:
@@ -221,6 +223,7 @@ class TeamDatabaseService:
             Secret(password)  # registers it with the redactor: no error text can show it
         else:
             password = await self.password() or ""
+        remember_url_passwords(url)
         conn = None
         try:  # read only: trying a database must not create the tables in it
             conn = await asyncio.wait_for(

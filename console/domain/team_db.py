@@ -4,8 +4,12 @@ the console shows for it."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
+from console.domain.redaction import redact_db_text
+
+_PASSWORD_IN_QUERY = re.compile(r"(?i)(^|&)\s*password\s*=")
 SCHEMES = ("postgresql", "postgres")
 EXAMPLE_URL = "postgresql://agent@db.example.com:5432/console"
 
@@ -24,7 +28,7 @@ def team_url_problem(url: str) -> str | None:
         return "This is not a valid address (check the port number)."
     if parts.scheme not in SCHEMES:
         return f"A team database address starts with postgresql://, e.g. {EXAMPLE_URL}"
-    if parts.password is not None:
+    if parts.password is not None or _PASSWORD_IN_QUERY.search(parts.query):
         return (
             "Leave the password out of the address and type it into the Password field: "
             "the address is saved in plain settings, the password in the keyring."
@@ -41,8 +45,8 @@ def describe_team_url(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
-    except ValueError:
-        return url.strip()
+    except ValueError:  # shown as typed, but never its password
+        return redact_db_text(url.strip(), url)
     host = parts.hostname or "localhost"
     user = f"{unquote(parts.username)}@" if parts.username else ""
     where = f"{host}:{port}" if port else host

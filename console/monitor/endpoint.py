@@ -4,6 +4,10 @@
 (`add_route`) or call it from a low-level server's handler for its path. `MonitorServer` serves it
 alone on loopback (demo, tests, benchmarks). Limits, so one peer cannot hurt the console:
 
+- a connection must carry the endpoint's key (`?key=…`, random per endpoint, compared in
+  constant time): any local process can reach a loopback port, and without the key it could
+  inject a fake stream, audio included, into an agent's monitor. `MonitorServer.url` carries it;
+  the relay for Plivo (`forward.py`) checks its own key and passes this one on;
 - at most `max_sessions` connections at once (503 beyond);
 - a frame over `max_frame_bytes` is counted as oversized and skipped, the stream goes on; one over
   `HARD_LIMIT_BYTES` (aiohttp's own limit) closes that connection with 1009;
@@ -14,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import itertools
 import logging
+import secrets
 from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
@@ -30,6 +36,13 @@ MAX_FRAME_BYTES = 256 * 1024  # a 20 ms L16 16 kHz frame is about 1 KB of JSON
 HARD_LIMIT_BYTES = 4 * 1024 * 1024
 MAX_SESSIONS = 200
 CHECK_EVERY_S = 0.25  # measuring waiting frames and the silence alarm, for every open session
+KEY_PARAM = "key"
+
+
+def key_matches(request: web.BaseRequest, key: str) -> bool:
+    """Whether the request's `?key=` is `key`, compared in constant time."""
+    given = request.query.get(KEY_PARAM, "")
+    return hmac.compare_digest(given.encode(), key.encode())
 
 
 class MonitorEndpoint:
@@ -39,10 +52,12 @@ class MonitorEndpoint:
         self,
         *,
         on_session: Callable[[MonitorSession], None] | None = None,
+        key: str | None = None,
         max_sessions: int = MAX_SESSIONS,
         max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
         self.on_session = on_session
+        self.key = key or secrets.token_urlsafe(18)  # required of every connection
         self.max_sessions = max_sessions
         self.max_frame_bytes = max_frame_bytes
         self.sessions: dict[str, MonitorSession] = {}  # open connections
@@ -55,6 +70,9 @@ class MonitorEndpoint:
         app.router.add_get(path, self.handle)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if not key_matches(request, self.key):
+            self.refused += 1
+            return web.Response(status=403, text="This monitor link is not one this console gave")
         if len(self.sessions) >= self.max_sessions:
             self.refused += 1
             return web.Response(status=503, text="Too many monitored streams")
@@ -68,7 +86,7 @@ class MonitorEndpoint:
             return web.Response(status=400, text="handshake abandoned")
         loop = asyncio.get_running_loop()
         key = f"connection {next(self._serial)}"
-        query = {k: v for k, v in request.query.items()}
+        query = {k: v for k, v in request.query.items() if k != KEY_PARAM}
         peer = request.remote or ""
         session = MonitorSession(
             key, requested=Requested.from_query(query), send=ws.send_str, clock=loop.time, peer=peer
@@ -132,7 +150,9 @@ class MonitorEndpoint:
 
 
 class MonitorServer:
-    """The endpoint on its own loopback port: `url` is `ws://127.0.0.1:PORT/plivo/stream-monitor`."""
+    """The endpoint on its own loopback port: `url` is
+    `ws://127.0.0.1:PORT/plivo/stream-monitor?key=…`, the endpoint's key included (add a query
+    with `&`)."""
 
     def __init__(self, endpoint: MonitorEndpoint) -> None:
         self.endpoint = endpoint
@@ -158,7 +178,7 @@ class MonitorServer:
     @property
     def url(self) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{shown}:{self.port}{MONITOR_PATH}"
+        return f"ws://{shown}:{self.port}{MONITOR_PATH}?{KEY_PARAM}={self.endpoint.key}"
 
     async def stop(self) -> None:
         await self.endpoint.close()

@@ -12,14 +12,14 @@ the GUI loop, does its work there.
 The monitor is connected first, so when it cannot take the stream Plivo gets an HTTP error
 (502/503) instead of a socket that says nothing. The public URL is reachable by anyone who knows
 the tunnel, so it carries a per-run key (`?key=…`, put there by the console when it fills the
-Stream URL); a connection without it is refused (403) and the key is not passed on.
+Stream URL); a connection without it is refused (403) and the key is not passed on: the monitor's
+loopback endpoint has a key of its own, in the `target()` URL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -27,25 +27,27 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import WSMsgType, web
 
-from console.monitor.endpoint import HARD_LIMIT_BYTES, MAX_SESSIONS
+from console.monitor.endpoint import HARD_LIMIT_BYTES, KEY_PARAM, MAX_SESSIONS, key_matches
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 GOING_AWAY = 1001
-KEY_PARAM = "key"
 
 
 class MonitorForwarder:
-    """`target()` is the monitor's loopback `ws://` URL, or None while it is not running."""
+    """`target()` is the monitor's loopback `ws://` URL (with that endpoint's key), or None while
+    it is not running. `key` is required of every connection Plivo makes to the relay."""
 
     def __init__(
         self,
         target: Callable[[], str | None],
         *,
-        key: str = "",
+        key: str,
         max_connections: int = MAX_SESSIONS,
     ) -> None:
         self._target = target
+        if not key:
+            raise ValueError("the relay needs a key: the tunnel's URL is public")
         self._key = key
         self.max_connections = max_connections
         self.forwarded = 0  # connections relayed so far
@@ -63,15 +65,13 @@ class MonitorForwarder:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # first request, or the receiver restarted on a new loop
             self._loop, self._client = loop, None
+        if not key_matches(request, self._key):  # first: a stranger learns nothing else
+            self.refused += 1
+            return web.Response(status=403, text="This monitor link is not one this console gave")
         target = self._target()
         if target is None or self._closing:
             self.refused += 1
             return web.Response(status=503, text="The stream monitor is not running")
-        if self._key and not hmac.compare_digest(
-            request.query.get(KEY_PARAM, "").encode(), self._key.encode()
-        ):
-            self.refused += 1
-            return web.Response(status=403, text="This monitor link is not one this console gave")
         if len(self._open) >= self.max_connections:
             self.refused += 1
             return web.Response(status=503, text="Too many monitored streams")
@@ -79,7 +79,7 @@ class MonitorForwarder:
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="This is a WebSocket endpoint for Plivo streams")
         query = urlencode([(k, v) for k, v in request.query.items() if k != KEY_PARAM])
-        url = f"{target}?{query}" if query else target
+        url = f"{target}{'&' if '?' in target else '?'}{query}" if query else target
         try:
             upstream = await self._session().ws_connect(
                 url, max_msg_size=HARD_LIMIT_BYTES, autoping=True,

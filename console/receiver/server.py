@@ -13,8 +13,9 @@ exposure. Every request is hostile until its signature verifies:
   a kept nonce that says the same is a replay (200, not stored again), one that says something
   else is forged (403); when the log cannot be written or is full, 503 so Plivo retries;
 - the rate limit charges refused requests only (beyond it 429, and they are not recorded): a
-  forged flood never gets a verified callback refused; beyond the connection cap the oldest idle
-  connection is closed, slow clients are cut off by the header/body deadlines (`guard.py`).
+  forged flood never gets a verified callback refused; at the connection cap the oldest idle
+  connections make room for new ones, slow clients are cut off by the header/body deadlines
+  (`guard.py`).
 
 The signature is checked against the URL Plivo was given (public base URL + path + the query
 Plivo sent), never one rebuilt from the request's Host header, with each known account's token in
@@ -66,13 +67,32 @@ log = logging.getLogger(__name__)
 
 class _OneLine(logging.Filter):
     """aiohttp logs malformed HTTP (a 9 KiB header line, 100 headers) as an error with a
-    traceback; from the internet that is routine, so it becomes one INFO line."""
+    traceback; from the internet that is routine, so it becomes one INFO line, and a flood of
+    it at most `PER_INTERVAL` lines a minute (the next one says how many were left out)."""
+
+    PER_INTERVAL = 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._window = 0.0
+        self._shown = 0
+        self._left_out = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self._window >= 60.0:
+            self._window, self._shown = now, 0
+        if self._shown >= self.PER_INTERVAL:
+            self._left_out += 1
+            return False
+        self._shown += 1
+        text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
-            record.msg = f"{record.getMessage()}: {record.exc_info[1]}".splitlines()[0]
-            record.args = ()
-            record.exc_info = None
+            text = f"{text}: {record.exc_info[1]}"
+        if self._left_out:
+            text += f" ({self._left_out} more like it not logged)"
+            self._left_out = 0
+        record.msg, record.args, record.exc_info = text.splitlines()[0], (), None
         record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
@@ -288,7 +308,8 @@ class CallbackReceiver:
         try:
             return await self._answer(request)
         except Exception:  # a bug, or input nobody foresaw: still a 4xx, never a traceback page
-            log.exception("unexpected failure handling a callback request")
+            if self._first_in_interval("unexpected"):  # a flood of it is one traceback a minute
+                log.exception("unexpected failure handling a callback request")
             self.stats.malformed += 1
             self._on_change()
             return _text(400, "Bad request")

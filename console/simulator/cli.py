@@ -24,9 +24,19 @@ def _share(text: str) -> float:
 
 def _seconds(text: str) -> float:
     value = float(text)
-    if value < 0:
+    if not 0 <= value < float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError("expected seconds >= 0")
     return value
+
+
+def _host(text: str) -> str:
+    """An IP address or a name this computer resolves, checked before the simulator starts."""
+    from console.listening import listen_host_problem
+
+    problem = listen_host_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
 
 
 def _count(text: str) -> int:
@@ -44,7 +54,9 @@ def _port(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", type=_host, default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=_port, default=8899, help="port (default 8899; 0 = free)")
     parser.add_argument("--auth-id", help="account auth id, MA... (default: the demo account)")
     token = parser.add_mutually_exclusive_group()

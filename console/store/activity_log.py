@@ -18,7 +18,7 @@ from typing import Any
 
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.redaction import REDACTOR
-from console.store.sqlite_writer import SqliteWriter, StoreUnavailable
+from console.store.sqlite_writer import SqliteWriter, StoreUnavailable, create_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity (
@@ -237,6 +237,8 @@ def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = Fa
         writer.writerow(row)
         count += 1
     tmp = target.with_name(target.name + ".part")
+    tmp.unlink(missing_ok=True)
+    create_private(tmp)  # 0600 like the history it comes from, never the umask's 0644
     tmp.write_text(buffer.getvalue(), encoding="utf-8", newline="")
     tmp.replace(target)
     return count

@@ -1,17 +1,19 @@
 """Writing the event log out: JSON Lines (one object per event) or CSV (one row per event).
 
-Every parameter goes out as received. CSV gets a fixed set of columns, then one column per
-parameter name found in the exported rows (sorted), so a spreadsheet shows them side by side; a
-parameter whose name clashes with a fixed column is written as `param:<name>`. Spreadsheets run a
-cell starting with `=`, `+`, `-`, `@`, tab or CR as a formula, and callback text is hostile, so
-such a CSV cell gets a leading `'` (`csv_cell`); JSON Lines is the verbatim record. Reads use
-their own read-only connection, so an export can run while a receiver is writing.
+JSON Lines is the verbatim record. CSV has fixed columns, whatever the events hold: the
+record's own fields, the parameters Plivo is known to send (`PARAM_COLUMNS`), then
+`other_params`, every other parameter as one JSON object. (A column per parameter name, as
+before, let one refused request with 200 made-up names turn a 4 MB log into a 200 MB CSV of
+200,000 columns.) Callback text is hostile and spreadsheets run formulas, so every cell is
+quoted and passed through `csv_cell`. Reads use their own read-only connection, so an export can
+run while a receiver is writing.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,14 +22,20 @@ from typing import Any, TextIO
 
 from console.domain.events import EventFilter, StoredEvent
 from console.store.event_log import iter_rows
-from console.store.event_rows import where
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_SEMICOLON = re.compile(r";(\s*)([=+\-@\t\r])")
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """A cell a spreadsheet shows as text, never runs as a formula: a leading `'` when the text
+    starts with `=`, `+`, `-`, `@`, tab or CR, after any leading spaces or line breaks too; and a
+    `'` after each `;` followed by one of them, for spreadsheets that split cells on `;`."""
+    if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START):
+        value = "'" + value
+    if ";" in value:
+        value = _AFTER_SEMICOLON.sub(r";\1'\2", value)
+    return value
 
 
 FIXED = [
@@ -40,6 +48,20 @@ FIXED = [
     "url",
     "detail",
 ]
+PARAM_COLUMNS = [
+    "Event",
+    "StreamID",
+    "CallUUID",
+    "Timestamp",
+    "ServiceURL",
+    "ExtraHeaders",
+    "Error",
+    "Reason",
+    "BufferUsage",
+]
+_PARAMS_WITH_A_COLUMN = frozenset(PARAM_COLUMNS)
+OTHER_PARAMS = "other_params"
+CSV_COLUMNS = FIXED + PARAM_COLUMNS + [OTHER_PARAMS]
 
 
 def iso(epoch: float) -> str:
@@ -83,39 +105,38 @@ def write_jsonl(events: Iterable[StoredEvent], out: TextIO) -> int:
     return count
 
 
-def param_names(conn: sqlite3.Connection, flt: EventFilter) -> list[str]:
-    table = "rejected" if flt.rejected else "events"
-    cond, args = where(flt)
-    rows = conn.execute(
-        f"SELECT DISTINCT j.key FROM {table}, json_each({table}.params) AS j WHERE {cond}", args
-    ).fetchall()
-    return sorted(str(r[0]) for r in rows)
+def csv_row(event: StoredEvent) -> list[str]:
+    """One event's cells, in `CSV_COLUMNS` order, guarded."""
+    params = event.params
+    others = {k: v for k, v in params.items() if k not in _PARAMS_WITH_A_COLUMN}
+    cells = [
+        str(event.id),
+        iso(event.received_at),
+        event.verdict.value,
+        event.account,
+        event.source,
+        event.method,
+        event.url,
+        event.detail,
+        *(params.get(name, "") for name in PARAM_COLUMNS),
+        json.dumps(others, ensure_ascii=False, sort_keys=True) if others else "",
+    ]
+    return [csv_cell(cell) for cell in cells]
+
+
+def write_csv_rows(events: Iterable[StoredEvent], out: TextIO) -> int:
+    """The CSV (`CSV_COLUMNS`, every cell quoted); returns how many events."""
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for event in events:
+        writer.writerow(csv_row(event))
+        count += 1
+    return count
 
 
 def write_csv(conn: sqlite3.Connection, flt: EventFilter, out: TextIO) -> int:
-    return write_csv_events(param_names(conn, flt), iter_rows(conn, flt), out)
-
-
-def write_csv_events(names: list[str], events: Iterable[StoredEvent], out: TextIO) -> int:
-    """The CSV: the fixed columns, then one per parameter name in `names` (sorted)."""
-    columns = FIXED + [csv_cell(f"param:{n}" if n in FIXED else n) for n in names]
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    count = 0
-    for event in events:
-        fixed = [
-            str(event.id),
-            iso(event.received_at),
-            event.verdict.value,
-            event.account,
-            event.source,
-            event.method,
-            event.url,
-            event.detail,
-        ]
-        writer.writerow([csv_cell(v) for v in fixed + [event.params.get(n, "") for n in names]])
-        count += 1
-    return count
+    return write_csv_rows(iter_rows(conn, flt), out)
 
 
 def export(path: Path, fmt: str, flt: EventFilter, out: TextIO) -> int:

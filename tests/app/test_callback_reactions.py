@@ -20,6 +20,7 @@ from console.app.callback_reactions import (
     SHOW,
     WINDOW_ACTIVE,
     DesktopNotifier,
+    notification_body,
     notification_decision,
 )
 from console.app.composition import ConsoleApp
@@ -58,6 +59,40 @@ def test_no_system_tray_is_skipped_cleanly_and_the_setting_persists(
     settings.sync()
     again = DesktopNotifier(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), window)
     assert not again.enabled
+
+
+MARKUP = 'closed <b>1011</b> & <a href="https://evil.example">click</a> <img src="x">'
+
+
+def test_a_notification_body_is_escaped_for_the_notification_servers_markup(
+    qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[tuple[str, str]] = []
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(
+        QSystemTrayIcon, "showMessage", lambda _tray, title, body, *_: handed.append((title, body))
+    )
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    notifier = DesktopNotifier(settings, QMainWindow())
+    assert notifier.notify("Stream dropped", f"A stream dropped: {MARKUP}") == SHOW
+    body = (
+        'A stream dropped: closed &lt;b&gt;1011&lt;/b&gt; &amp; &lt;a href="https://evil.example"'
+        '&gt;click&lt;/a&gt; &lt;img src="x"&gt;'
+    )
+    assert handed == [("Stream dropped", body)] == notifier.shown
+    assert "<" not in body and ">" not in body
+
+
+@pytest.mark.parametrize("platform", ["linux", "freebsd14"])
+def test_notification_bodies_are_escaped_where_freedesktop_servers_show_them(
+    platform: str,
+) -> None:
+    assert notification_body("a < b && c > d", platform) == "a &lt; b &amp;&amp; c &gt; d"
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_notification_bodies_stay_plain_where_the_system_shows_plain_text(platform: str) -> None:
+    assert notification_body(MARKUP, platform) == MARKUP
 
 
 @pytest.mark.asyncio

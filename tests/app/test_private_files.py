@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from console.app.logs import LOG_FILE_NAME, configure_logging
-from console.app.private_files import private_file, secure_app_files
+from console.app.private_files import open_private_text, private_file, secure_app_files
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.store.activity_log import ActivityLog
 
@@ -144,3 +144,51 @@ def test_private_file_never_truncates_and_refuses_to_follow_a_link(tmp_path: Pat
     link.symlink_to(target)
     private_file(link)
     assert mode(target) == 0o644
+
+
+def test_open_private_text_creates_or_empties_a_file_0600_and_refuses_a_link(
+    tmp_path: Path,
+) -> None:
+    new = tmp_path / "report.txt"
+    with open_private_text(new) as out:
+        out.write("a,b\r\n")
+    assert mode(new) == 0o600 and new.read_bytes() == b"a,b\r\n"  # the csv module's own newlines
+    old = tmp_path / "old.csv"
+    old.write_text("old contents")
+    old.chmod(0o644)
+    with open_private_text(old) as out:
+        out.write("new")
+    assert mode(old) == 0o600 and old.read_text() == "new"
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link = tmp_path / "out.csv.part"
+    link.symlink_to(victim)
+    with pytest.raises(OSError):
+        open_private_text(link)
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.asyncio
+async def test_exports_from_the_window_are_private(tmp_path: Path) -> None:
+    """The event pane's export and the activity history's: 0600 like the logs they come from."""
+    from console.app.events_export import export_selection
+    from tests.store.events_factory import make_event
+
+    events = tmp_path / "events.csv"
+    assert await export_selection(events, "csv", [make_event(1)]) == 1
+    assert mode(events) == 0o600
+    jsonl = tmp_path / "events.jsonl"
+    assert await export_selection(jsonl, "jsonl", [make_event(1)]) == 1
+    assert mode(jsonl) == 0o600
+    log = ActivityLog(tmp_path / "data" / "a.sqlite3")
+    await log.open()
+    try:
+        await log.append(
+            ActivityEntry(at=1.0, user="u", account="MA1", action=Action.START_STREAM,
+                          call_uuid="c1", outcome=Outcome.OK, service_url="wss://x.test/a")
+        )  # fmt: skip
+        history = tmp_path / "history.csv"
+        assert await log.export_csv(history) == 1
+        assert mode(history) == 0o600
+    finally:
+        await log.close()

@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from console.monitor import MonitorEndpoint, MonitorServer
+from console.monitor import MonitorEndpoint, MonitorServer, MonitorSession
+from console.monitor.thread import ThreadedMonitor
 from tests.monitor.conftest import START, Monitor, media, wait_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(30)]
@@ -76,7 +77,7 @@ async def test_played_variant_and_an_unknown_checkpoint_name(
 ) -> None:
     start = json.loads(json.dumps(START))
     start["start"]["mediaFormat"] = {"encoding": "audio/x-mulaw", "sampleRate": "8000"}
-    async with http.ws_connect(monitor.url + "?format=mulaw-8000&tracks=inbound&bidi=1") as ws:
+    async with http.ws_connect(monitor.url + "&format=mulaw-8000&tracks=inbound&bidi=1") as ws:
         await ws.send_str(json.dumps(start))
         await wait_for(lambda: monitor.seen and monitor.seen[0].start is not None)
         session = monitor.seen[0]
@@ -94,6 +95,35 @@ async def test_played_variant_and_an_unknown_checkpoint_name(
         assert played["media"]["contentType"] == "audio/x-mulaw"
         assert played["media"]["sampleRate"] == 8000
         assert len(base64.b64decode(played["media"]["payload"])) == 8000
+
+
+async def test_a_local_process_without_the_key_cannot_inject_a_stream(
+    http: aiohttp.ClientSession,
+) -> None:
+    """Served as the console serves it (its own thread and loop): any local process can reach
+    the loopback port, but only the URL the console hands out carries the key."""
+    seen: list[MonitorSession] = []
+    monitor = ThreadedMonitor(on_session=seen.append)
+    url = await monitor.start()
+    try:
+        base, _, query = url.partition("?")
+        assert query.startswith("key=") and len(query) > 20
+        for stranger in (base, base + "?format=l16-16000", base + "?key=", base + "?key=guess",
+                         f"{url}x", base + "?key=" + query[4:].upper()):  # fmt: skip
+            with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+                await http.ws_connect(stranger)
+            assert caught.value.status == 403, stranger
+        async with http.get(base.replace("ws://", "http://")) as plain:
+            assert plain.status == 403  # no hint that a WebSocket would be taken
+        assert monitor.endpoint.refused == 7 and not monitor.endpoint.sessions
+        async with http.ws_connect(url + "&format=l16-16000&tracks=inbound") as ws:
+            await ws.send_str(json.dumps(START))
+            await wait_for(lambda: seen and seen[0].start is not None, what="the session")
+        requested = seen[0].snapshot().requested
+        assert requested.startswith("audio/x-l16 16000 Hz") and "key" not in requested
+        assert len(seen) == 1
+    finally:
+        await monitor.stop()
 
 
 async def test_plain_http_is_refused_and_so_is_one_stream_too_many(

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(40)]
 
 
 def url(monitor: Monitor, ct: ContentType, track: str = "inbound", bidi: bool = False) -> str:
-    return monitor.url + "?" + Requested.query(ct.value, track, bidi)
+    return monitor.url + "&" + Requested.query(ct.value, track, bidi)
 
 
 async def session_with(monitor: Monitor, frames: int, track: str = "inbound") -> MonitorSession:
@@ -85,7 +85,7 @@ async def test_a_format_mismatch_is_flagged(
     msim: SimThread, mclient: httpx.AsyncClient, monitor: Monitor
 ) -> None:
     call = await msim.live_call()
-    asked = monitor.url + "?" + Requested.query(ContentType.L16_16K.value, "both", False)
+    asked = monitor.url + "&" + Requested.query(ContentType.L16_16K.value, "both", False)
     await start_stream(mclient, call, service_url=asked, content_type=ContentType.MULAW_8K.value)
     session = await session_with(monitor, 3)
     snap = session.snapshot()

@@ -127,11 +127,11 @@ async def test_the_callback_path_still_answers_and_other_paths_are_refused(
 async def test_without_a_monitor_the_relay_refuses_with_503(tmp_path: Path) -> None:
     log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
     await log.open()
-    forwarder = MonitorForwarder(lambda: None)
+    forwarder = MonitorForwarder(lambda: None, key=KEY)
     receiver = CallbackReceiver(log, list, port=0, routes={MONITOR_PATH: forwarder.handle})
     await receiver.start()
     try:
-        url = receiver.local_url.replace("http://", "ws://") + MONITOR_PATH
+        url = receiver.local_url.replace("http://", "ws://") + f"{MONITOR_PATH}?key={KEY}"
         async with aiohttp.ClientSession() as http:
             with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
                 await http.ws_connect(url)

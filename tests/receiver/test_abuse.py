@@ -74,22 +74,24 @@ async def test_slowloris_and_idle_connections_are_closed_within_10_s(rig: Rig) -
 
 
 @pytest.mark.asyncio
-async def test_connection_cap_closes_the_excess(rig: Rig) -> None:
+async def test_beyond_the_cap_the_oldest_idle_connections_are_closed(rig: Rig) -> None:
     capped = CallbackReceiver(rig.log, lambda: rig.creds, port=0, max_connections=10)
     await capped.start()
     try:
         conns = [await asyncio.open_connection("127.0.0.1", capped.port) for _ in range(30)]
         server = capped.server
         assert server is not None
-        await wait_for(lambda: server.refused >= 20, what="excess connections refused")
-        assert server.open_connections <= 10
+        await wait_for(lambda: server.evicted >= 20, what="the oldest idle connections closed")
+        assert server.open_connections <= 10 and server.refused == 0
+        for reader, _ in conns[:20]:
+            assert await _closed_within(reader, 5.0) is not None
+        rig.receiver, original = capped, rig.receiver
+        try:
+            assert (await rig.send(params(1))).status == 200  # while ten idle ones stay open
+        finally:
+            rig.receiver = original
         for _, writer in conns:
             writer.close()
         await wait_for(lambda: server.open_connections == 0, what="connections released")
-        rig.receiver, original = capped, rig.receiver
-        try:
-            assert (await rig.send(params(1))).status == 200  # capacity is back
-        finally:
-            rig.receiver = original
     finally:
         await capped.stop()

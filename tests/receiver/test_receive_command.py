@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -161,7 +162,7 @@ def test_export_round_trips_every_parameter(db: Path, tmp_path: Path) -> None:
     def export(*args: str) -> str:
         out = subprocess.run(
             [sys.executable, "-m", "console", "export", "--db", str(db), *args],
-            cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=True,
+            cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=True, umask=0o022,
         )  # fmt: skip
         return out.stdout
 
@@ -177,7 +178,8 @@ def test_export_round_trips_every_parameter(db: Path, tmp_path: Path) -> None:
 
     rows = list(csv.DictReader(io.StringIO(export("--format", "csv"))))
     assert len(rows) == 4 and rows[1]["Error"] == 'ws closed, "1011"'
-    assert rows[2]["Ünï"] == "çødé\nline" and rows[3]["param:id"] == "'=1+2"  # not a formula
+    assert json.loads(rows[2]["other_params"]) == {"Ünï": "çødé\nline"}
+    assert json.loads(rows[3]["other_params"]) == {"id": "=1+2"}  # inside JSON: not a formula
     assert rows[0]["StreamID"] == params(0)["StreamID"] and rows[0]["id"] == "1"
 
     call = params(0)["CallUUID"]
@@ -192,6 +194,8 @@ def test_export_round_trips_every_parameter(db: Path, tmp_path: Path) -> None:
     export("--format", "csv", "-o", str(target))
     with target.open(encoding="utf-8", newline="") as f:
         assert len(list(csv.DictReader(f))) == 4
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # like the log it comes from
+    assert not target.with_name("out.csv.part").exists()
 
 
 def test_bad_command_lines_say_why(db: Path) -> None:

@@ -94,10 +94,11 @@ async def test_the_toggle_fills_the_url_and_follows_the_format(
     click_box(qtbot, toggle)
     local = console.controller.local_url
     assert local is not None and local.startswith("ws://127.0.0.1:")
-    assert form.service_url.text() == local + "?format=l16-8000&tracks=inbound"
+    assert "?key=" in local  # the loopback endpoint takes only connections carrying its key
+    assert form.service_url.text() == local + "&format=l16-8000&tracks=inbound"
     assert form.service_url.isReadOnly()
     select(form.content_type, ContentType.MULAW_8K.value)
-    assert form.service_url.text().endswith("?format=mulaw-8000&tracks=inbound")
+    assert form.service_url.text().endswith("&format=mulaw-8000&tracks=inbound")
     assert form.current_request() is not None  # a valid request for the simulator
     click_box(qtbot, toggle)
     assert form.service_url.text() == "wss://mine.example.com/a"

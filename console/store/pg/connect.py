@@ -16,7 +16,12 @@ import psycopg
 from psycopg import conninfo
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from console.domain.redaction import REDACTOR, redact_url
+from console.domain.redaction import (
+    REDACTOR,
+    redact_db_text,
+    redact_url,
+    remember_url_passwords,
+)
 from console.store.pg import is_pg_url
 from console.store.sqlite_writer import StoreUnavailable
 
@@ -58,11 +63,13 @@ class Target:
         if not is_pg_url(url):
             raise ValueError("expected a postgresql:// or postgres:// URL")
         self.url = url.strip()
+        remember_url_passwords(self.url)  # before the parser, whose message may quote it
         self.shown = redact_url(self.url)
         try:
             parsed = conninfo.conninfo_to_dict(self.url)
         except psycopg.ProgrammingError as exc:
-            raise ValueError(f"not a usable database URL: {reason(exc)}") from None
+            words = redact_db_text(reason(exc), self.url)
+            raise ValueError(f"not a usable database URL: {words}") from None
         for secret in (parsed.get("password"), password):
             if secret:
                 REDACTOR.add(str(secret))

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import psycopg
 
 from console.domain.events import EventFilter, StoredEvent
-from console.store.event_export import write_csv_events, write_jsonl
+from console.store.event_export import write_csv_rows, write_jsonl
 from console.store.event_rows import COLUMNS, row_to_event, where
 from console.store.pg.connect import Target, unavailable
 
@@ -31,7 +31,7 @@ def export(
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             if fmt == "jsonl":
                 return write_jsonl(_rows(conn, flt), out)
-            return write_csv_events(_param_names(conn, flt), _rows(conn, flt), out)
+            return write_csv_rows(_rows(conn, flt), out)
     except psycopg.OperationalError as exc:
         raise unavailable(exc) from None
     finally:
@@ -49,11 +49,3 @@ def _rows(conn: psycopg.Connection[Any], flt: EventFilter) -> Iterator[StoredEve
         cursor.execute(f"SELECT id, {COLUMNS} FROM {_table(flt)} WHERE {cond} ORDER BY id", args)
         for row in cursor:
             yield row_to_event(row)
-
-
-def _param_names(conn: psycopg.Connection[Any], flt: EventFilter) -> list[str]:
-    cond, args = where(flt, mark="%s", like="ILIKE")
-    rows = conn.execute(
-        f"SELECT DISTINCT json_object_keys(params::json) FROM {_table(flt)} WHERE {cond}", args
-    ).fetchall()
-    return sorted(str(r[0]) for r in rows)
