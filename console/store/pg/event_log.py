@@ -56,6 +56,7 @@ from console.store.pg.connect import (
     unavailable,
 )
 from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK
+from console.store.pg.roles import RETENTION_FUNCTION, RETENTION_SIGNATURE
 from console.store.pg.subscription import Subscription
 from console.store.sqlite_writer import StoreFull, StoreUnavailable
 
@@ -78,6 +79,15 @@ WITH kept AS (
 )
 INSERT INTO events (id, {COLUMNS}) SELECT event_id, {_MARKS} FROM kept RETURNING id
 """
+_RETAIN = f"SELECT pruned, more FROM public.{RETENTION_FUNCTION}(%s, %s, %s, %s)"
+_RETENTION_MODE = (
+    "SELECT has_table_privilege('public.events', 'DELETE'),"
+    f" coalesce(has_function_privilege(to_regprocedure('{RETENTION_SIGNATURE}')::oid, 'EXECUTE'),"
+    " false)"
+)
+# How this login prunes (docs/team-mode.md, Retention): it owns the tables and deletes itself,
+# it calls the owner's retention function (a collector), or it prunes nothing (an agent).
+DIRECT, DELEGATED, NONE = "direct", "delegated", "none"
 _ORIGINAL = (
     "SELECT n.event_id, n.fingerprint, e.id, "
     f"{', '.join('e.' + c.strip() for c in COLUMNS.split(','))} "
@@ -129,6 +139,7 @@ class PgEventLog:
         self._write_error = ""
         self._rejected_since_prune = 0
         self._closed = False
+        self.retention = NONE  # how this login prunes, found at open
 
     # --- life cycle -------------------------------------------------------------------------------
     @property
@@ -162,9 +173,20 @@ class PgEventLog:
     async def open(self) -> None:
         """Connect and bring the schema up to date. Raises StoreUnavailable when the database
         cannot be reached (nothing is left running)."""
-        self._pool = await open_migrated(
+        pool = await open_migrated(
             self.target, name="event-log", max_size=POOL_SIZE, timeout_s=WAIT_S
         )
+        try:
+            async with pool.connection() as conn:
+                cursor = await conn.execute(_RETENTION_MODE)
+                deletes, delegates = _first_row(await cursor.fetchone())
+        except BaseException as exc:  # cancelled too: no pool left behind
+            await pool.close()
+            if isinstance(exc, CONNECTION_ERRORS):
+                raise unavailable(exc) from None
+            raise
+        self.retention = DIRECT if deletes else DELEGATED if delegates else NONE
+        self._pool = pool
         loop = asyncio.get_running_loop()
         self._writer = loop.create_task(self._write_forever(), name="pg-event-log-writer")
         if self._maintenance_interval_s > 0:
@@ -309,7 +331,10 @@ class PgEventLog:
         if self._rejected_since_prune >= 100:
             self._rejected_since_prune = 0
             cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
-            await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - cap,))
+            if self.retention == DIRECT:
+                await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - cap,))
+            elif self.retention == DELEGATED:
+                await conn.execute(_RETAIN, (time.time(), self.max_age_s, cap, False))
         return ident
 
     # --- reading (EventReader) --------------------------------------------------------------------
@@ -362,32 +387,39 @@ class PgEventLog:
     async def maintain(self, now: float | None = None) -> int:
         """One retention pass (by one collector at a time: the others skip it): events older
         than `max_age_s`, in small transactions; then whether the events fill `max_rows` (no
-        event is deleted to make room: the log says it is full). Returns rows deleted. Space is
-        reused by PostgreSQL's autovacuum."""
+        event is deleted to make room: the log says it is full). Returns the events deleted.
+        Space is reused by PostgreSQL's autovacuum. A login that does not own the tables prunes
+        through the owner's retention function, whose bounds win (docs/team-mode.md)."""
         if self._pool is None or self._closed:
             raise StoreUnavailable("the team event log is not open")
         now = time.time() if now is None else now
         deleted = 0
         try:
             async with self._pool.connection() as conn:
-                while True:
-                    n = await self._prune_once(conn, now)
+                while self.retention != NONE:
+                    n, more = await self._prune_once(conn, now)
                     if n < 0:
                         break  # another collector is maintaining
                     deleted += n
-                    if n < PRUNE_BATCH:
+                    if not more:
                         break
                 self._measure_room(await _scalar(conn, "SELECT count(*) FROM events"))
         except CONNECTION_ERRORS as exc:
             raise unavailable(exc) from None
         return deleted
 
-    async def _prune_once(self, conn: psycopg.AsyncConnection[Any], now: float) -> int:
+    async def _prune_once(self, conn: psycopg.AsyncConnection[Any], now: float) -> tuple[int, bool]:
+        """Events deleted (-1: another collector holds the lock) and whether more is due."""
+        if self.retention == DELEGATED:
+            cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
+            cursor = await conn.execute(_RETAIN, (now, self.max_age_s, cap, True))
+            pruned, more = _first_row(await cursor.fetchone())
+            return int(pruned), bool(more)
         cutoff = now - self.max_age_s
         async with conn.transaction():
             cursor = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (MAINTENANCE_LOCK,))
             if not _first(await cursor.fetchone()):
-                return -1
+                return -1, False
             n = (
                 await conn.execute(
                     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < %s "
@@ -407,7 +439,7 @@ class PgEventLog:
                     "used_nonces ORDER BY received_at LIMIT 1 OFFSET %s)",
                     (total - MAX_NONCES - 1,),
                 )
-        return n
+        return n, n >= PRUNE_BATCH
 
     def _measure_room(self, rows: int) -> None:
         """Whether the events fill `max_rows` (the refused record has its own budget)."""
@@ -461,6 +493,12 @@ def _first(row: tuple[Any, ...] | None) -> Any:
     if row is None:  # pragma: no cover - RETURNING and aggregates always give a row
         raise psycopg.DataError("no row returned")
     return row[0]
+
+
+def _first_row(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    if row is None:  # pragma: no cover - a function call and a SELECT always give a row
+        raise psycopg.DataError("no row returned")
+    return row
 
 
 def _settle(job: _Job, result: Any) -> None:
