@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "receive": "console.app.receive_command",
     "export": "console.app.export_command",
     "self-test": "console.app.self_test",
+    "team": "console.app.team_command",
 }
 
 

@@ -87,6 +87,8 @@ async def init_team(
 ) -> Groups:
     """Schema, groups, grants and the retention function; idempotent. `conn` is the owner's,
     in autocommit. Raises TeamRolesError."""
+    if prefix is not None and not _GROUP_PREFIX.fullmatch(prefix):
+        raise TeamRolesError("a role prefix is up to 50 lower-case letters, digits and underscores")
     await migrate(conn)
     dbname = await _scalar(conn, "SELECT current_database()")
     recorded = await _recorded_groups(conn)
@@ -97,10 +99,6 @@ async def init_team(
         )
     if recorded is None:
         prefix = prefix or default_prefix(str(dbname))
-        if not _GROUP_PREFIX.fullmatch(prefix):
-            raise TeamRolesError(
-                "a role prefix is up to 50 lower-case letters, digits and underscores"
-            )
         groups = Groups(f"{prefix}_{AGENT}", f"{prefix}_{COLLECTOR}")
     else:
         groups = recorded
