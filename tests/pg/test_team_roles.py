@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -33,6 +34,7 @@ from console.store.pg.roles import (
 )
 from console.store.sqlite_writer import StoreUnavailable
 from tests.pg.cluster import PASSWORD, PgCluster
+from tests.pg.collectors import Collector, callback, load, send_to_all
 from tests.pg.logins import Team, owner, set_up_team
 from tests.pg.test_team_event_log import _retrying, until
 from tests.store.events_factory import make_event
@@ -385,3 +387,29 @@ async def test_logins_are_checked_and_kept_apart(pg_cluster: PgCluster, pg_db: s
             "SELECT rolpassword IS NULL, rolcanlogin FROM pg_authid WHERE rolname = %s", (name,)
         ).fetchone()
         assert row == (True, True)  # no password: the site's certificate or Kerberos decides
+
+
+@pytest.mark.timeout(90)
+def test_a_receive_collector_on_a_collector_login_keeps_callbacks_once(
+    pg_cluster: PgCluster, pg_db: str, tmp_path: Path
+) -> None:
+    """`stream-console receive` as a team runs it once roles are set up: its own login, allowed
+    to add callbacks and nothing more; signed callbacks stored, a replay stored once."""
+    team = asyncio.run(set_up_team(pg_cluster, pg_db))
+    password = team.passwords[team.collector]
+    collector = Collector(team.url(team.collector), tmp_path, password=password)
+    try:
+        result = asyncio.run(load([collector.url], 40, concurrency=4))
+        assert result.statuses == {200: 40}
+        body, headers, _ = callback(1000)
+        for _ in range(2):  # the same signed request twice: the second is a replay, kept once
+            assert asyncio.run(send_to_all([collector.url], body, headers)) == [200]
+    finally:
+        code, out = collector.stop()
+    assert code == 0 and "stopped: 41 events kept, 1 replays" in out
+    assert password not in collector.stderr_path.read_text()
+    with pg_cluster.admin(pg_db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (41,)
+        assert conn.execute(
+            "SELECT count(*) FROM rejected WHERE verdict = 'replay'"
+        ).fetchone() == (1,)
