@@ -122,9 +122,15 @@ async def _act(conn: psycopg.AsyncConnection[Any], args: argparse.Namespace, url
             print("password (shown this once, kept nowhere; hand it over privately):")
             print(password, flush=True)
     elif action == "remove":
-        ended = await roles.remove_login(conn, args.name)
-        sessions = f"; {ended} open session{'' if ended == 1 else 's'} ended" if ended else ""
-        print(f"{args.name} removed (their history stays){sessions}")
+        removed = await roles.remove_login(conn, args.name)
+        print(f"{args.name} removed (their history stays)")
+        if removed.ended:
+            print(f"open sessions ended: {removed.ended}")
+        if removed.left:
+            print(
+                f"open sessions this login may not end: {removed.left} (they keep no rights; "
+                "a superuser can end them with pg_terminate_backend)"
+            )
     else:
         for name, kind in await roles.team_logins(conn):
             print(f"{kind}\t{name}")

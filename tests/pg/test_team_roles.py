@@ -26,6 +26,7 @@ from console.store.pg.roles import (
     AGENT,
     RETENTION_FUNCTION,
     Bounds,
+    Removed,
     TeamRolesError,
     add_login,
     init_team,
@@ -204,7 +205,7 @@ async def test_a_removed_login_cannot_connect_and_its_history_stays(
         )
         with pytest.raises(TeamRolesError, match="not an agent or a collector"):
             await remove_login(conn, "stream")  # the owner is nobody's to remove
-        assert await remove_login(conn, team.agent) >= 1
+        assert await remove_login(conn, team.agent) == Removed(ended=2, left=0)  # pool, session
         assert team.agent not in {name for name, _ in await team_logins(conn)}
         with pytest.raises(TeamRolesError, match="no role named"):
             await remove_login(conn, team.agent)
@@ -413,3 +414,39 @@ def test_a_receive_collector_on_a_collector_login_keeps_callbacks_once(
         assert conn.execute(
             "SELECT count(*) FROM rejected WHERE verdict = 'replay'"
         ).fetchone() == (1,)
+
+
+@pytest.mark.asyncio
+async def test_an_owner_who_is_not_a_superuser_runs_everything(
+    pg_cluster: PgCluster, pg_db: str
+) -> None:
+    """As on a managed database: the owner has CREATEROLE and owns the database, nothing more."""
+    boss = f"owner_{pg_db}"
+    with pg_cluster.admin() as conn:
+        conn.execute(f"CREATE ROLE {boss} LOGIN CREATEROLE PASSWORD 'owner-pw-1'")
+        conn.execute(f'ALTER DATABASE "{pg_db}" OWNER TO {boss}')
+    with pg_cluster.admin(pg_db) as conn:
+        conn.execute(f"ALTER SCHEMA public OWNER TO {boss}")  # as createdb --owner leaves it
+    url = f"postgresql://{boss}@127.0.0.1:{pg_cluster.port}/{pg_db}"
+    async with await psycopg.AsyncConnection.connect(
+        url, password="owner-pw-1", autocommit=True
+    ) as conn:
+        await init_team(conn)
+        await init_team(conn)
+        name = f"agent_{pg_db}"
+        password = await add_login(conn, name, AGENT)
+        agent_url = f"postgresql://{name}@127.0.0.1:{pg_cluster.port}/{pg_db}"
+        history = PgActivityLog(agent_url, password=password)
+        await history.open()
+        await history.append(entry(1))
+        session = await psycopg.AsyncConnection.connect(agent_url, password=password)
+        removed = await remove_login(conn, name)
+        assert removed.ended + removed.left >= 2  # the history's pool and the session
+        cursor = await conn.execute('SELECT "user" FROM activity')
+        assert await cursor.fetchall() == [(name,)]
+    with pytest.raises(psycopg.Error):  # ended, or left without any right
+        await session.execute("SELECT count(*) FROM activity")
+    await session.close()
+    await history.close()
+    with pytest.raises(psycopg.OperationalError):
+        await psycopg.AsyncConnection.connect(agent_url, password=password)

@@ -138,11 +138,18 @@ async def add_login(
     return secret
 
 
-async def remove_login(conn: psycopg.AsyncConnection[Any], name: str) -> int:
+@dataclass(frozen=True, slots=True)
+class Removed:
+    ended: int  # open sessions ended
+    left: int  # open sessions this owner may not end (they keep no rights: the role is gone)
+
+
+async def remove_login(conn: psycopg.AsyncConnection[Any], name: str) -> Removed:
     """Drop the LOGIN role `name` (an agent or a collector of this database; never anyone
-    else): it may not log in from now, its open sessions are ended, what it owns here is handed
-    to the caller (normally nothing), and its grants go. Its activity rows stay. Returns the
-    sessions ended."""
+    else): it may not log in from now, its open sessions are ended where the caller may, what it
+    owns or was granted here is handed over or revoked (normally there is nothing: REASSIGN and
+    DROP OWNED run only then, as they need rights over the role a CREATEROLE owner may lack),
+    then the role goes, and with it its membership. Its activity rows stay."""
     groups = await _groups(conn)
     if not await _role_exists(conn, name):
         raise TeamRolesError(f"there is no role named {name}")
@@ -150,17 +157,29 @@ async def remove_login(conn: psycopg.AsyncConnection[Any], name: str) -> int:
         raise TeamRolesError(f"{name} is not an agent or a collector of this database")
     role = sql.Identifier(name)
     await conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
-    cursor = await conn.execute(
-        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE usename = %s",
-        (name,),
-    )
-    ended = await cursor.fetchone()
+    cursor = await conn.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s", (name,))
+    ended = left = 0
+    for (pid,) in await cursor.fetchall():
+        try:
+            await conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            ended += 1
+        except psycopg.errors.InsufficientPrivilege:
+            left += 1
     async with conn.transaction():
-        await conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(role))
-        await conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
+        if await _scalar(conn, sql.SQL(_DEPENDS).format(sql.Literal(name))):
+            await conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(role))
+            await conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
         await conn.execute(sql.SQL("DROP ROLE {}").format(role))
-    return int(ended[0]) if ended else 0
+    return Removed(ended, left)
+
+
+# Whether anything in this database (or shared) is owned by, or granted to, a role.
+_DEPENDS = """
+SELECT EXISTS (
+    SELECT FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid
+    WHERE d.refclassid = 'pg_authid'::regclass AND r.rolname = {}
+      AND d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())))
+"""
 
 
 async def team_logins(conn: psycopg.AsyncConnection[Any]) -> list[tuple[str, str]]:
@@ -345,7 +364,7 @@ async def _role_exists(conn: psycopg.AsyncConnection[Any], name: str) -> bool:
     return await cursor.fetchone() is not None
 
 
-async def _scalar(conn: psycopg.AsyncConnection[Any], query: str) -> Any:
+async def _scalar(conn: psycopg.AsyncConnection[Any], query: str | sql.Composed) -> Any:
     cursor = await conn.execute(query)
     row = await cursor.fetchone()
     return row[0] if row else None
