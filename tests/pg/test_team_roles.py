@@ -19,9 +19,10 @@ from psycopg import sql
 from console.domain.events import EventFilter, Verdict
 from console.store.event_rows import DAY_S
 from console.store.pg.activity_log import PgActivityLog
-from console.store.pg.event_log import DELEGATED, DIRECT, NONE, PgEventLog
+from console.store.pg.event_log import PgEventLog
 from console.store.pg.export import export
 from console.store.pg.migrations import LATEST, MIGRATIONS, readiness
+from console.store.pg.retention import DELEGATED, DIRECT, NONE
 from console.store.pg.roles import (
     AGENT,
     RETENTION_FUNCTION,

@@ -37,9 +37,6 @@ from console.store.event_rows import (
     DEFAULT_MAX_REJECTED,
     DEFAULT_MAX_REJECTED_BYTES,
     MAINTENANCE_INTERVAL_S,
-    MAX_NONCES,
-    NONCE_MIN_AGE_S,
-    PRUNE_BATCH,
     Appended,
     Listener,
     event_values,
@@ -55,8 +52,8 @@ from console.store.pg.connect import (
     reason,
     unavailable,
 )
-from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK
-from console.store.pg.roles import RETENTION_FUNCTION, RETENTION_SIGNATURE
+from console.store.pg.migrations import EVENTS_LOCK
+from console.store.pg.retention import NONE, prune_once, retention_mode, trim_refused
 from console.store.pg.subscription import Subscription
 from console.store.sqlite_writer import StoreFull, StoreUnavailable
 
@@ -79,15 +76,6 @@ WITH kept AS (
 )
 INSERT INTO events (id, {COLUMNS}) SELECT event_id, {_MARKS} FROM kept RETURNING id
 """
-_RETAIN = f"SELECT pruned, more FROM public.{RETENTION_FUNCTION}(%s, %s, %s, %s)"
-_RETENTION_MODE = (
-    "SELECT has_table_privilege('public.events', 'DELETE'),"
-    f" coalesce(has_function_privilege(to_regprocedure('{RETENTION_SIGNATURE}')::oid, 'EXECUTE'),"
-    " false)"
-)
-# How this login prunes (docs/team-mode.md, Retention): it owns the tables and deletes itself,
-# it calls the owner's retention function (a collector), or it prunes nothing (an agent).
-DIRECT, DELEGATED, NONE = "direct", "delegated", "none"
 _ORIGINAL = (
     "SELECT n.event_id, n.fingerprint, e.id, "
     f"{', '.join('e.' + c.strip() for c in COLUMNS.split(','))} "
@@ -139,7 +127,7 @@ class PgEventLog:
         self._write_error = ""
         self._rejected_since_prune = 0
         self._closed = False
-        self.retention = NONE  # how this login prunes, found at open
+        self.retention = NONE  # how this login prunes (console.store.pg.retention), found at open
 
     # --- life cycle -------------------------------------------------------------------------------
     @property
@@ -178,14 +166,12 @@ class PgEventLog:
         )
         try:
             async with pool.connection() as conn:
-                cursor = await conn.execute(_RETENTION_MODE)
-                deletes, delegates = _first_row(await cursor.fetchone())
+                self.retention = await retention_mode(conn)
         except BaseException as exc:  # cancelled too: no pool left behind
             await pool.close()
             if isinstance(exc, CONNECTION_ERRORS):
                 raise unavailable(exc) from None
             raise
-        self.retention = DIRECT if deletes else DELEGATED if delegates else NONE
         self._pool = pool
         loop = asyncio.get_running_loop()
         self._writer = loop.create_task(self._write_forever(), name="pg-event-log-writer")
@@ -331,10 +317,7 @@ class PgEventLog:
         if self._rejected_since_prune >= 100:
             self._rejected_since_prune = 0
             cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
-            if self.retention == DIRECT:
-                await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - cap,))
-            elif self.retention == DELEGATED:
-                await conn.execute(_RETAIN, (time.time(), self.max_age_s, cap, False))
+            await trim_refused(conn, self.retention, ident, cap, time.time(), self.max_age_s)
         return ident
 
     # --- reading (EventReader) --------------------------------------------------------------------
@@ -393,11 +376,12 @@ class PgEventLog:
         if self._pool is None or self._closed:
             raise StoreUnavailable("the team event log is not open")
         now = time.time() if now is None else now
+        keep = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
         deleted = 0
         try:
             async with self._pool.connection() as conn:
                 while self.retention != NONE:
-                    n, more = await self._prune_once(conn, now)
+                    n, more = await prune_once(conn, self.retention, now, self.max_age_s, keep)
                     if n < 0:
                         break  # another collector is maintaining
                     deleted += n
@@ -407,39 +391,6 @@ class PgEventLog:
         except CONNECTION_ERRORS as exc:
             raise unavailable(exc) from None
         return deleted
-
-    async def _prune_once(self, conn: psycopg.AsyncConnection[Any], now: float) -> tuple[int, bool]:
-        """Events deleted (-1: another collector holds the lock) and whether more is due."""
-        if self.retention == DELEGATED:
-            cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
-            cursor = await conn.execute(_RETAIN, (now, self.max_age_s, cap, True))
-            pruned, more = _first_row(await cursor.fetchone())
-            return int(pruned), bool(more)
-        cutoff = now - self.max_age_s
-        async with conn.transaction():
-            cursor = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (MAINTENANCE_LOCK,))
-            if not _first(await cursor.fetchone()):
-                return -1, False
-            n = (
-                await conn.execute(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < %s "
-                    "ORDER BY id LIMIT %s)",
-                    (cutoff, PRUNE_BATCH),
-                )
-            ).rowcount
-            await conn.execute("DELETE FROM rejected WHERE received_at < %s", (cutoff,))
-            await conn.execute(
-                "DELETE FROM used_nonces WHERE received_at < %s",
-                (now - max(self.max_age_s, NONCE_MIN_AGE_S),),
-            )
-            total = await _scalar(conn, "SELECT count(*) FROM used_nonces")
-            if total > MAX_NONCES:
-                await conn.execute(
-                    "DELETE FROM used_nonces WHERE received_at <= (SELECT received_at FROM "
-                    "used_nonces ORDER BY received_at LIMIT 1 OFFSET %s)",
-                    (total - MAX_NONCES - 1,),
-                )
-        return n, n >= PRUNE_BATCH
 
     def _measure_room(self, rows: int) -> None:
         """Whether the events fill `max_rows` (the refused record has its own budget)."""
@@ -493,12 +444,6 @@ def _first(row: tuple[Any, ...] | None) -> Any:
     if row is None:  # pragma: no cover - RETURNING and aggregates always give a row
         raise psycopg.DataError("no row returned")
     return row[0]
-
-
-def _first_row(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
-    if row is None:  # pragma: no cover - a function call and a SELECT always give a row
-        raise psycopg.DataError("no row returned")
-    return row
 
 
 def _settle(job: _Job, result: Any) -> None:
