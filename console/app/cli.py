@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "console.app.export_command",
     "self-test": "console.app.self_test",
     "check-service": "console.app.check_service_command",
+    "team": "console.app.team_command",
 }
 
 

@@ -238,7 +238,7 @@ class TeamDatabaseService:
             await _quietly_close(conn)
         return readiness_verdict(
             describe_team_url(url), version=found.version, latest=LATEST,
-            events=found.events, can_create=found.can_create,
+            events=found.events, can_create=found.can_create, rewrites=found.rewrites,
         )  # fmt: skip
 
     async def save(self, enabled: bool, url: str, password: str) -> None:

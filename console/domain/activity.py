@@ -24,7 +24,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True, slots=True)
 class ActivityEntry:
     at: float  # epoch seconds
-    user: str  # the operating-system user at the console
+    user: str  # who: the OS user at the console, or in the team database its login (below)
     account: str  # auth id of the profile acted for
     action: Action
     call_uuid: str
@@ -37,6 +37,11 @@ class ActivityEntry:
     to_number: str = ""
     host: str = ""  # the machine the console ran on (team history; "" in single-agent files)
     console_version: str = ""  # the console's version at the time ("" in older entries)
+    # The team database names the writer itself (docs/team-mode.md, Attribution): there `user`
+    # is the database login that wrote the row and `team_login` is true; `os_user` keeps the
+    # operating-system user the console reported. Elsewhere `user` is that OS user.
+    os_user: str = ""
+    team_login: bool = False
 
     @property
     def account_label(self) -> str:

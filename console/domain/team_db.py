@@ -53,11 +53,31 @@ def describe_team_url(url: str) -> str:
     return f"{user}{where}{parts.path or ''}"
 
 
+REWRITES_WARNING = (
+    "This login can rewrite the team's history; ask your administrator for an agent login."
+)
+
+
 def readiness_verdict(
-    where: str, *, version: int, latest: int, events: int | None, can_create: bool
+    where: str,
+    *,
+    version: int,
+    latest: int,
+    events: int | None,
+    can_create: bool,
+    rewrites: bool = False,
 ) -> tuple[bool, str]:
     """Test connection's verdict on what the database at `where` holds (found without changing
-    it): whether turning team mode on would work, in words a team lead can act on."""
+    it): whether turning team mode on would work, in words a team lead can act on. `rewrites`:
+    the login may erase or rewrite the team's history (an owner's or a superuser's), which a
+    console should never hold, so the verdict says so whatever else it says."""
+    ok, text = _verdict(where, version, latest, events, can_create, rewrites)
+    return ok, f"{text} {REWRITES_WARNING}" if rewrites else text
+
+
+def _verdict(
+    where: str, version: int, latest: int, events: int | None, can_create: bool, owns: bool
+) -> tuple[bool, str]:
     if version > latest:
         return False, (
             f"Connected: {where} answered, but its tables were made by a newer Stream Console "
@@ -76,6 +96,12 @@ def readiness_verdict(
         )
     total = events or 0
     held = f"{total:,} callback{'' if total == 1 else 's'}"
+    if version < latest and not owns:
+        return False, (
+            f"Connected: {where} answered and holds {held}, but its tables were made by an "
+            "older Stream Console and this login may not update them: the database's owner "
+            "runs `stream-console team init` once."
+        )
     if version < latest:
         return True, (
             f"Connected: {where} answered and holds {held}; its tables are updated when team "

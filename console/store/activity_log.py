@@ -63,7 +63,8 @@ CSV_HEADER = [
     "from",
     "to",
 ]
-TEAM_CSV_HEADER = [*CSV_HEADER, "host", "console_version"]  # the team database's export
+# The team database's export: `user` is the login that wrote the row when `team_login` is 1.
+TEAM_CSV_HEADER = [*CSV_HEADER, "host", "console_version", "os_user", "team_login"]
 
 
 class ActivityLog:
@@ -212,7 +213,7 @@ def _export(conn: sqlite3.Connection, target: Path) -> int:
 def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = False) -> int:
     """Every entry as a CSV row (UTC times), written to `target` through a `.part` file so a
     failed export never leaves half a file under the real name; returns how many. `team` adds
-    the host and console version columns."""
+    the host, console version, OS user and team login columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(TEAM_CSV_HEADER if team else CSV_HEADER)
@@ -233,7 +234,7 @@ def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = Fa
             entry.to_number,
         ]
         if team:
-            row += [entry.host, entry.console_version]
+            row += [entry.host, entry.console_version, entry.os_user, str(int(entry.team_login))]
         writer.writerow(row)
         count += 1
     tmp = target.with_name(target.name + ".part")
@@ -248,9 +249,11 @@ Row = tuple[Any, ...]
 
 
 def entry_from_row(row: Row) -> ActivityEntry:
-    """A row `SELECT <COLUMNS>` back into an entry."""
+    """A row `SELECT <COLUMNS>` (the team database's: `<COLUMNS>, os_user, team_login`) back
+    into an entry."""
     at, user, account, action, call_uuid, outcome, service_url, stream_id, detail = row[:9]
     account_name, from_number, to_number, host, console_version = row[9:14]
+    os_user, team_login = row[14:16] if len(row) >= 16 else ("", False)
     return ActivityEntry(
         at=at,
         user=user,
@@ -266,4 +269,6 @@ def entry_from_row(row: Row) -> ActivityEntry:
         to_number=to_number,
         host=host,
         console_version=console_version,
+        os_user=os_user,
+        team_login=bool(team_login),
     )

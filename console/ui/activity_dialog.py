@@ -1,6 +1,10 @@
 """The activity history: who started or stopped which stream, when, from which computer, on which
 call (its from and to numbers as the calls list showed them), for which account (by name), and
-what came of it. Filters (user, call, time range) narrow it; the app runs them as a query."""
+what came of it. Filters (user, call, time range) narrow it; the app runs them as a query.
+
+In the team database the user is the database login that wrote the entry, recorded by the
+database itself (docs/team-mode.md, Attribution): such a name carries a check mark, and the
+computer's own user name, which any console can claim, is the OS user beside it."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,6 +37,7 @@ from console.ui.plain_text import plain_label, tooltip_text
 COLUMNS = [
     "Time",  # the header names the zone: see time_header()
     "User",
+    "OS user",
     "Host",
     "Account",
     "Action",
@@ -44,8 +50,12 @@ COLUMNS = [
     "Detail",
 ]
 RESULT_COLUMN = COLUMNS.index("Result")
-FIT_COLUMNS = [COLUMNS.index(name) for name in ("User", "Host", "Account", "From", "To", "Result")]
-WIDTHS = (150, 80, 100, 140, 110, 120, 120, 140, 180, 140, 80)
+USER_COLUMN = COLUMNS.index("User")
+FIT = ("User", "OS user", "Host", "Account", "From", "To", "Result")
+FIT_COLUMNS = [COLUMNS.index(name) for name in FIT]
+WIDTHS = (150, 80, 80, 100, 140, 110, 120, 120, 140, 180, 140, 80)
+TEAM_LOGIN_TIP = "{user}: the team database's login that wrote this entry, recorded by the database"
+CLAIMED_TIP = "{user}: the computer's user name, as the console reported it"
 MAX_FILTER_TEXT = 200
 
 
@@ -197,25 +207,31 @@ class ActivityDialog(QDialog):
         self.table.setHorizontalHeaderItem(0, QTableWidgetItem(time_header()))
         self.table.setRowCount(len(entries))
         failed = tone_color(Tone.ERROR, self.table.palette().color(self.table.backgroundRole()))
+        login_mark = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
         for row, e in enumerate(entries):
             local = time.localtime(e.at)
+            os_user = e.os_user if e.team_login else e.user
             values = [
-                time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, e.host, e.account_label,
+                time.strftime("%Y-%m-%d %H:%M:%S", local), e.user, os_user, e.host, e.account_label,
                 e.action.value, display_number(e.from_number), display_number(e.to_number),
                 e.call_uuid, e.service_url,
                 e.stream_id, e.outcome.value, e.detail,
             ]  # fmt: skip
             tips = list(values)
             tips[0] = f"{values[0]} {local.tm_zone} ({utc_offset(local.tm_gmtoff)})"
+            tips[1] = (TEAM_LOGIN_TIP if e.team_login else CLAIMED_TIP).format(user=e.user)
+            tips[2] = CLAIMED_TIP.format(user=os_user)
             if e.console_version:
-                tips[2] = f"{e.host} (Stream Console {e.console_version})"
+                tips[3] = f"{e.host} (Stream Console {e.console_version})"
             if e.account_name:
-                tips[3] = f"{e.account_name} ({e.account})"
+                tips[4] = f"{e.account_name} ({e.account})"
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(tooltip_text(tips[column]))
                 if column == RESULT_COLUMN and e.outcome is not Outcome.OK:
                     item.setForeground(failed)
+                if column == USER_COLUMN and e.team_login:
+                    item.setIcon(login_mark)
                 self.table.setItem(row, column, item)
         for column in FIT_COLUMNS:  # names and numbers whole, within reason
             self.table.resizeColumnToContents(column)
@@ -234,6 +250,8 @@ class ActivityDialog(QDialog):
             shown = counted(len(entries), "most recent action", "most recent actions")
             more = " (older ones are in the export)" if limit and len(entries) >= limit else ""
             text = f"{shown}{more}, newest first. Export writes the whole history."
+        if any(e.team_login for e in entries):
+            text += " A checked user is the login the team database recorded."
         self.summary.setText(text)
 
     def show_message(self, text: str) -> None:

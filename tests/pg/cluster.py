@@ -84,6 +84,18 @@ class PgCluster:
         with (self.data / "postgresql.auto.conf").open("a") as f:
             f.write(conf + "\n")
 
+    def enable_tls(self, cert_pem: bytes, key_pem: bytes) -> None:
+        """Serve TLS with this certificate (call between `init` and `start`); the key is the
+        server's own file, 0600, as PostgreSQL demands."""
+        for name, data, mode in (("server.crt", cert_pem, 0o644), ("server.key", key_pem, 0o600)):
+            path = self.data / name
+            path.write_bytes(data)
+            os.chmod(path, mode)
+            if self._as_postgres:
+                shutil.chown(path, "postgres")
+        with (self.data / "postgresql.auto.conf").open("a") as f:
+            f.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+
     def start(self) -> None:
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
@@ -133,7 +145,8 @@ class PgCluster:
         return len(rows)
 
 
-def started_cluster() -> PgCluster:
+def started_cluster(tls: tuple[bytes, bytes] | None = None) -> PgCluster:
+    """A running cluster; `tls`: (certificate, key) PEM to serve TLS with."""
     bin_dir = server_bin()
     if bin_dir is None:
         raise RuntimeError(
@@ -143,6 +156,8 @@ def started_cluster() -> PgCluster:
     cluster = PgCluster(bin_dir)
     try:
         cluster.init()
+        if tls is not None:
+            cluster.enable_tls(*tls)
         cluster.start()
     except BaseException:
         cluster.destroy()

@@ -18,6 +18,7 @@ from console.store.open_store import ActivityStore, open_activity_store
 from console.store.pg.activity_log import PgActivityLog
 from console.store.sqlite_writer import StoreUnavailable
 from tests.pg.cluster import PASSWORD, PgCluster
+from tests.pg.logins import set_up_team
 from tests.store.test_activity_log import entry
 
 
@@ -54,29 +55,39 @@ async def test_entries_come_back_with_host_and_version(
         rows = list(csv.reader(f))
     assert rows[0][:4] == ["time (UTC)", "user", "account", "action"]
     if isinstance(history, PgActivityLog):
-        assert rows[0][-2:] == ["host", "console_version"] and rows[1][-2:] == ["desk-0", "0.9.0"]
+        assert rows[0][-4:] == ["host", "console_version", "os_user", "team_login"]
+        # the database names the login that wrote the row; the OS user the console sent stays
+        assert rows[1][-4:] == ["desk-0", "0.9.0", "agent", "1"] and rows[1][1] == "stream"
 
 
 @pytest.mark.asyncio
-async def test_query_by_user_call_and_time(pg_url: str) -> None:
-    log = PgActivityLog(pg_url, password=PASSWORD)
-    await log.open()
+async def test_query_by_user_call_and_time(pg_cluster: PgCluster, pg_db: str) -> None:
+    """Two agents, each with their own login (docs/team-mode.md, Roles): the user filter finds
+    each one's entries by the login that wrote them, whatever OS user the console reported."""
+    team = await set_up_team(pg_cluster, pg_db)
+    ana, ben = team.agent, team.other_agent
+    logs = {who: PgActivityLog(team.url(who), password=team.passwords[who]) for who in (ana, ben)}
+    for one in logs.values():
+        await one.open()
+    log = logs[ana]
     for n in range(30):
-        await log.append(
-            entry(n, user="ana" if n % 3 == 0 else "ben", call_uuid=f"call-{n % 4}",
+        await logs[ana if n % 3 == 0 else ben].append(
+            entry(n, user="same-os-user", call_uuid=f"call-{n % 4}",
                   action=Action.STOP_STREAM if n % 2 else Action.START_STREAM)
         )  # fmt: skip
-    ana = await log.query(user="ana")
-    assert len(ana) == 10 and all(e.user == "ana" for e in ana)
-    assert [e.at for e in ana] == sorted((e.at for e in ana), reverse=True)  # newest first
+    found = await log.query(user=ana)
+    assert len(found) == 10 and all(e.user == ana and e.team_login for e in found)
+    assert {e.os_user for e in found} == {"same-os-user"}
+    assert [e.at for e in found] == sorted((e.at for e in found), reverse=True)  # newest first
     assert {e.call_uuid for e in await log.query(call_uuid="call-2")} == {"call-2"}
     window = await log.query(since=1_700_000_010.0, until=1_700_000_020.0)
     assert sorted(e.at for e in window) == [1_700_000_000.0 + n for n in range(10, 20)]
-    both = await log.query(user="ben", call_uuid="call-1", since=1_700_000_000.0, limit=2)
-    assert len(both) == 2 and all(e.user == "ben" and e.call_uuid == "call-1" for e in both)
+    both = await log.query(user=ben, call_uuid="call-1", since=1_700_000_000.0, limit=2)
+    assert len(both) == 2 and all(e.user == ben and e.call_uuid == "call-1" for e in both)
     assert len(await log.query()) == 30 and len(await log.query(limit=5)) == 5
-    assert await log.query(user="nobody") == []
-    await log.close()
+    assert await log.query(user="same-os-user") == []  # a name the console sent proves nothing
+    for one in logs.values():
+        await one.close()
     with pytest.raises(StoreUnavailable):
         await log.query()
 

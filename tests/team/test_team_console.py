@@ -36,6 +36,7 @@ from console.ui.status_indicator import Health
 from tests.app.conftest import wait_for
 from tests.net import free_port
 from tests.pg.cluster import PgCluster
+from tests.pg.logins import set_up_team
 from tests.team.collector import Collector, collector
 
 AUTH_ID = "MATEAMACCOUNT0000001"
@@ -201,12 +202,18 @@ async def _deliver_and_cut(
 @pytest.mark.timeout(120)
 @pytest.mark.asyncio
 async def test_team_history_shows_two_agents_with_their_hosts_and_filters(
-    tmp_path: Path, pg_url: str, pg_password: str
+    tmp_path: Path, pg_cluster: PgCluster, pg_db: str
 ) -> None:
+    """The console on an agent's login (docs/team-mode.md, Roles): every entry names that login,
+    recorded by the database, whatever OS user the console reports; the OS user shows beside."""
+    team = await set_up_team(pg_cluster, pg_db)
+    login, password = team.agent, team.passwords[team.agent]
     async with simulator() as sim:
         public = "https://callbacks.example.com"  # no callbacks needed: the history is the point
-        async with team_console(tmp_path / "desk", pg_url, pg_password, sim, public) as console:
-            await _two_agents(console, sim)
+        async with team_console(
+            tmp_path / "desk", team.url(login), password, sim, public
+        ) as console:
+            await _two_agents(console, sim, login)
 
 
 async def _start_from_the_form(console: ConsoleApp, call: str) -> None:
@@ -230,7 +237,7 @@ async def _start_from_the_form(console: ConsoleApp, call: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _two_agents(console: ConsoleApp, sim: Simulator) -> None:
+async def _two_agents(console: ConsoleApp, sim: Simulator, login: str) -> None:
     anna_call, ben_call = sim.live_call_uuids()[:2]
     # The code path that records every action takes the OS user and host from here.
     console.streams.user, console.streams.host = "anna", "desk-anna"
@@ -253,26 +260,34 @@ async def _two_agents(console: ConsoleApp, sim: Simulator) -> None:
         ]
 
     shown = rows()
-    assert [(r["User"], r["Host"]) for r in shown] == [("ben", "desk-ben"), ("anna", "desk-anna")]
+    assert [(r["User"], r["OS user"], r["Host"]) for r in shown] == [
+        (login, "ben", "desk-ben"), (login, "anna", "desk-anna"),
+    ]  # fmt: skip
     assert [r["Call UUID"] for r in shown] == [ben_call, anna_call]
     host_tip = dialog.table.item(0, COLUMNS.index("Host"))
     assert host_tip is not None and VERSION in host_tip.toolTip()
+    user = dialog.table.item(0, COLUMNS.index("User"))
+    assert user is not None and not user.icon().isNull()  # checked: the database recorded it
 
-    # By user.
+    # By user: the login the database recorded, never a name a console claims.
     QTest.keyClicks(dialog.user_filter, "anna")
     QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
-    await wait_for(lambda: dialog.table.rowCount() == 1, what="user filter")
-    assert rows()[0]["User"] == "anna"
-    assert dialog.summary.text().startswith("1 action matches the filters")
-    # By call (and user still anna: ben's call has none of anna's actions).
+    await wait_for(lambda: dialog.table.rowCount() == 0, what="claimed name filter")
+    assert dialog.summary.text() == "Nothing matches these filters."
+    dialog.user_filter.clear()
+    QTest.keyClicks(dialog.user_filter, login)
+    QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: dialog.table.rowCount() == 2, what="user filter")
+    assert dialog.summary.text().startswith("2 actions match the filters")
+    # By call (and the login).
     QTest.keyClicks(dialog.call_filter, ben_call)
     QTest.keyClick(dialog.call_filter, Qt.Key.Key_Return)
-    await wait_for(lambda: dialog.table.rowCount() == 0, what="user and call filter")
-    assert dialog.summary.text() == "Nothing matches these filters."
+    await wait_for(lambda: dialog.table.rowCount() == 1, what="user and call filter")
+    assert dialog.summary.text().startswith("1 action matches the filters")
     dialog.user_filter.clear()
     QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: dialog.table.rowCount() == 1, what="call filter")
-    assert rows()[0]["User"] == "ben"
+    assert rows()[0]["OS user"] == "ben"
     # By time: from tomorrow on, nothing.
     QTest.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: dialog.table.rowCount() == 2, what="filters cleared")

@@ -22,10 +22,12 @@ from console.app.activity import TeamHistory
 from console.app.composition import ConsoleApp
 from console.app.team_service import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
+from console.domain.team_db import REWRITES_WARNING
 from console.ui.team_dialog import TeamDatabaseDialog
 from tests.app.conftest import wait_for
 from tests.net import free_port
 from tests.pg.cluster import PgCluster
+from tests.pg.logins import set_up_team
 
 WRONG = "not-the-password-7c2e"
 
@@ -86,8 +88,9 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         verdicts.append(await _verdict(dialog, pg_url, pg_password))
         assert verdicts[-1].startswith("Connected: stream@127.0.0.1:")
         assert verdicts[-1].endswith(
-            "no Stream Console tables yet; they are created when team mode is turned on."
-        )
+            "no Stream Console tables yet; they are created when team mode is turned on. "
+            + REWRITES_WARNING
+        )  # the cluster's superuser: it would own, so could rewrite, the team's history
         assert pg_cluster.tables(pg_db) == set()  # trying the database did not change it
         assert not any(pg_password in v or WRONG in v for v in verdicts)
 
@@ -121,7 +124,17 @@ async def test_dialog_tests_in_plain_words_and_keeps_the_password_in_the_keyring
         )
         assert dialog.password.text() == "" and dialog.on.isChecked()
         # Tried again with the kept password: the tables are there now, and empty.
-        assert (await _verdict(dialog, pg_url, "")).endswith("answered and holds 0 callbacks.")
+        assert (await _verdict(dialog, pg_url, "")).endswith(
+            "answered and holds 0 callbacks. " + REWRITES_WARNING
+        )
+        # An agent's login (docs/team-mode.md, Roles) may not: no warning.
+        team = await set_up_team(pg_cluster, pg_db)
+        agent_url, agent_password = team.url(team.agent), team.passwords[team.agent]
+        as_agent = await _verdict(dialog, agent_url, agent_password)
+        assert as_agent.endswith("answered and holds 0 callbacks.") and "rewrite" not in as_agent
+        assert agent_password not in as_agent
+        dialog.url.setText(pg_url)
+        dialog.password.clear()  # Save keeps the stored password
         # Off: back to this computer's files.
         QTest.mouseClick(dialog.off, Qt.MouseButton.LeftButton)
         QTest.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)

@@ -12,6 +12,7 @@ from console.domain.activity import Action, ActivityEntry, Outcome
 from console.store.activity_log import ActivityLog
 from console.store.pg.activity_log import PgActivityLog
 from console.store.sqlite_writer import StoreUnavailable
+from tests.pg.cluster import USER
 
 
 def _entry(user: str) -> ActivityEntry:
@@ -33,7 +34,8 @@ async def test_entries_go_to_the_team_and_to_this_computer_while_it_is_away(
     try:
         history = TeamHistory(team, local)
         await history.append(_entry("anna"))
-        assert [e.user for e in await history.recent()] == ["anna"]
+        # the team database names its login; the OS user the console sent is kept beside it
+        assert [(e.user, e.os_user) for e in await history.recent()] == [(USER, "anna")]
         assert await local.recent() == []
         await team.close()  # the team database is gone (as after a failed reconnect)
         await history.append(_entry("ben"))

@@ -74,6 +74,29 @@ def test_history_names_the_account_the_parties_and_the_zone(qtbot: QtBot) -> Non
     assert "older ones are in the export" in dialog.summary.text()
 
 
+def test_history_marks_the_users_the_team_database_recorded(qtbot: QtBot) -> None:
+    """A team entry names the login that wrote it (set by the database), checked, with the OS
+    user the console claimed beside it; an entry from this computer's own history is the OS user
+    as reported, unchecked (docs/team-mode.md, Attribution)."""
+    dialog = ActivityDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_entries(
+        [_entry(1, user="anna", os_user="asmith", team_login=True), _entry(0, user="ben")]
+    )
+    team, local = _cells(dialog, 0), _cells(dialog, 1)
+    assert (team["User"], team["OS user"]) == ("anna", "asmith")
+    assert (local["User"], local["OS user"]) == ("ben", "ben")
+    column = COLUMNS.index("User")
+    checked, claimed = dialog.table.item(0, column), dialog.table.item(1, column)
+    assert checked is not None and claimed is not None
+    assert not checked.icon().isNull() and claimed.icon().isNull()
+    assert "login that wrote this entry" in checked.toolTip()
+    assert "as the console reported it" in claimed.toolTip()
+    assert dialog.summary.text().endswith("A checked user is the login the team database recorded.")
+    dialog.set_entries([_entry(2, user="ben")])
+    assert "checked" not in dialog.summary.text()
+
+
 @pytest.fixture
 def berlin() -> Iterator[None]:
     before = os.environ.get("TZ")

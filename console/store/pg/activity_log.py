@@ -25,7 +25,11 @@ from console.store.sqlite_writer import StoreUnavailable
 POOL_SIZE = 2
 WAIT_S = 5.0
 MAX_QUERY_ROWS = 10_000
-_MARKS = ", ".join(["%s"] * len(COLUMNS.split(",")))
+# The database names the writer: whatever `"user"` says, a trigger sets it to the login and keeps
+# what the console sent (its OS user) in `os_user` (docs/team-mode.md, Attribution).
+_INSERTED = f"{COLUMNS}, os_user"
+_MARKS = ", ".join(["%s"] * len(_INSERTED.split(",")))
+_READ = f"{COLUMNS}, os_user, team_login"
 
 
 class PgActivityLog:
@@ -52,19 +56,22 @@ class PgActivityLog:
             await pool.close()
 
     async def append(self, entry: ActivityEntry) -> None:
-        await self._run(f"INSERT INTO activity ({COLUMNS}) VALUES ({_MARKS})", entry_values(entry))
+        await self._run(
+            f"INSERT INTO activity ({_INSERTED}) VALUES ({_MARKS})",
+            (*entry_values(entry), entry.os_user or entry.user),
+        )
 
     async def recent(self, limit: int = 500) -> list[ActivityEntry]:
         """The newest `limit` entries, newest first (as `ActivityLog.recent`)."""
         rows = await self._run(
-            f"SELECT {COLUMNS} FROM activity ORDER BY id DESC LIMIT %s", (max(0, limit),)
+            f"SELECT {_READ} FROM activity ORDER BY id DESC LIMIT %s", (max(0, limit),)
         )
         return [entry_from_row(r) for r in rows]
 
     async def for_call(self, call_uuid: str, limit: int = 200) -> list[ActivityEntry]:
         """The newest `limit` entries about one call, oldest first (the call's timeline)."""
         rows = await self._run(
-            f"SELECT {COLUMNS} FROM activity WHERE call_uuid = %s ORDER BY id DESC LIMIT %s",
+            f"SELECT {_READ} FROM activity WHERE call_uuid = %s ORDER BY id DESC LIMIT %s",
             (call_uuid, max(0, limit)),
         )
         return [entry_from_row(r) for r in reversed(rows)]
@@ -82,13 +89,13 @@ class PgActivityLog:
         cond, args = activity_where(user, call_uuid, since, until, mark="%s")
         args.append(max(0, min(limit, MAX_QUERY_ROWS)))
         rows = await self._run(
-            f"SELECT {COLUMNS} FROM activity WHERE {cond} ORDER BY id DESC LIMIT %s", tuple(args)
+            f"SELECT {_READ} FROM activity WHERE {cond} ORDER BY id DESC LIMIT %s", tuple(args)
         )
         return [entry_from_row(r) for r in rows]
 
     async def export_csv(self, target: Path) -> int:
-        """Every entry, oldest first, to `target` (with host and version columns)."""
-        rows = await self._run(f"SELECT {COLUMNS} FROM activity ORDER BY id", ())
+        """Every entry, oldest first, to `target` (with host, version, OS user and login)."""
+        rows = await self._run(f"SELECT {_READ} FROM activity ORDER BY id", ())
         return write_csv((entry_from_row(r) for r in rows), target, team=True)
 
     async def _run(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:

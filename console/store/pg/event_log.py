@@ -37,9 +37,6 @@ from console.store.event_rows import (
     DEFAULT_MAX_REJECTED,
     DEFAULT_MAX_REJECTED_BYTES,
     MAINTENANCE_INTERVAL_S,
-    MAX_NONCES,
-    NONCE_MIN_AGE_S,
-    PRUNE_BATCH,
     Appended,
     Listener,
     event_values,
@@ -55,7 +52,8 @@ from console.store.pg.connect import (
     reason,
     unavailable,
 )
-from console.store.pg.migrations import EVENTS_LOCK, MAINTENANCE_LOCK
+from console.store.pg.migrations import EVENTS_LOCK
+from console.store.pg.retention import NONE, prune_once, retention_mode, trim_refused
 from console.store.pg.subscription import Subscription
 from console.store.sqlite_writer import StoreFull, StoreUnavailable
 
@@ -129,6 +127,7 @@ class PgEventLog:
         self._write_error = ""
         self._rejected_since_prune = 0
         self._closed = False
+        self.retention = NONE  # how this login prunes (console.store.pg.retention), found at open
 
     # --- life cycle -------------------------------------------------------------------------------
     @property
@@ -162,9 +161,18 @@ class PgEventLog:
     async def open(self) -> None:
         """Connect and bring the schema up to date. Raises StoreUnavailable when the database
         cannot be reached (nothing is left running)."""
-        self._pool = await open_migrated(
+        pool = await open_migrated(
             self.target, name="event-log", max_size=POOL_SIZE, timeout_s=WAIT_S
         )
+        try:
+            async with pool.connection() as conn:
+                self.retention = await retention_mode(conn)
+        except BaseException as exc:  # cancelled too: no pool left behind
+            await pool.close()
+            if isinstance(exc, CONNECTION_ERRORS):
+                raise unavailable(exc) from None
+            raise
+        self._pool = pool
         loop = asyncio.get_running_loop()
         self._writer = loop.create_task(self._write_forever(), name="pg-event-log-writer")
         if self._maintenance_interval_s > 0:
@@ -309,7 +317,7 @@ class PgEventLog:
         if self._rejected_since_prune >= 100:
             self._rejected_since_prune = 0
             cap = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
-            await conn.execute("DELETE FROM rejected WHERE id <= %s", (ident - cap,))
+            await trim_refused(conn, self.retention, ident, cap, time.time(), self.max_age_s)
         return ident
 
     # --- reading (EventReader) --------------------------------------------------------------------
@@ -362,52 +370,27 @@ class PgEventLog:
     async def maintain(self, now: float | None = None) -> int:
         """One retention pass (by one collector at a time: the others skip it): events older
         than `max_age_s`, in small transactions; then whether the events fill `max_rows` (no
-        event is deleted to make room: the log says it is full). Returns rows deleted. Space is
-        reused by PostgreSQL's autovacuum."""
+        event is deleted to make room: the log says it is full). Returns the events deleted.
+        Space is reused by PostgreSQL's autovacuum. A login that does not own the tables prunes
+        through the owner's retention function, whose bounds win (docs/team-mode.md)."""
         if self._pool is None or self._closed:
             raise StoreUnavailable("the team event log is not open")
         now = time.time() if now is None else now
+        keep = rejected_rows_cap(self.max_rejected, self.max_rejected_bytes)
         deleted = 0
         try:
             async with self._pool.connection() as conn:
-                while True:
-                    n = await self._prune_once(conn, now)
+                while self.retention != NONE:
+                    n, more = await prune_once(conn, self.retention, now, self.max_age_s, keep)
                     if n < 0:
                         break  # another collector is maintaining
                     deleted += n
-                    if n < PRUNE_BATCH:
+                    if not more:
                         break
                 self._measure_room(await _scalar(conn, "SELECT count(*) FROM events"))
         except CONNECTION_ERRORS as exc:
             raise unavailable(exc) from None
         return deleted
-
-    async def _prune_once(self, conn: psycopg.AsyncConnection[Any], now: float) -> int:
-        cutoff = now - self.max_age_s
-        async with conn.transaction():
-            cursor = await conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (MAINTENANCE_LOCK,))
-            if not _first(await cursor.fetchone()):
-                return -1
-            n = (
-                await conn.execute(
-                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < %s "
-                    "ORDER BY id LIMIT %s)",
-                    (cutoff, PRUNE_BATCH),
-                )
-            ).rowcount
-            await conn.execute("DELETE FROM rejected WHERE received_at < %s", (cutoff,))
-            await conn.execute(
-                "DELETE FROM used_nonces WHERE received_at < %s",
-                (now - max(self.max_age_s, NONCE_MIN_AGE_S),),
-            )
-            total = await _scalar(conn, "SELECT count(*) FROM used_nonces")
-            if total > MAX_NONCES:
-                await conn.execute(
-                    "DELETE FROM used_nonces WHERE received_at <= (SELECT received_at FROM "
-                    "used_nonces ORDER BY received_at LIMIT 1 OFFSET %s)",
-                    (total - MAX_NONCES - 1,),
-                )
-        return n
 
     def _measure_room(self, rows: int) -> None:
         """Whether the events fill `max_rows` (the refused record has its own budget)."""
