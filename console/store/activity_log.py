@@ -18,6 +18,7 @@ from typing import Any
 
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.redaction import REDACTOR
+from console.store.csv_cells import csv_cell
 from console.store.sqlite_writer import SqliteWriter, StoreUnavailable, create_private
 
 SCHEMA = """
@@ -215,7 +216,7 @@ def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = Fa
     failed export never leaves half a file under the real name; returns how many. `team` adds
     the host, console version, OS user and team login columns."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # and no cell runs as a formula
     writer.writerow(TEAM_CSV_HEADER if team else CSV_HEADER)
     count = 0
     for entry in entries:
@@ -235,7 +236,7 @@ def write_csv(entries: Iterable[ActivityEntry], target: Path, *, team: bool = Fa
         ]
         if team:
             row += [entry.host, entry.console_version, entry.os_user, str(int(entry.team_login))]
-        writer.writerow(row)
+        writer.writerow([csv_cell(cell) for cell in row])
         count += 1
     tmp = target.with_name(target.name + ".part")
     tmp.unlink(missing_ok=True)

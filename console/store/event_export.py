@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,22 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.domain.events import EventFilter, StoredEvent
+from console.store.csv_cells import csv_cell
 from console.store.event_log import iter_rows
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_AFTER_SEMICOLON = re.compile(r";(\s*)([=+\-@\t\r])")
-
-
-def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula: a leading `'` when the text
-    starts with `=`, `+`, `-`, `@`, tab or CR, after any leading spaces or line breaks too; and a
-    `'` after each `;` followed by one of them, for spreadsheets that split cells on `;`."""
-    if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START):
-        value = "'" + value
-    if ";" in value:
-        value = _AFTER_SEMICOLON.sub(r";\1'\2", value)
-    return value
-
 
 FIXED = [
     "id",

@@ -68,6 +68,22 @@ async def test_export_csv_is_complete_and_excel_friendly(tmp_path: Path) -> None
 
 
 @pytest.mark.asyncio
+async def test_export_csv_never_hands_a_spreadsheet_a_formula(tmp_path: Path) -> None:
+    log = ActivityLog(tmp_path / "a.sqlite3")
+    await log.open()
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    await log.append(entry(1, detail=hostile, from_number="+14155550100", to_number=" @x"))
+    target = tmp_path / "history.csv"
+    await log.export_csv(target)
+    await log.close()
+    text = target.read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    assert all(line.startswith('"') for line in text.splitlines())  # every cell quoted
+    assert rows[1][8] == "'" + hostile and rows[1][10] == "'+14155550100"
+    assert rows[1][11] == "' @x"
+
+
+@pytest.mark.asyncio
 async def test_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path: Path) -> None:
     path = tmp_path / "a.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
@@ -177,4 +193,4 @@ async def test_a_history_file_from_before_names_and_parties_is_upgraded(tmp_path
     with target.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0][-3:] == ["account_name", "from", "to"]
-    assert rows[2][-3:] == ["Support EU", "+1415", "+4420"]
+    assert rows[2][-3:] == ["Support EU", "'+1415", "'+4420"]  # text, never a formula
