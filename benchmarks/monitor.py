@@ -85,8 +85,8 @@ async def sender(url: str, streams: int) -> None:
 async def measure(via_receiver: bool, streams: int) -> int:
     from PySide6.QtWidgets import QMainWindow
 
-    from console.app.monitor_controller import MonitorController
-    from console.app.tasks import TaskRunner
+    from console.app.controllers.monitor import MonitorController
+    from console.app.runtime.tasks import TaskRunner
     from console.ui.stream_form import StreamForm
 
     window = QMainWindow()

@@ -13,9 +13,9 @@ from console import __version__
 # They are loaded only when the command line could name one (the GUI's start-up skips them).
 SUBCOMMANDS: dict[str, str] = {
     "simulate": "console.simulator.cli",
-    "receive": "console.app.receive_command",
-    "export": "console.app.export_command",
-    "self-test": "console.app.self_test",
+    "receive": "console.app.commands.receive",
+    "export": "console.app.commands.export",
+    "self-test": "console.app.commands.self_test",
 }
 
 

@@ -13,25 +13,25 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from console.api import PlivoClient, StaticToken, TokenSource
-from console.app.accounts import AccountsController
-from console.app.activity import ActivityController, ActivityHistory, TeamHistory
-from console.app.api_status import ApiStatus
-from console.app.binding import AccountBinding
-from console.app.callback_reactions import CallbackReactions, DesktopNotifier
-from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
-from console.app.demo import DEMO_PROFILE_ID, DemoBackend
-from console.app.error_hooks import ErrorHooks
-from console.app.events_controller import CallbackTarget, EventsController
-from console.app.gc_guard import MainThreadCollector
-from console.app.help import HelpController
-from console.app.monitor_controller import MONITOR_PATH, MonitorController
-from console.app.receiver_service import ReceiverService
-from console.app.settings import ProfileRepository
+from console.app.controllers.accounts import AccountsController
+from console.app.controllers.activity import ActivityController, ActivityHistory, TeamHistory
+from console.app.controllers.api_status import ApiStatus
+from console.app.controllers.callback_reactions import CallbackReactions, DesktopNotifier
+from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
+from console.app.controllers.events import CallbackTarget, EventsController
+from console.app.controllers.help import HelpController
+from console.app.controllers.monitor import MONITOR_PATH, MonitorController
+from console.app.controllers.streams import StreamsController
+from console.app.runtime.error_hooks import ErrorHooks
+from console.app.runtime.gc_guard import MainThreadCollector
+from console.app.runtime.settings import ProfileRepository
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.binding import AccountBinding
+from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
+from console.app.services.receiver import ReceiverService
+from console.app.services.team import TeamDatabaseService
+from console.app.services.token_source import StoredToken
 from console.app.shell import APP_TITLE, build_main_window
-from console.app.streams_controller import StreamsController
-from console.app.tasks import TaskRunner
-from console.app.team_service import TeamDatabaseService
-from console.app.token_source import StoredToken
 from console.credentials import (
     CredentialStore,
     KeyringCredentialStore,

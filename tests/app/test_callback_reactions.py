@@ -14,7 +14,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
-from console.app.callback_reactions import (
+from console.app.composition import ConsoleApp
+from console.app.controllers.callback_reactions import (
     NO_TRAY,
     OFF,
     SHOW,
@@ -22,8 +23,7 @@ from console.app.callback_reactions import (
     DesktopNotifier,
     notification_decision,
 )
-from console.app.composition import ConsoleApp
-from console.app.demo import DemoBackend
+from console.app.services.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
 from console.domain.activity import Action
 from console.domain.events import EventFilter

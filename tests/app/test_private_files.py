@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from console.app.logs import LOG_FILE_NAME, configure_logging
-from console.app.private_files import private_file, secure_app_files
+from console.app.runtime.logs import LOG_FILE_NAME, configure_logging
+from console.app.runtime.private_files import private_file, secure_app_files
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.store.activity_log import ActivityLog
 

@@ -16,8 +16,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QMainWindow
 from pytestqt.qtbot import QtBot
 
-from console.app.monitor_controller import MonitorController, public_monitor_url
-from console.app.tasks import TaskRunner
+from console.app.controllers.monitor import MonitorController, public_monitor_url
+from console.app.runtime.tasks import TaskRunner
 from console.domain.stream_params import ContentType
 from console.monitor import MONITOR_PATH
 from console.receiver.server import CallbackReceiver

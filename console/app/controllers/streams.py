@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
-from console.app.activity import ActivityHistory
-from console.app.binding import AccountBinding
-from console.app.tasks import Backoff, FailureStreak, TaskRunner
+from console.app.controllers.activity import ActivityHistory
+from console.app.runtime.tasks import Backoff, FailureStreak, TaskRunner
+from console.app.services.binding import AccountBinding
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import validate_stream_request

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 
-from console.app.events_export import export_matching_team
-from console.app.receiver_service import CallbackFeed
+from console.app.services.events_export import export_matching_team
+from console.app.services.receiver import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.redaction import REDACTOR

@@ -12,9 +12,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
-from console.app.events_controller import EventFeed
-from console.app.streams_controller import StreamsController
-from console.app.tasks import TaskRunner
+from console.app.controllers.events import EventFeed
+from console.app.controllers.streams import StreamsController
+from console.app.runtime.tasks import TaskRunner
 from console.domain.activity import ActivityEntry
 from console.domain.events import EventFilter, EventReader, StoredEvent
 from console.domain.numbers import display_number

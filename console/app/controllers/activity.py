@@ -10,7 +10,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
 from console.domain.activity import ActivityEntry
 from console.domain.redaction import REDACTOR
 from console.ui.activity_dialog import ActivityDialog, counted

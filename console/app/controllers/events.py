@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from console.app.events_export import export_matching, export_selection
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.events_export import export_matching, export_selection
 from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.domain.signature import sign_request
 from console.store.event_log import EventLog

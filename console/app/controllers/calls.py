@@ -1,7 +1,7 @@
 """The calls list kept fresh: an incremental refresh every few seconds (and on F5), applied to the
 model as a diff in time slices, with the selected call kept even after it ends. The loop runs
 supervised: Plivo's errors show in the status bar, anything unexpected is reported once and the
-refresh goes on with backoff (console/app/supervisor.py).
+refresh goes on with backoff (console/app/runtime/supervisor.py).
 
 While the agent works the list (a call selected, the pointer over it), new calls are held behind
 a "3 new calls" bar until asked for, so no row moves under the agent. When refreshing fails, the
@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 
 from console.api import ApiError, AuthenticationFailed, CredentialsUnavailable, RateLimited
-from console.app.api_status import ApiStatus
-from console.app.binding import AccountBinding
-from console.app.tasks import Backoff, TaskRunner
+from console.app.controllers.api_status import ApiStatus
+from console.app.runtime.tasks import Backoff, TaskRunner
+from console.app.services.binding import AccountBinding
 from console.domain.calls import LiveCall
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
 from console.ui.monitor_toggle import MonitorToggle
 from console.ui.stream_form import StreamForm
 

@@ -24,7 +24,7 @@ from console.ui.receiver_dialog import ReceiverDialog
 from console.ui.status_indicator import Health
 
 if TYPE_CHECKING:
-    from console.app.settings import ProfileRepository
+    from console.app.runtime.settings import ProfileRepository
     from console.credentials import CredentialStore
     from console.receiver.server import Credential, Route
     from console.receiver.thread import ThreadedReceiver

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from console.ui.account_dialog import AccountDialog
 
 from console.api import ApiError, AuthenticationFailed, ClientPolicy, PlivoClient, StaticToken
-from console.app.settings import ProfileRepository
-from console.app.tasks import TaskRunner
+from console.app.runtime.settings import ProfileRepository
+from console.app.runtime.tasks import TaskRunner
 from console.credentials import CredentialError, LayeredCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret

@@ -130,7 +130,7 @@ async def _token(args: argparse.Namespace) -> tuple[str, str]:
 
 def _profile(name: str) -> tuple[str, str]:
     """(keyring key, Auth ID) of the console profile called `name` (its name, Auth ID or id)."""
-    from console.app.settings import ProfileRepository, open_settings
+    from console.app.runtime.settings import ProfileRepository, open_settings
 
     for profile in ProfileRepository(open_settings()).list():
         if name in (profile.profile_id, profile.display_name, profile.auth_id):

@@ -1,0 +1,2 @@
+"""Runtime plumbing under everything in `app/`: named tasks and supervised loops, settings, logs,
+private files, error hooks, the garbage-collection guard, resource files."""

@@ -1,0 +1,2 @@
+"""Services the controllers and commands use: the account binding and token source, the demo
+backend, the callback receiver and team database, exports, the self-test engine. No widgets."""
