@@ -16,7 +16,7 @@ from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.controllers.accounts import AccountsController
 from console.app.controllers.activity import ActivityController, ActivityHistory, TeamHistory
 from console.app.controllers.api_status import ApiStatus
-from console.app.controllers.callback_reactions import CallbackReactions, DesktopNotifier
+from console.app.controllers.callback_reactions import CallbackReactions
 from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
 from console.app.controllers.events import CallbackTarget, EventsController
 from console.app.controllers.help import HelpController
@@ -42,6 +42,8 @@ from console.store.activity_log import ActivityLog
 from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
+from console.ui.calls_view import CallsView
+from console.ui.desktop_notifier import DesktopNotifier
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
@@ -87,21 +89,22 @@ class ConsoleApp:
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
 
-        self.window = window if window is not None else build_main_window(demo=demo)
-        region, pane = CallsRegion(), CallPane()
+        self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
+        calls_view = CallsView()
+        region, pane = CallsRegion(calls_view), CallPane()
         self.window.set_regions(region, pane)
-        self.region = region
-        self.pane = pane
+        self.region: CallsRegion = region
+        self.pane: CallPane = pane
         self.dialogs = Dialogs(self.window)
         self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
-        self.accounts.notify = lambda text: self.window.statusBar().showMessage(text, 10_000)
+        self.accounts.notify = lambda text: self.window.show_status_message(text, 10_000)
         self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
         self.calls = CallsController(
-            region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
+            calls_view, pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
         self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
         self.streams = StreamsController(
-            pane, region.calls, self.tasks, self.dialogs, self.activity_log
+            pane, calls_view, self.tasks, self.dialogs, self.activity_log
         )
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.on_calls_refreshed
@@ -113,9 +116,11 @@ class ConsoleApp:
         )
         self.events.bind(None, None)  # no receiver yet: the pane says so
         self._shutting_down = False
-        region.calls.call_selected.connect(self.events_pane.set_selected_call)
+        calls_view.call_selected.connect(self.events_pane.set_selected_call)
         recordings = data_dir / "recordings" if data_dir else None
-        self.monitor = MonitorController(self.window, pane.form, self.tasks, recordings)
+        self.monitor = MonitorController(
+            self.window, pane.add_monitor_toggle(), self.tasks, recordings
+        )
 
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
@@ -131,12 +136,12 @@ class ConsoleApp:
         self.accounts.profiles_changed.connect(self._on_profiles_changed)
         self.window.restore_layout(settings)
         self._refresh_profile_list()
-        self.window.receiver_status.set_state(
-            Health.UNKNOWN, "off", "The status-callback receiver is not running."
+        self.window.set_light(
+            "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
         # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
         self.receiver = ReceiverService(
-            settings, self.profiles, self.credentials, data_dir, self.window, form=pane.form
+            settings, self.profiles, self.credentials, data_dir, self.window, form=pane
         )
         self.accounts.profiles_changed.connect(
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
@@ -146,10 +151,9 @@ class ConsoleApp:
         self.receiver.routes[MONITOR_PATH] = self.monitor.forward
         # Callbacks move the streams table, the counts, banners and the call's timeline.
         self.notifier = DesktopNotifier(settings, self.window)
-        self.window.view_menu.addSeparator()
-        self.window.view_menu.addAction(self.notifier.action)
+        self.window.add_view_toggle(self.notifier.toggle_action())
         self.reactions = CallbackReactions(
-            pane, region.calls, self.streams, self.window.banners, self.notifier, self.tasks
+            pane, calls_view, self.streams, self.window, self.notifier, self.tasks
         )
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
@@ -182,14 +186,14 @@ class ConsoleApp:
             self.activity_log = None
             if self.team.activity is None:  # the team history, when open, keeps recording
                 self.streams.activity = self.activity.log = None
-            self.window.banners.show_banner(
+            self.window.show_banner(
                 "activity", Level.WARNING,
                 "The activity history could not be opened, so starts and stops are not being "
                 "recorded this session.", f"{type(exc).__name__}: {exc}",
             )  # fmt: skip
             return
         if log.recovered_from is not None:
-            self.window.banners.show_banner(
+            self.window.show_banner(
                 "activity", Level.WARNING,
                 "The activity history file was damaged; it was set aside and a new one started.",
                 f"Old file kept as {log.recovered_from}",
@@ -239,7 +243,7 @@ class ConsoleApp:
             await old.client.aclose()
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
-            self.window.api_status.set_state(Health.BUSY, "starting the simulator…")
+            self.window.set_light("api", Health.BUSY, "starting the simulator…")
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
@@ -264,16 +268,16 @@ class ConsoleApp:
             await self.monitor.ensure_started()
         self.monitor.set_demo(profile.demo)
         self.monitor.set_public_url(public_url)
-        self.pane.form.set_recent_service_urls(self._recent_urls(binding))
+        self.pane.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
         # by Restore defaults.
-        self.pane.form.set_default_service_url(binding.media_sink_url or "")
+        self.pane.set_default_service_url(binding.media_sink_url or "")
         self.receiver.profile_activated(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)
         self.region.show_calls()
         self._refresh_profile_list()
-        self.window.api_status.set_state(Health.BUSY, "connecting…")
+        self.window.set_light("api", Health.BUSY, "connecting…")
         return binding
 
     def _refresh_profile_list(self) -> None:
@@ -285,15 +289,15 @@ class ConsoleApp:
         # "Support EU — Stream Console": Qt adds the application's name to any other title.
         self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:
-            self.window.account_status.set_state(
-                Health.WARNING, "none", "Add an account, or try the demo account"
+            self.window.set_light(
+                "account", Health.WARNING, "none", "Add an account, or try the demo account"
             )
-            self.window.api_status.set_state(Health.UNKNOWN, "not connected")
+            self.window.set_light("api", Health.UNKNOWN, "not connected")
             return
         profile = self.binding.profile
         where = "the embedded simulator" if profile.demo else profile.api_base_url
-        self.window.account_status.set_state(
-            Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
+        self.window.set_light(
+            "account", Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
         )
 
     def _on_profiles_changed(self) -> None:
@@ -390,7 +394,7 @@ class ConsoleApp:
 
     # --- errors ---------------------------------------------------------------------------------
     def report_error(self, message: str, detail: str) -> None:
-        self.window.banners.show_banner("unexpected", Level.ERROR, message, detail)
+        self.window.show_banner("unexpected", Level.ERROR, message, detail)
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self.hooks.handle(exc, f"background task {name}")

@@ -7,6 +7,8 @@ When the list cannot be refreshed, a line above it says as of when it shows the 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
@@ -33,9 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.calls import LiveCall
 from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import UUID_ROLE, CallsTableModel
+from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
@@ -262,6 +265,51 @@ class CallsView(QWidget):
         self.recheck_selection()  # the row may have been current (focus-marked) already
         self.table.scrollTo(proxy_index)
         return True
+
+    # --- the calls shown (for the app: the model stays behind these) ---------------------------
+    def clear_calls(self) -> None:
+        self.model.clear()
+
+    def has_calls(self) -> bool:
+        return self.model.rowCount() > 0
+
+    def shown_call_ids(self) -> Collection[str]:
+        """The uuids with a row now (ended calls fading out included)."""
+        return self.model.row_index().keys()
+
+    def show_calls(self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()) -> ApplyResult:
+        """Show `calls` in one go (see CallsTableModel.apply)."""
+        return self.model.apply(calls, keep=keep)
+
+    async def show_calls_in_slices(
+        self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()
+    ) -> ApplyResult:
+        """Show `calls`, handing the event loop back between slices (CallsTableModel)."""
+        return await self.model.apply_in_slices(calls, keep=keep)
+
+    def call_record(self, call_uuid: str) -> LiveCall | None:
+        """The call as its row was last built (an ended call's last known state)."""
+        row = self.model.row_of(call_uuid)
+        return self.model.records[row] if row is not None else None
+
+    def call_numbers(self, call_uuid: str) -> tuple[str, str] | None:
+        """(from, to) as the list holds them, None once the call has no row."""
+        row = self.model.row_of(call_uuid)
+        return (self.model.froms[row], self.model.tos[row]) if row is not None else None
+
+    def stream_count(self, call_uuid: str) -> int | None:
+        row = self.model.row_of(call_uuid)
+        return self.model.streams[row] if row is not None else None
+
+    def set_stream_count(self, call_uuid: str, count: int) -> None:
+        self.model.set_stream_count(call_uuid, count)
+
+    def scroll_to_top(self) -> None:
+        self.table.scrollToTop()
+
+    def is_stale(self) -> bool:
+        """True while the list says it is not being refreshed."""
+        return self.stale.isVisibleTo(self)
 
     def set_stale(self, text: str | None) -> None:
         """Say the list is not being refreshed (None: it is again)."""

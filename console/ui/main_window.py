@@ -4,6 +4,9 @@ status bar. It presents and emits intents; the app layer decides what they mean.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
@@ -25,11 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from console.identity import DOCS_URL, NAME
-from console.ui.banners import BannerBar
+from console.ui.banners import BannerBar, Level
 from console.ui.plain_text import make_plain
-from console.ui.status_indicator import StatusIndicator
+from console.ui.status_indicator import Health, StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
+Light = Literal["account", "api", "receiver", "team"]  # the status bar's lights
 EVENTS_FLOOR = 100  # px the events region keeps when the call pane needs the rest
 
 
@@ -114,6 +118,9 @@ class MainWindow(QMainWindow):
         self.team_status = StatusIndicator("team_status", "Team database")
         self.team_status.set_state(self.team_status.health, "off")
         items = (self.account_status, self.api_status, self.receiver_status, self.team_status)
+        self._lights: dict[Light, StatusIndicator] = dict(
+            zip(("account", "api", "receiver", "team"), items, strict=True)
+        )
         for item in items:
             self.statusBar().addPermanentWidget(item)
         self.resize(1400, 900)
@@ -208,6 +215,45 @@ class MainWindow(QMainWindow):
         about = help_menu.addAction(f"&About {NAME}")
         about.setObjectName("about_action")
         about.triggered.connect(self.about_requested)
+
+    # --- what the app calls: banners, status lights, menus ------------------------------------
+    def show_banner(
+        self,
+        key: str,
+        level: Level,
+        text: str,
+        detail: str = "",
+        actions: list[tuple[str, Callable[[], object]]] | None = None,
+    ) -> None:
+        """A banner above the regions until dismissed (one per key; see BannerBar)."""
+        self.banners.show_banner(key, level, text, detail, actions)
+
+    def dismiss_banner(self, key: str) -> None:
+        self.banners.dismiss(key)
+
+    def show_status_message(self, text: str, timeout_ms: int) -> None:
+        """A line at the left of the status bar that goes away on its own."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def set_light(self, light: Light, health: Health, text: str, tooltip: str = "") -> None:
+        """One of the status bar's lights: "account", "api", "receiver" or "team"."""
+        self._lights[light].set_state(health, text, tooltip)
+
+    def offer_settings_from(self, light: Light) -> None:
+        """Clicking the "receiver" or "team" light (or Enter on it) asks for its settings, as the
+        menu does: receiver_settings_requested or team_database_requested."""
+        indicator = self._lights[light]
+        indicator.make_clickable()
+        wanted = {
+            "receiver": self.receiver_settings_requested,
+            "team": self.team_database_requested,
+        }
+        indicator.clicked.connect(wanted[light])
+
+    def add_view_toggle(self, action: QAction) -> None:
+        """A setting the app keeps (e.g. desktop notifications), at the end of the View menu."""
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(action)
 
     def set_regions(self, calls_region: QWidget, call_region: QWidget) -> None:
         """Swap in the working regions. The first paint shows light placeholders, so the window

@@ -289,6 +289,15 @@ class MonitorPanel(QWidget):
             widget.setEnabled(enabled)
         self.talk_back_hint.setText(reason)
 
+    def set_silence_after(self, seconds: float) -> None:
+        """The one-way-audio warning's threshold, as the session has it."""
+        self.silence_after.setValue(seconds)
+
+    def add_note(self, text: str) -> None:
+        """A line in the panel's event list from the console itself (a recording or playback
+        that could not start), among the stream's own events."""
+        self.events.appendPlainText(text)
+
     def set_recording(self, paths: list[str]) -> None:
         self.record.blockSignals(True)
         self.record.setChecked(bool(paths))

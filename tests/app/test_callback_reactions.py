@@ -15,7 +15,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
 from console.app.composition import ConsoleApp
-from console.app.controllers.callback_reactions import (
+from console.app.services.demo import DemoBackend
+from console.credentials import MemoryCredentialStore
+from console.domain.activity import Action
+from console.domain.events import EventFilter
+from console.ui.desktop_notifier import (
     NO_TRAY,
     OFF,
     SHOW,
@@ -23,10 +27,6 @@ from console.app.controllers.callback_reactions import (
     DesktopNotifier,
     notification_decision,
 )
-from console.app.services.demo import DemoBackend
-from console.credentials import MemoryCredentialStore
-from console.domain.activity import Action
-from console.domain.events import EventFilter
 from console.ui.streams_model import StreamColumn
 from tests.app.conftest import wait_for
 

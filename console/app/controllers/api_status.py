@@ -40,26 +40,27 @@ class ApiStatus:
 
     # --- ClientObserver -------------------------------------------------------------------------
     def waiting(self, wait: Wait) -> None:
-        self.window.statusBar().showMessage(wait.describe(), int(max(wait.seconds, 1) * 1000))
+        self.window.show_status_message(wait.describe(), int(max(wait.seconds, 1) * 1000))
         if wait.reason is WaitReason.RETRY_AFTER:
             until = time.strftime("%H:%M:%S", time.localtime(wait.until))
-            self.window.api_status.set_state(
-                Health.WARNING, f"rate-limited until {until}", wait.describe()
+            self.window.set_light(
+                "api", Health.WARNING, f"rate-limited until {until}", wait.describe()
             )
 
     def request_failed(self, error: ApiError, *, retrying: bool) -> None:
         if retrying and error.affects_health:
-            self.window.api_status.set_state(Health.WARNING, "retrying", error.message)
+            self.window.set_light("api", Health.WARNING, "retrying", error.message)
 
     def healthy(self) -> None:
-        self.window.api_status.set_state(Health.OK, "connected")
+        self.window.set_light("api", Health.OK, "connected")
 
     # --- results of refreshes -------------------------------------------------------------------
     def refreshed(self, calls: int, requests: int, elapsed_s: float) -> None:
         self.last_error = None
-        self.window.banners.dismiss(API_BANNER)
-        self.window.banners.dismiss(AUTH_BANNER)
-        self.window.api_status.set_state(
+        self.window.dismiss_banner(API_BANNER)
+        self.window.dismiss_banner(AUTH_BANNER)
+        self.window.set_light(
+            "api",
             Health.OK,
             "connected",
             f"Last refresh: {calls} live calls, {requests} requests, {elapsed_s * 1000:.0f} ms",
@@ -70,16 +71,16 @@ class ApiStatus:
         self.last_error = error
         detail = "\n".join(error.detail.lines())
         if isinstance(error, AuthenticationFailed):
-            self.window.api_status.set_state(Health.ERROR, "token refused", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "token refused", error.message)
+            self.window.show_banner(
                 AUTH_BANNER, Level.ERROR,
                 f"Plivo refused the Auth Token for “{account}”. Re-enter the token to continue; "
                 "the list shows the calls as they were last seen.",
                 detail, [("Re-enter token…", self._reenter_token)],
             )  # fmt: skip
         elif isinstance(error, CredentialsUnavailable):
-            self.window.api_status.set_state(Health.ERROR, "no token", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "no token", error.message)
+            self.window.show_banner(
                 AUTH_BANNER, Level.ERROR, error.message, detail,
                 [("Manage accounts…", self._reenter_token), ("Retry", self._retry)],
             )  # fmt: skip
@@ -89,15 +90,15 @@ class ApiStatus:
                 time.strftime("%H:%M:%S", time.localtime(error.retry_at))
                 if error.retry_at else "shortly"
             )  # fmt: skip
-            self.window.api_status.set_state(
-                Health.WARNING, f"rate-limited until {until}", error.message
+            self.window.set_light(
+                "api", Health.WARNING, f"rate-limited until {until}", error.message
             )
-            self.window.statusBar().showMessage(
+            self.window.show_status_message(
                 f"Plivo's rate limit reached; refreshing resumes {until}.", 10_000
             )
         else:
-            self.window.api_status.set_state(Health.ERROR, "unreachable", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "unreachable", error.message)
+            self.window.show_banner(
                 API_BANNER, Level.WARNING,
                 f"Plivo is not answering: {error.message} The list shows the calls as they were "
                 "last seen and refreshes again on its own.",

@@ -63,7 +63,7 @@ class CallsController:
         self.held = []
         self.view.set_held(0)
         self.view.set_stale(None)
-        self.view.model.clear()
+        self.view.clear_calls()
         self.pane.show_call(None)
         if binding is None:
             return
@@ -94,7 +94,7 @@ class CallsController:
             return False
         self.calls = {c.call_uuid: c for c in result.calls}
         await self._apply(list(result.calls))
-        if self.last_ok_at is None or self.view.stale.isVisibleTo(self.view):
+        if self.last_ok_at is None or self.view.is_stale():
             self.view.set_stale(None)
             self._set_live_empty_text(binding)
         self.last_ok_at = time.time()
@@ -107,15 +107,14 @@ class CallsController:
 
     async def _apply(self, calls: list[LiveCall]) -> None:
         """Show `calls`, holding back new ones while the agent works the list."""
-        model = self.view.model
-        if model.rowCount() and self.view.agent_is_working():
-            known = model.row_index()
+        if self.view.has_calls() and self.view.agent_is_working():
+            known = self.view.shown_call_ids()
             self.held = [c for c in calls if c.call_uuid not in known]
             calls = [c for c in calls if c.call_uuid in known]
         else:
             self.held = []
         keep = [u for u in (self.view.selected_call(),) if u]
-        await model.apply_in_slices(calls, keep=keep)
+        await self.view.show_calls_in_slices(calls, keep=keep)
         self.view.set_held(len(self.held))
 
     def show_held(self) -> None:
@@ -123,10 +122,10 @@ class CallsController:
         if not self.held:
             return
         keep = [u for u in (self.view.selected_call(),) if u]
-        self.view.model.apply(list(self.calls.values()), keep=keep)
+        self.view.show_calls(list(self.calls.values()), keep=keep)
         self.held = []
         self.view.set_held(0)
-        self.view.table.scrollToTop()
+        self.view.scroll_to_top()
 
     def _set_live_empty_text(self, binding: AccountBinding) -> None:
         self.view.set_empty_text(
@@ -165,8 +164,7 @@ class CallsController:
     def _on_selected(self, call_uuid: str | None) -> None:
         call = self.calls.get(call_uuid) if call_uuid else None
         if call_uuid and call is None:
-            row = self.view.model.row_of(call_uuid)
-            call = self.view.model.records[row] if row is not None else None
+            call = self.view.call_record(call_uuid)
         self.pane.show_call(call, ended=call is not None and call.call_uuid not in self.calls)
 
     def _update_selected_call(self) -> None:
@@ -180,5 +178,4 @@ class CallsController:
 
     def _open_form(self, call_uuid: str) -> None:
         if self.pane.call is not None and self.pane.call.call_uuid == call_uuid:
-            self.pane.form.service_url.setFocus()
-            self.pane.form.service_url.selectAll()
+            self.pane.focus_part("stream_url")

@@ -67,7 +67,7 @@ class StreamsController:
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
         self._failures_recorded: set[str] = set()
-        pane.form.start_requested.connect(self._on_start)
+        pane.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
         pane.refresh_streams_requested.connect(self.reload)
@@ -76,10 +76,10 @@ class StreamsController:
 
     def bind(self, binding: AccountBinding | None) -> None:
         self.binding = binding
-        form = self.pane.form
-        form.set_target_is_simulator(binding is not None and binding.simulator)
-        if binding is not None:
-            form.set_api_base_url(binding.profile.api_base_url)
+        self.pane.set_stream_target(
+            simulator=binding is not None and binding.simulator,
+            api_base_url=binding.profile.api_base_url if binding is not None else None,
+        )
 
     # --- reading ---------------------------------------------------------------------------------
     def _on_call_selected(self, call_uuid: str | None) -> None:
@@ -91,7 +91,7 @@ class StreamsController:
 
     def on_calls_refreshed(self) -> None:
         """Plivo answered a refresh: "could not connect" results are stale; streams again."""
-        self.pane.form.clear_connection_errors()
+        self.pane.clear_connection_errors()
         self.reload_in_background()
 
     def reload_in_background(self) -> None:
@@ -127,9 +127,9 @@ class StreamsController:
                 self.pane.set_streams_status(error.message, error=True)
             return None
         if self._showing(call_uuid):
-            self.pane.streams.set_streams(streams)
+            self.pane.set_streams(streams)
             self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
-        self.calls.model.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
+        self.calls.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
         await self._note_failures(call_uuid, streams)
         return streams
 
@@ -143,7 +143,7 @@ class StreamsController:
             elif sid in self._watched and (stream.status or "").lower() != "failed":
                 self._watched.discard(sid)  # ended without failing: watched no more
             elif (stream.status or "").lower() == "failed" and sid in self._watched:
-                reason = self.pane.streams.failure_reason(sid)
+                reason = self.pane.failure_reason(sid)
                 await self.note_failure(call_uuid, sid, reason, stream.service_url or "")
 
     def is_ours(self, stream_id: str) -> bool:
@@ -171,9 +171,9 @@ class StreamsController:
     def _on_start(self, request: StreamRequest) -> None:
         call = self.pane.call
         if call is None:
-            self.pane.form.set_busy(False)
+            self.pane.set_start_busy(False)
             return
-        self.pane.streams_status.setText("")
+        self.pane.set_streams_status("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
         self.tasks.run(
             f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
@@ -181,18 +181,20 @@ class StreamsController:
 
     async def start(self, call_uuid: str, request: StreamRequest) -> StreamStarted | None:
         binding = self.binding
-        form = self.pane.form
+        pane = self.pane
         if binding is None:
-            form.show_error("No account is active: choose one in the toolbar first.", "", call_uuid)
+            pane.show_start_error(
+                "No account is active: choose one in the toolbar first.", "", call_uuid
+            )
             return None
         report = validate_stream_request(request, target=binding.target)
         if not report.ok:  # the form already refuses these; this gate guards every other path
-            form.show_error(report.errors[0].message, "", call_uuid)
+            pane.show_start_error(report.errors[0].message, "", call_uuid)
             return None
         try:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()), call_uuid)
+            pane.show_start_error(error.message, "\n".join(error.detail.lines()), call_uuid)
             self.pane.reveal_result()
             # `checked`: the call's streams were listed and none to this URL is active (a found
             # one is returned as started), so the history can say "not started" for certain.
@@ -202,7 +204,7 @@ class StreamsController:
             self.reload(call_uuid)
             return None
         except ApiError as error:
-            form.show_error(
+            pane.show_start_error(
                 error.message, "\n".join(error.detail.lines()), call_uuid,
                 connection=isinstance(error, NetworkError),
             )  # fmt: skip
@@ -211,11 +213,11 @@ class StreamsController:
                 Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
             )
             return None
-        form.show_started(started, call_uuid)
+        pane.show_started(started, call_uuid)
         self._watched.add(started.stream_id)
         self.pane.reveal_result()
         if self._showing(call_uuid):
-            self.pane.streams.add_pending(Stream(
+            self.pane.add_pending_stream(Stream(
                 stream_id=started.stream_id, call_uuid=call_uuid,
                 service_url=request.service_url,
                 audio_track=(request.audio_track or "inbound"),
@@ -235,9 +237,8 @@ class StreamsController:
         return started
 
     def _remember_url(self, url: str) -> None:
-        form = self.pane.form
-        urls = ([url] + [u for u in form.recent_service_urls() if u != url])[:10]
-        form.set_recent_service_urls(urls)
+        urls = ([url] + [u for u in self.pane.recent_service_urls() if u != url])[:10]
+        self.pane.set_recent_service_urls(urls)
         if self.on_recent_urls is not None:
             self.on_recent_urls(urls)
 
@@ -249,9 +250,8 @@ class StreamsController:
         binding = self.binding
         if binding is None:
             return False
-        row = self.pane.streams.row_of(stream_id)
-        url = (self.pane.streams.stream(row).service_url or "") if row is not None else ""
-        self.pane.streams.mark_stopped([stream_id])
+        url = self.pane.stream_url(stream_id)
+        self.pane.mark_streams_stopped([stream_id])
         self.pane.set_streams_status("Stopping…")
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
@@ -262,7 +262,7 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
-        self.pane.form.stream_ended(call_uuid, stream_id, "stopped")
+        self.pane.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
             Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
         )
@@ -279,7 +279,7 @@ class StreamsController:
         if binding is None:
             return False
         if self._showing(call_uuid):
-            count = self.pane.streams.active_count()
+            count = self.pane.active_stream_count()
         else:
             streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
             count = sum(1 for s in streams if s.is_active)
@@ -287,11 +287,8 @@ class StreamsController:
             if self._showing(call_uuid):
                 self.pane.set_streams_status("No active streams to stop.")
             return False
-        row = self.calls.model.row_of(call_uuid)
-        label = (
-            f"{self.calls.model.froms[row]} → {self.calls.model.tos[row]}" if row is not None
-            else call_uuid
-        )  # fmt: skip
+        numbers = self.calls.call_numbers(call_uuid)
+        label = f"{numbers[0]} → {numbers[1]}" if numbers is not None else call_uuid
         noun = "stream" if count == 1 else "streams"
         if confirm and not await self.dialogs.confirm(
             "Stop all streams",
@@ -301,7 +298,7 @@ class StreamsController:
         ):
             return False
         if self._showing(call_uuid):
-            self.pane.streams.mark_stopped([s.stream_id for s in self.pane.streams.streams()])
+            self.pane.mark_streams_stopped(self.pane.stream_ids())
             self.pane.set_streams_status("Stopping all…")
         try:
             stopped = await binding.client.stop_all_streams(call_uuid)
@@ -313,9 +310,9 @@ class StreamsController:
             )
             await self.load_streams(call_uuid)
             return False
-        reported = self.pane.form.reported_stream_id(call_uuid)
+        reported = self.pane.reported_stream_id(call_uuid)
         if reported:
-            self.pane.form.stream_ended(call_uuid, reported, "stopped")
+            self.pane.stream_ended(call_uuid, reported, "stopped")
         await self._record(
             Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
         )
@@ -327,10 +324,8 @@ class StreamsController:
     # --- audit -----------------------------------------------------------------------------------
     def _party(self, call_uuid: str, which: int) -> str:
         """The call's from (0) or to (1) number as the calls list shows it ("" once it is gone)."""
-        row = self.calls.model.row_of(call_uuid)
-        if row is None:
-            return ""
-        return (self.calls.model.froms if which == 0 else self.calls.model.tos)[row]
+        numbers = self.calls.call_numbers(call_uuid)
+        return numbers[which] if numbers is not None else ""
 
     async def _record(
         self,

@@ -115,9 +115,7 @@ class TeamDatabaseService:
         self._last: TeamStatus | None = None
         self.copied = 0  # callbacks of this console's own receiver copied to the team database
         self.copy_failed = 0
-        indicator = window.team_status
-        indicator.make_clickable()
-        indicator.clicked.connect(self.open_dialog)
+        window.offer_settings_from("team")  # its clicks: team_database_requested
         window.team_database_requested.connect(self.open_dialog)
         self._publish()
 
@@ -366,8 +364,8 @@ class TeamDatabaseService:
         if status == self._last:
             return
         self._last = status
-        self.window.team_status.set_state(
-            status.health, status.short, status.text + " Click for settings."
+        self.window.set_light(
+            "team", status.health, status.short, status.text + " Click for settings."
         )
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.set_status(status.text)
