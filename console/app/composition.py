@@ -28,6 +28,7 @@ from console.app.runtime.settings import ProfileRepository
 from console.app.runtime.tasks import TaskRunner
 from console.app.services.binding import AccountBinding
 from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
+from console.app.services.notices import Notices
 from console.app.services.receiver import ReceiverService
 from console.app.services.team import TeamDatabaseService
 from console.app.services.token_source import StoredToken
@@ -96,15 +97,20 @@ class ConsoleApp:
         self.region: CallsRegion = region
         self.pane: CallPane = pane
         self.dialogs = Dialogs(self.window)
-        self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
-        self.accounts.notify = lambda text: self.window.show_status_message(text, 10_000)
-        self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
+        self.notifier = DesktopNotifier(settings, self.window)
+        self.notices = Notices(self.window, pane, self.notifier)
+        self.accounts = AccountsController(
+            self.profiles, self.credentials, self.tasks, self.window, notices=self.notices
+        )
+        self.status = ApiStatus(
+            self.window, self.notices, retry=self.refresh_now, reenter_token=self._reenter
+        )
         self.calls = CallsController(
             calls_view, pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
         self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
         self.streams = StreamsController(
-            pane, calls_view, self.tasks, self.dialogs, self.activity_log
+            pane, calls_view, self.tasks, self.dialogs, self.activity_log, self.notices
         )
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.on_calls_refreshed
@@ -150,11 +156,8 @@ class ConsoleApp:
         # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
         self.receiver.routes[MONITOR_PATH] = self.monitor.forward
         # Callbacks move the streams table, the counts, banners and the call's timeline.
-        self.notifier = DesktopNotifier(settings, self.window)
         self.window.add_view_toggle(self.notifier.toggle_action())
-        self.reactions = CallbackReactions(
-            pane, calls_view, self.streams, self.window, self.notifier, self.tasks
-        )
+        self.reactions = CallbackReactions(pane, calls_view, self.streams, self.notices, self.tasks)
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
         self.team = TeamDatabaseService(
@@ -186,14 +189,14 @@ class ConsoleApp:
             self.activity_log = None
             if self.team.activity is None:  # the team history, when open, keeps recording
                 self.streams.activity = self.activity.log = None
-            self.window.show_banner(
+            self.notices.problem(
                 "activity", Level.WARNING,
                 "The activity history could not be opened, so starts and stops are not being "
                 "recorded this session.", f"{type(exc).__name__}: {exc}",
             )  # fmt: skip
             return
         if log.recovered_from is not None:
-            self.window.show_banner(
+            self.notices.problem(
                 "activity", Level.WARNING,
                 "The activity history file was damaged; it was set aside and a new one started.",
                 f"Old file kept as {log.recovered_from}",
@@ -394,7 +397,7 @@ class ConsoleApp:
 
     # --- errors ---------------------------------------------------------------------------------
     def report_error(self, message: str, detail: str) -> None:
-        self.window.show_banner("unexpected", Level.ERROR, message, detail)
+        self.notices.problem("unexpected", Level.ERROR, message, detail)
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self.hooks.handle(exc, f"background task {name}")

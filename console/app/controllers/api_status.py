@@ -1,6 +1,6 @@
-"""Plivo's health as the agent sees it: the status-bar dot, quiet notices for waits, and banners
-for problems that need a decision. The API client's observer calls arrive here, as do the final
-errors of background refreshes."""
+"""Plivo's health as the agent sees it: the status-bar light, quiet notices for waits, and
+problems (banners) that need a decision. The API client's observer calls arrive here, as do the
+final errors of background refreshes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from console.api import (
     Wait,
     WaitReason,
 )
+from console.app.services.notices import Notices
 from console.ui.banners import Level
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
@@ -29,18 +30,20 @@ class ApiStatus:
     def __init__(
         self,
         window: MainWindow,
+        notices: Notices,
         *,
         retry: Callable[[], object],
         reenter_token: Callable[[], object],
     ) -> None:
         self.window = window
+        self.notices = notices
         self._retry = retry
         self._reenter_token = reenter_token
         self.last_error: ApiError | None = None
 
     # --- ClientObserver -------------------------------------------------------------------------
     def waiting(self, wait: Wait) -> None:
-        self.window.show_status_message(wait.describe(), int(max(wait.seconds, 1) * 1000))
+        self.notices.status(wait.describe(), timeout_ms=int(max(wait.seconds, 1) * 1000))
         if wait.reason is WaitReason.RETRY_AFTER:
             until = time.strftime("%H:%M:%S", time.localtime(wait.until))
             self.window.set_light(
@@ -57,8 +60,7 @@ class ApiStatus:
     # --- results of refreshes -------------------------------------------------------------------
     def refreshed(self, calls: int, requests: int, elapsed_s: float) -> None:
         self.last_error = None
-        self.window.dismiss_banner(API_BANNER)
-        self.window.dismiss_banner(AUTH_BANNER)
+        self.notices.solved(API_BANNER, AUTH_BANNER)
         self.window.set_light(
             "api",
             Health.OK,
@@ -72,7 +74,7 @@ class ApiStatus:
         detail = "\n".join(error.detail.lines())
         if isinstance(error, AuthenticationFailed):
             self.window.set_light("api", Health.ERROR, "token refused", error.message)
-            self.window.show_banner(
+            self.notices.problem(
                 AUTH_BANNER, Level.ERROR,
                 f"Plivo refused the Auth Token for “{account}”. Re-enter the token to continue; "
                 "the list shows the calls as they were last seen.",
@@ -80,7 +82,7 @@ class ApiStatus:
             )  # fmt: skip
         elif isinstance(error, CredentialsUnavailable):
             self.window.set_light("api", Health.ERROR, "no token", error.message)
-            self.window.show_banner(
+            self.notices.problem(
                 AUTH_BANNER, Level.ERROR, error.message, detail,
                 [("Manage accounts…", self._reenter_token), ("Retry", self._retry)],
             )  # fmt: skip
@@ -93,12 +95,10 @@ class ApiStatus:
             self.window.set_light(
                 "api", Health.WARNING, f"rate-limited until {until}", error.message
             )
-            self.window.show_status_message(
-                f"Plivo's rate limit reached; refreshing resumes {until}.", 10_000
-            )
+            self.notices.status(f"Plivo's rate limit reached; refreshing resumes {until}.")
         else:
             self.window.set_light("api", Health.ERROR, "unreachable", error.message)
-            self.window.show_banner(
+            self.notices.problem(
                 API_BANNER, Level.WARNING,
                 f"Plivo is not answering: {error.message} The list shows the calls as they were "
                 "last seen and refreshes again on its own.",

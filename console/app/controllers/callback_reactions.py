@@ -11,6 +11,7 @@ import logging
 from console.app.controllers.events import EventFeed
 from console.app.controllers.streams import StreamsController
 from console.app.runtime.tasks import TaskRunner
+from console.app.services.notices import Notices
 from console.domain.activity import ActivityEntry
 from console.domain.events import EventFilter, EventReader, StoredEvent
 from console.domain.numbers import display_number
@@ -25,8 +26,6 @@ from console.domain.timeline import (
 from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView
-from console.ui.desktop_notifier import DesktopNotifier
-from console.ui.main_window import MainWindow
 
 _log = logging.getLogger(__name__)
 NO_REASON = "dropped; Plivo's callback gave no reason"
@@ -39,15 +38,13 @@ class CallbackReactions:
         pane: CallPane,
         calls: CallsView,
         streams: StreamsController,
-        banners: MainWindow,
-        notifier: DesktopNotifier,
+        notices: Notices,
         tasks: TaskRunner,
     ) -> None:
         self.pane = pane
         self.calls = calls
         self.streams = streams
-        self.banners = banners
-        self.notifier = notifier
+        self.notices = notices
         self.tasks = tasks
         self.reader: EventReader | None = None
         self.feed: EventFeed | None = None
@@ -138,8 +135,8 @@ class CallbackReactions:
             title = "Stream degraded"
         detail = f"Stream {clean_text(change.stream_id, 80)} · call {clean_text(change.call_uuid)}"
         key = "stream_" + "".join(c for c in change.stream_id[:64] if c.isalnum() or c == "-")
-        self.banners.show_banner(key, level, text, detail)
-        self.notifier.notify(title, text)
+        self.notices.problem(key, level, text, detail)
+        self.notices.desktop(title, text)
 
     def _call_label(self, call_uuid: str) -> str:
         numbers = self.calls.call_numbers(call_uuid)

@@ -13,6 +13,7 @@ from console.api import AmbiguousStart, ApiError, NetworkError, Priority
 from console.app.controllers.activity import ActivityHistory
 from console.app.runtime.tasks import Backoff, FailureStreak, TaskRunner
 from console.app.services.binding import AccountBinding
+from console.app.services.notices import Notices
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import validate_stream_request
@@ -48,8 +49,10 @@ class StreamsController:
         tasks: TaskRunner,
         dialogs: Dialogs,
         activity: ActivityHistory | None,
+        notices: Notices,
     ) -> None:
         self.pane = pane
+        self.notices = notices
         self.calls = calls
         self.tasks = tasks
         self.dialogs = dialogs
@@ -119,16 +122,16 @@ class StreamsController:
         if binding is None:
             return None
         if not quiet:
-            self.pane.set_streams_status("Loading…")
+            self.notices.call_result("Loading…")
         try:
             streams = await binding.client.list_streams(call_uuid, priority=priority)
         except ApiError as error:
             if self._showing(call_uuid):
-                self.pane.set_streams_status(error.message, error=True)
+                self.notices.call_result(error.message, error=True)
             return None
         if self._showing(call_uuid):
             self.pane.set_streams(streams)
-            self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
+            self.notices.call_result(time.strftime("updated %H:%M:%S"))
         self.calls.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
         await self._note_failures(call_uuid, streams)
         return streams
@@ -173,7 +176,7 @@ class StreamsController:
         if call is None:
             self.pane.set_start_busy(False)
             return
-        self.pane.set_streams_status("")
+        self.notices.call_result("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
         self.tasks.run(
             f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
@@ -252,11 +255,11 @@ class StreamsController:
             return False
         url = self.pane.stream_url(stream_id)
         self.pane.mark_streams_stopped([stream_id])
-        self.pane.set_streams_status("Stopping…")
+        self.notices.call_result("Stopping…")
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
         except ApiError as error:
-            self.pane.set_streams_status(error.message, error=True)
+            self.notices.call_result(error.message, error=True)
             await self._record(
                 Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id, error.message, url
             )
@@ -268,7 +271,7 @@ class StreamsController:
         )
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
-            self.pane.set_streams_status(stopped.message)
+            self.notices.call_result(stopped.message)
         return True
 
     def _on_stop_all(self, call_uuid: str) -> None:
@@ -285,7 +288,7 @@ class StreamsController:
             count = sum(1 for s in streams if s.is_active)
         if count == 0:  # nothing to stop: no request, no "ok" recorded for stopping nothing
             if self._showing(call_uuid):
-                self.pane.set_streams_status("No active streams to stop.")
+                self.notices.call_result("No active streams to stop.")
             return False
         numbers = self.calls.call_numbers(call_uuid)
         label = f"{numbers[0]} → {numbers[1]}" if numbers is not None else call_uuid
@@ -299,12 +302,12 @@ class StreamsController:
             return False
         if self._showing(call_uuid):
             self.pane.mark_streams_stopped(self.pane.stream_ids())
-            self.pane.set_streams_status("Stopping all…")
+            self.notices.call_result("Stopping all…")
         try:
             stopped = await binding.client.stop_all_streams(call_uuid)
         except ApiError as error:
             if self._showing(call_uuid):
-                self.pane.set_streams_status(error.message, error=True)
+                self.notices.call_result(error.message, error=True)
             await self._record(
                 Action.STOP_ALL_STREAMS, call_uuid, Outcome.FAILED, None, "", error.message
             )
@@ -318,7 +321,7 @@ class StreamsController:
         )
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
-            self.pane.set_streams_status(stopped.message)
+            self.notices.call_result(stopped.message)
         return True
 
     # --- audit -----------------------------------------------------------------------------------
