@@ -1,5 +1,6 @@
 """The composition root: builds the services and the window, wires intents to work, and takes it
-all down again. Nothing else constructs services; widgets get only what they present."""
+all down again. Nothing else constructs services; widgets get only what they present. Where this
+sits among app/'s rooms, and how a callback reaches the screen: docs/architecture.md."""
 
 from __future__ import annotations
 
