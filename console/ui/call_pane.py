@@ -55,6 +55,16 @@ class CallPane(QWidget):
         self.form.start_requested.connect(self.start_requested)
         self.form.call_label.setVisible(False)  # the pane's header already names the call
 
+        header = self._build_header()
+        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
+        self._build_streams_table()
+        self._build_stream_actions()
+        self._build_splitter(self._build_streams_box())
+        self._build_fit_timer()
+        self._build_stack(header)
+        self.show_call(None)
+
+    def _build_header(self) -> QHBoxLayout:
         self.title = QLabel()
         self.title.setObjectName("call_title")
         font = self.title.font()
@@ -78,9 +88,9 @@ class CallPane(QWidget):
         texts.addWidget(self.meta)
         header.addLayout(texts, 1)
         header.addWidget(self.copy_uuid, 0, Qt.AlignmentFlag.AlignTop)
+        return header
 
-        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
-
+    def _build_streams_table(self) -> None:
         self.streams = StreamsTableModel(self)
         self.table = QTableView()
         self.table.setObjectName("streams_table")
@@ -115,6 +125,7 @@ class CallPane(QWidget):
             signal.connect(self._update_buttons)
             signal.connect(self._sync_result)
 
+    def _build_stream_actions(self) -> None:
         self.streams_label = QLabel("Streams on this call")
         self.streams_label.setObjectName("streams_label")
         self.streams_status = QLabel()
@@ -132,9 +143,7 @@ class CallPane(QWidget):
         self.refresh_button.setObjectName("refresh_streams")
         self.refresh_button.setText("Refresh")
         self.refresh_button.setToolTip("Ask Plivo for this call's streams now")
-        self.refresh_button.clicked.connect(
-            lambda: self.call and self.refresh_streams_requested.emit(self.call.call_uuid)
-        )
+        self.refresh_button.clicked.connect(self._refresh_streams)
         delete = QAction(self.table)
         delete.setShortcut(QKeySequence(Qt.Key.Key_Delete))
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -146,6 +155,7 @@ class CallPane(QWidget):
         start.triggered.connect(self.form.submit)
         self.addAction(start)
 
+    def _build_streams_box(self) -> QWidget:
         streams_box = QWidget()
         box = QVBoxLayout(streams_box)
         box.setContentsMargins(0, 4, 0, 0)
@@ -174,7 +184,9 @@ class CallPane(QWidget):
         buttons.addWidget(self.stop_all_button)
         buttons.addStretch(1)
         box.addLayout(buttons)
+        return streams_box
 
+    def _build_splitter(self, streams_box: QWidget) -> None:
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("call_splitter")
         self.splitter.addWidget(self.form)
@@ -191,6 +203,8 @@ class CallPane(QWidget):
         )
         self.timeline.setMinimumSize(40, self.table.minimumHeight())
         self.streams_box = streams_box
+
+    def _build_fit_timer(self) -> None:
         # The form gets the height that shows all its fields (Start never scrolls away; the
         # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
         # when the pane is resized or the form's content changes (More options, messages).
@@ -201,6 +215,7 @@ class CallPane(QWidget):
         for watched in (self.form.fields, self.form.result, self.splitter):
             watched.installEventFilter(self)
 
+    def _build_stack(self, header: QHBoxLayout) -> None:
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -213,7 +228,6 @@ class CallPane(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(content)
         self.content = content
-        self.show_call(None)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -405,6 +419,10 @@ class CallPane(QWidget):
         row = self.streams.row_of(stream_id) if stream_id else None
         if self.call and stream_id and row is not None and self.streams.is_active(row):
             self.stop_requested.emit(self.call.call_uuid, stream_id)
+
+    def _refresh_streams(self) -> None:
+        if self.call is not None:
+            self.refresh_streams_requested.emit(self.call.call_uuid)
 
     def _stop_all(self) -> None:
         if self.call is not None:

@@ -109,6 +109,15 @@ class CallsView(QWidget):
         self.proxy = CallsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
+        header = self._build_filters()
+        self._build_table()
+        self._connect_table()
+        self._build_notes()
+        self._lay_out(header)
+        self._start_counting()
+        self._update_counts()
+
+    def _build_filters(self) -> QHBoxLayout:
         self.search = QLineEdit()
         self.search.setObjectName("call_search")
         self.search.setPlaceholderText("Search number, caller name or call UUID  (Ctrl+F)")
@@ -132,7 +141,9 @@ class CallsView(QWidget):
         header.addWidget(self.search, 1)
         header.addWidget(self.direction)
         header.addWidget(self.count)
+        return header
 
+    def _build_table(self) -> None:
         self.table = CallsTable()
         self.table.setObjectName("calls_table")
         self.table.setAccessibleName("Live calls")
@@ -166,6 +177,8 @@ class CallsView(QWidget):
         # Extra width goes to the caller's name, not to a far-away Streams count.
         hh.setStretchLastSection(False)
         hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
+
+    def _connect_table(self) -> None:
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated_call.connect(self._open_current)
@@ -178,6 +191,7 @@ class CallsView(QWidget):
         self._recheck_timer.timeout.connect(self.recheck_selection)
         self.table.selected_in_place.connect(self.recheck_selection)
 
+    def _build_notes(self) -> None:
         self.empty = EmptyState(
             "No live calls right now", "Calls appear here a few seconds after they start."
         )
@@ -212,6 +226,8 @@ class CallsView(QWidget):
             " #new_calls_label { color: palette(highlighted-text); font-weight: bold; }"
         )
         self.held_bar.setVisible(False)
+
+    def _lay_out(self, header: QHBoxLayout) -> None:
         self.stack = QStackedLayout()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
@@ -222,6 +238,7 @@ class CallsView(QWidget):
         layout.addWidget(self.held_bar)
         layout.addLayout(self.stack, 1)
 
+    def _start_counting(self) -> None:
         # Row signals arrive once per inserted call: coalesce them into one count update.
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -244,7 +261,6 @@ class CallsView(QWidget):
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         find.triggered.connect(self.focus_search)
         self.addAction(find)
-        self._update_counts()
 
     # --- state ----------------------------------------------------------------------------------
     def selected_call(self) -> str | None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMainWindow,
+    QMenuBar,
     QScrollArea,
     QSplitter,
     QToolBar,
@@ -73,10 +74,22 @@ class MainWindow(QMainWindow):
         call_region.setObjectName(call_region.objectName() or "call_region")
         events_region.setObjectName(events_region.objectName() or "events_region")
 
+        self._build_splitters(events_region)
+        self._build_central()
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_events)
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+        self.resize(1400, 900)
+
+    def _build_splitters(self, events_region: QWidget) -> None:
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("top_splitter")
-        self.top_splitter.addWidget(calls_region)
-        self.top_splitter.addWidget(call_region)
+        self.top_splitter.addWidget(self.calls_region)
+        self.top_splitter.addWidget(self.call_region)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -96,6 +109,7 @@ class MainWindow(QMainWindow):
         for splitter in (self.top_splitter, self.main_splitter):
             splitter.setChildrenCollapsible(False)
 
+    def _build_central(self) -> None:
         self.banners = BannerBar()
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -106,12 +120,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         central.installEventFilter(self)
 
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self.fit_events)
-        self._build_toolbar()
-        self._build_menus()
+    def _build_status_bar(self) -> None:
         self.account_status = StatusIndicator("account_status", "Account")
         self.api_status = StatusIndicator("api_status", "API")
         self.receiver_status = StatusIndicator("receiver_status", "Receiver")
@@ -123,7 +132,6 @@ class MainWindow(QMainWindow):
         )
         for item in items:
             self.statusBar().addPermanentWidget(item)
-        self.resize(1400, 900)
 
     # --- chrome -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -162,6 +170,33 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
 
+        self._build_view_menu(menus)
+        account = menus.addMenu("&Account")
+        manage = account.addAction("&Manage accounts…")
+        manage.setObjectName("manage_accounts_action")
+        manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        manage.triggered.connect(self.manage_accounts_requested)
+        account.addSeparator()
+        receiver = account.addAction("Status callback &receiver…")
+        receiver.setObjectName("receiver_settings_action")
+        receiver.triggered.connect(self.receiver_settings_requested)
+        team = account.addAction("&Team database…")
+        team.setObjectName("team_database_action")
+        team.triggered.connect(self.team_database_requested)
+
+        help_menu = menus.addMenu("&Help")
+        docs = help_menu.addAction("Plivo Audio Stream &documentation")
+        docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
+        help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
+        self_test = help_menu.addAction("Run &self-test…")
+        self_test.setObjectName("self_test_action")
+        self_test.triggered.connect(self.self_test_requested)
+        help_menu.addSeparator()
+        about = help_menu.addAction(f"&About {NAME}")
+        about.setObjectName("about_action")
+        about.triggered.connect(self.about_requested)
+
+    def _build_view_menu(self, menus: QMenuBar) -> None:
         view = menus.addMenu("&View")
         self.view_menu = view  # the app adds its setting toggles (e.g. notifications) here
         view.addAction(self.refresh_action)
@@ -190,31 +225,6 @@ class MainWindow(QMainWindow):
         activity.triggered.connect(self.activity_requested)
         view.addSeparator()
         view.addAction("&Reset layout").triggered.connect(self.reset_layout)
-
-        account = menus.addMenu("&Account")
-        manage = account.addAction("&Manage accounts…")
-        manage.setObjectName("manage_accounts_action")
-        manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        manage.triggered.connect(self.manage_accounts_requested)
-        account.addSeparator()
-        receiver = account.addAction("Status callback &receiver…")
-        receiver.setObjectName("receiver_settings_action")
-        receiver.triggered.connect(self.receiver_settings_requested)
-        team = account.addAction("&Team database…")
-        team.setObjectName("team_database_action")
-        team.triggered.connect(self.team_database_requested)
-
-        help_menu = menus.addMenu("&Help")
-        docs = help_menu.addAction("Plivo Audio Stream &documentation")
-        docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
-        help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
-        self_test = help_menu.addAction("Run &self-test…")
-        self_test.setObjectName("self_test_action")
-        self_test.triggered.connect(self.self_test_requested)
-        help_menu.addSeparator()
-        about = help_menu.addAction(f"&About {NAME}")
-        about.setObjectName("about_action")
-        about.triggered.connect(self.about_requested)
 
     # --- what the app calls: banners, status lights, menus ------------------------------------
     def show_banner(
