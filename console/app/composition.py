@@ -91,6 +91,18 @@ class ConsoleApp:
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
 
+        calls_view = self._build_window(window, demo)
+        self._build_notices(settings)
+        self._build_controllers(calls_view, data_dir, refresh_interval_s)
+        self._connect_window(data_dir, log_dir)
+        self.window.restore_layout(settings)
+        self._refresh_profile_list()
+        self.window.set_light(
+            "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
+        )
+        self._build_callbacks(settings, data_dir, calls_view)
+
+    def _build_window(self, window: MainWindow | None, demo: bool) -> CallsView:
         self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
         calls_view = CallsView()
         region, pane = CallsRegion(calls_view), CallPane()
@@ -98,8 +110,15 @@ class ConsoleApp:
         self.region: CallsRegion = region
         self.pane: CallPane = pane
         self.dialogs = Dialogs(self.window)
+        return calls_view
+
+    def _build_notices(self, settings: QSettings) -> None:
         self.notifier = DesktopNotifier(settings, self.window)
-        self.notices = Notices(self.window, pane, self.notifier)
+        self.notices = Notices(self.window, self.pane, self.notifier)
+
+    def _build_controllers(
+        self, calls_view: CallsView, data_dir: Path | None, refresh_interval_s: float
+    ) -> None:
         self.accounts = AccountsController(
             self.profiles, self.credentials, self.tasks, self.window, notices=self.notices
         )
@@ -107,11 +126,11 @@ class ConsoleApp:
             self.window, self.notices, retry=self.refresh_now, reenter_token=self._reenter
         )
         self.calls = CallsController(
-            calls_view, pane, self.status, self.tasks, interval_s=refresh_interval_s
+            calls_view, self.pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
         self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
         self.streams = StreamsController(
-            pane, calls_view, self.tasks, self.dialogs, self.activity_log, self.notices
+            self.pane, calls_view, self.tasks, self.dialogs, self.activity_log, self.notices
         )
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.on_calls_refreshed
@@ -126,9 +145,10 @@ class ConsoleApp:
         calls_view.call_selected.connect(self.events_pane.set_selected_call)
         recordings = data_dir / "recordings" if data_dir else None
         self.monitor = MonitorController(
-            self.window, pane.add_monitor_toggle(), self.tasks, recordings
+            self.window, self.pane.add_monitor_toggle(), self.tasks, recordings
         )
 
+    def _connect_window(self, data_dir: Path | None, log_dir: Path | None) -> None:
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
         self.window.refresh_requested.connect(self.refresh_now)
@@ -141,14 +161,13 @@ class ConsoleApp:
         self.region.add_account_requested.connect(lambda: self.accounts.open_dialog(new=True))
         self.region.demo_requested.connect(lambda: self.select_profile(DEMO_PROFILE_ID))
         self.accounts.profiles_changed.connect(self._on_profiles_changed)
-        self.window.restore_layout(settings)
-        self._refresh_profile_list()
-        self.window.set_light(
-            "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
-        )
+
+    def _build_callbacks(
+        self, settings: QSettings, data_dir: Path | None, calls_view: CallsView
+    ) -> None:
         # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
         self.receiver = ReceiverService(
-            settings, self.profiles, self.credentials, data_dir, self.window, form=pane
+            settings, self.profiles, self.credentials, data_dir, self.window, form=self.pane
         )
         self.accounts.profiles_changed.connect(
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
@@ -158,7 +177,9 @@ class ConsoleApp:
         self.receiver.routes[MONITOR_PATH] = self.monitor.forward
         # Callbacks move the streams table, the counts, banners and the call's timeline.
         self.window.add_view_toggle(self.notifier.toggle_action())
-        self.reactions = CallbackReactions(pane, calls_view, self.streams, self.notices, self.tasks)
+        self.reactions = CallbackReactions(
+            self.pane, calls_view, self.streams, self.notices, self.tasks
+        )
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
         self.team = TeamDatabaseService(

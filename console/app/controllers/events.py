@@ -219,31 +219,9 @@ class EventsController:
                 "is running and that the public URL is its current address.",
             )
         status = response.status_code
-        if status == 404:
-            return ProbeOutcome(
-                False,
-                "wrong-url",
-                f"Wrong URL (404): {host} answered, but not as this console's receiver. Check "
-                "that the public URL forwards to the receiver (the path "
-                f"{urlsplit(url).path} must reach it).",
-            )
-        if status in (401, 403):
-            return ProbeOutcome(
-                False,
-                "signature",
-                f"Signature mismatch ({status}): the request arrived but its signature did not "
-                "verify. The public URL set in the console must be exactly the address Plivo "
-                "calls (scheme, host, port), and the account's token must be current.",
-            )
-        if not 200 <= status < 300:
-            where = response.headers.get("location", "")
-            extra = f" (to {where})" if 300 <= status < 400 and where else ""
-            return ProbeOutcome(
-                False,
-                "http",
-                f"Unexpected answer from {host}: HTTP {status}{extra}. Plivo would count this "
-                "callback as failed.",
-            )
+        refused = _judge_answer(url, host, status, response.headers.get("location", ""))
+        if refused is not None:
+            return refused
         if self.feed is None:
             return ProbeOutcome(
                 True, "ok", f"OK: {host} accepted the test callback (HTTP {status})."
@@ -262,6 +240,36 @@ class EventsController:
                 False, "signature", f"The test event arrived but was {arrived.verdict.value}."
             )
         return ProbeOutcome(True, "ok", "OK: the test event arrived and its signature verified.")
+
+
+def _judge_answer(url: str, host: str, status: int, where: str) -> ProbeOutcome | None:
+    """The receiver's answer to the test callback, when it already says what is wrong (`where`:
+    a redirect's Location); None for a 2xx."""
+    if status == 404:
+        return ProbeOutcome(
+            False,
+            "wrong-url",
+            f"Wrong URL (404): {host} answered, but not as this console's receiver. Check "
+            "that the public URL forwards to the receiver (the path "
+            f"{urlsplit(url).path} must reach it).",
+        )
+    if status in (401, 403):
+        return ProbeOutcome(
+            False,
+            "signature",
+            f"Signature mismatch ({status}): the request arrived but its signature did not "
+            "verify. The public URL set in the console must be exactly the address Plivo "
+            "calls (scheme, host, port), and the account's token must be current.",
+        )
+    if not 200 <= status < 300:
+        extra = f" (to {where})" if 300 <= status < 400 and where else ""
+        return ProbeOutcome(
+            False,
+            "http",
+            f"Unexpected answer from {host}: HTTP {status}{extra}. Plivo would count this "
+            "callback as failed.",
+        )
+    return None
 
 
 def _reason(exc: httpx.TransportError) -> str:
