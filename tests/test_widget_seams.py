@@ -1,6 +1,6 @@
 """Controllers talk to widgets through the widgets' own methods and signals, never through their
-children (docs/architecture.md): `pane.show_call(call)`, not `pane.form.service_url.setFocus()`;
-`view.call_at(row)`, not `view.model.records[row]`.
+children or by setting attributes on them (docs/architecture.md): `pane.show_call(call)`, not
+`pane.form.service_url.setFocus()`; `view.call_record(uuid)`, not `view.model.records[row]`.
 
 Checked on the source of console/app/: wherever the code knows a name or `self.` attribute holds
 a console.ui class (a parameter or attribute annotated with it, or built from it), reaching
@@ -163,9 +163,11 @@ def reaches_into_widgets(path: Path, known: dict[str, set[str]]) -> list[str]:
                 if not isinstance(node, ast.Attribute):
                     continue
                 kind = _reaches(node, types, attrs)
+                line = f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
                 if kind and node.attr in known[kind]:
-                    line = f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
                     found.append(f"{line} ({kind}.{node.attr} is a child)")
+                elif kind and isinstance(node.ctx, ast.Store):
+                    found.append(f"{line} (set on a {kind} from outside: call a method)")
     return sorted(set(found))
 
 
@@ -202,6 +204,7 @@ def test_the_check_sees_children_through_parameters_attributes_and_locals(tmp_pa
         "        built, other = Pane(), None\n"
         "        built.form\n"
         "        self.other.form\n"
+        "        view.on_close = print\n"
     )
     try:
         hits = reaches_into_widgets(sample, known)
@@ -210,5 +213,6 @@ def test_the_check_sees_children_through_parameters_attributes_and_locals(tmp_pa
     assert sorted(hit.split(": ", 1)[1] for hit in hits) == [
         "built.form (Pane.form is a child)",
         "self.pane.form (Pane.form is a child)",
+        "view.on_close (set on a Pane from outside: call a method)",
         "view.title (Pane.title is a child)",
     ]
