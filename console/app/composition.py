@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.controllers.accounts import AccountsController
-from console.app.controllers.activity import ActivityController, ActivityHistory, TeamHistory
+from console.app.controllers.activity import ActivityController
 from console.app.controllers.api_status import ApiStatus
 from console.app.controllers.callback_reactions import CallbackReactions
 from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
@@ -29,6 +29,7 @@ from console.app.runtime.settings import ProfileRepository
 from console.app.runtime.tasks import TaskRunner
 from console.app.services.binding import AccountBinding
 from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
+from console.app.services.history import ActivityHistory, CurrentHistory, TeamHistory
 from console.app.services.notices import Notices
 from console.app.services.receiver import ReceiverService
 from console.app.services.team import TeamDatabaseService
@@ -129,12 +130,13 @@ class ConsoleApp:
             calls_view, self.pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
         self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
+        self.history = CurrentHistory(self.activity_log)
         self.streams = StreamsController(
-            self.pane, calls_view, self.tasks, self.dialogs, self.activity_log, self.notices
+            self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
         self.streams.on_recent_urls = self._save_recent_urls
         self.calls.after_refresh = self.streams.on_calls_refreshed
-        self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
         self.events_pane = EventsPane()
         self.window.set_events_region(self.events_pane)
         self.events = EventsController(
@@ -210,7 +212,7 @@ class ConsoleApp:
         except Exception as exc:
             self.activity_log = None
             if self.team.activity is None:  # the team history, when open, keeps recording
-                self.streams.activity = self.activity.log = None
+                self.history.use(None)
             self.notices.problem(
                 "activity", Level.WARNING,
                 "The activity history could not be opened, so starts and stops are not being "
@@ -385,7 +387,7 @@ class ConsoleApp:
             self.events.export_all = None
             self.reactions.bind(log, feed)
             history = self.activity_log
-        self.streams.activity = self.activity.log = history
+        self.history.use(history)
         if self.activity.dialog is not None and self.activity.dialog.isVisible():
             self.activity.reload()
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
 from console.app.composition import ConsoleApp
-from console.app.controllers.activity import TeamHistory
+from console.app.services.history import TeamHistory
 from console.app.services.team import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
 from console.ui.team_dialog import TeamDatabaseDialog

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
-from console.app.controllers.activity import ActivityHistory
 from console.app.runtime.tasks import Backoff, FailureStreak, TaskRunner
 from console.app.services.binding import AccountBinding
+from console.app.services.history import ActivityHistory, CurrentHistory
 from console.app.services.notices import Notices
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
@@ -48,7 +48,7 @@ class StreamsController:
         calls: CallsView,
         tasks: TaskRunner,
         dialogs: Dialogs,
-        activity: ActivityHistory | None,
+        history: CurrentHistory,
         notices: Notices,
     ) -> None:
         self.pane = pane
@@ -56,7 +56,7 @@ class StreamsController:
         self.calls = calls
         self.tasks = tasks
         self.dialogs = dialogs
-        self.activity = activity
+        self._history = history
         self.binding: AccountBinding | None = None
         self.user = _os_user()  # recorded with every action (tests set it to act as others)
         self.host = _host_name()
@@ -76,6 +76,11 @@ class StreamsController:
         pane.refresh_streams_requested.connect(self.reload)
         calls.call_selected.connect(self._on_call_selected)
         calls.stop_all_requested.connect(self._on_stop_all)
+
+    @property
+    def activity(self) -> ActivityHistory | None:
+        """The history starts and stops are recorded in now (None: none this session)."""
+        return self._history.history
 
     def bind(self, binding: AccountBinding | None) -> None:
         self.binding = binding
