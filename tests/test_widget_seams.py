@@ -216,3 +216,38 @@ def test_the_check_sees_children_through_parameters_attributes_and_locals(tmp_pa
         "view.on_close (set on a Pane from outside: call a method)",
         "view.title (Pane.title is a child)",
     ]
+
+
+def attributes_set_on_collaborators(path: Path, root: Path = ROOT) -> list[str]:
+    """`self.streams.on_recorded = …`, `self.streams.activity = None`: wiring by setting another
+    object's attributes from outside, where a signal (out) or a method (in) belongs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Attribute)
+        and isinstance(node.value.value, ast.Name)
+        and node.value.value.id == "self"
+    ]
+
+
+def test_app_wires_collaborators_with_signals_and_methods() -> None:
+    found = [
+        hit for path in sorted(APP.rglob("*.py")) for hit in attributes_set_on_collaborators(path)
+    ]
+    assert found == []
+
+
+def test_the_wiring_check_sees_an_attribute_set_from_outside(tmp_path: Path) -> None:
+    sample = tmp_path / "wiring.py"
+    sample.write_text(
+        "class A:\n"
+        "    def __init__(self, b):\n"
+        "        self.b = b\n"
+        "        self.b.on_done = print\n"
+        "        self.b.done.connect(print)\n"
+    )
+    hits = attributes_set_on_collaborators(sample, tmp_path)
+    assert [hit.split(": ", 1)[1] for hit in hits] == ["self.b.on_done"]

@@ -123,9 +123,9 @@ class ConsoleApp:
         self.accounts = AccountsController(
             self.profiles, self.credentials, self.tasks, self.window, notices=self.notices
         )
-        self.status = ApiStatus(
-            self.window, self.notices, retry=self.refresh_now, reenter_token=self._reenter
-        )
+        self.status = ApiStatus(self.window, self.notices)
+        self.status.retry_requested.connect(self.refresh_now)
+        self.status.reenter_token_requested.connect(self._reenter)
         self.calls = CallsController(
             calls_view, self.pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
@@ -134,8 +134,8 @@ class ConsoleApp:
         self.streams = StreamsController(
             self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
-        self.streams.on_recent_urls = self._save_recent_urls
-        self.calls.after_refresh = self.streams.on_calls_refreshed
+        self.streams.recent_urls_changed.connect(self._save_recent_urls)
+        self.calls.refreshed.connect(self.streams.on_calls_refreshed)
         self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
         self.events_pane = EventsPane()
         self.window.set_events_region(self.events_pane)
@@ -184,9 +184,8 @@ class ConsoleApp:
         )
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
-        self.team = TeamDatabaseService(
-            settings, self.credentials, self.window, self._on_team_changed
-        )
+        self.team = TeamDatabaseService(settings, self.credentials, self.window)
+        self.team.changed.connect(self._on_team_changed)
         self.receiver.feed.events_committed.connect(self.team.copy_local)
 
     # --- lifetime -------------------------------------------------------------------------------
@@ -373,8 +372,7 @@ class ConsoleApp:
             return
         team_log = self.team.log
         if team_log is not None:
-            self.events.bind(team_log, self.team.feed)
-            self.events.export_all = self.team.export_events
+            self.events.bind(team_log, self.team.feed, export_all=self.team.export_events)
             self.reactions.bind(team_log, self.team.feed)
             team = self.team.activity
             history: ActivityHistory | None = (
@@ -384,7 +382,6 @@ class ConsoleApp:
             log = self.receiver.log
             feed = self.receiver.feed if log is not None else None
             self.events.bind(log, feed)
-            self.events.export_all = None
             self.reactions.bind(log, feed)
             history = self.activity_log
         self.history.use(history)

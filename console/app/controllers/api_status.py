@@ -5,7 +5,8 @@ final errors of background refreshes."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import (
     ApiError,
@@ -24,21 +25,19 @@ API_BANNER = "api"
 AUTH_BANNER = "auth"
 
 
-class ApiStatus:
-    """Also the API client's `ClientObserver`."""
+class ApiStatus(QObject):
+    """Also the API client's `ClientObserver`. Its banners' buttons ask for a retry or for the
+    token again through its signals."""
 
-    def __init__(
-        self,
-        window: MainWindow,
-        notices: Notices,
-        *,
-        retry: Callable[[], object],
-        reenter_token: Callable[[], object],
-    ) -> None:
+    retry_requested = Signal()
+    reenter_token_requested = Signal()
+
+    def __init__(self, window: MainWindow, notices: Notices) -> None:
+        super().__init__()
         self.window = window
         self.notices = notices
-        self._retry = retry
-        self._reenter_token = reenter_token
+        self._retry = self.retry_requested.emit
+        self._reenter_token = self.reenter_token_requested.emit
         self.last_error: ApiError | None = None
 
     # --- ClientObserver -------------------------------------------------------------------------

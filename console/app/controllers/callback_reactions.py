@@ -51,7 +51,7 @@ class CallbackReactions:
         self._ended: set[str] = set()  # streams whose end was counted (calls not shown)
         self._started: set[str] = set()  # streams whose start was counted (calls not shown)
         calls.call_selected.connect(lambda _uuid: self.refresh_timeline())
-        streams.on_recorded = self._on_recorded
+        streams.recorded.connect(self._on_recorded)
 
     def bind(self, reader: EventReader | None, feed: EventFeed | None) -> None:
         """Follow `feed`'s commits and read `reader` for timelines (None, None: no receiver)."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import ApiError, AuthenticationFailed, CredentialsUnavailable, RateLimited
 from console.app.controllers.api_status import ApiStatus
@@ -27,7 +28,9 @@ REFRESH_INTERVAL_S = 3.0
 MAX_BACKOFF_S = 60.0
 
 
-class CallsController:
+class CallsController(QObject):
+    refreshed = Signal()  # Plivo answered a refresh (the selected call's streams follow)
+
     def __init__(
         self,
         view: CallsView,
@@ -37,6 +40,7 @@ class CallsController:
         *,
         interval_s: float = REFRESH_INTERVAL_S,
     ) -> None:
+        super().__init__()
         self.view = view
         self.pane = pane
         self.status = status
@@ -48,7 +52,6 @@ class CallsController:
         self.last_ok_at: float | None = None  # wall-clock time of the last successful refresh
         self.held: list[LiveCall] = []  # arrived while the agent worked; not in the list yet
         self._wake = asyncio.Event()
-        self.after_refresh: Callable[[], None] | None = None  # e.g. reload the selected streams
         view.call_selected.connect(self._on_selected)
         view.open_form_requested.connect(self._open_form)
         view.show_held_requested.connect(self.show_held)
@@ -101,8 +104,7 @@ class CallsController:
         self.refreshes += 1
         self.status.refreshed(len(result.calls), result.requests, time.monotonic() - started)
         self._update_selected_call()
-        if self.after_refresh is not None:
-            self.after_refresh()
+        self.refreshed.emit()
         return True
 
     async def _apply(self, calls: list[LiveCall]) -> None:

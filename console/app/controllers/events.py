@@ -58,6 +58,7 @@ class CallbackTarget:
 
 # Resolves the current account's target, or says in a sentence why there is none.
 TargetResolver = Callable[[], Awaitable["CallbackTarget | str"]]
+ExportAll = Callable[[Path, str, EventFilter], Awaitable[int]]  # (target, format, filter) -> count
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,8 @@ class EventsController:
         self.feed: EventFeed | None = None
         self._awaiting: dict[str, asyncio.Future[StoredEvent]] = {}
         # Export of every matching event from a reader that is not the SQLite log (the team
-        # database): (target, format, filter) -> how many; set by the composition.
-        self.export_all: Callable[[Path, str, EventFilter], Awaitable[int]] | None = None
+        # database): (target, format, filter) -> how many; given with `bind`.
+        self.export_all: ExportAll | None = None
         pane.export_requested.connect(
             lambda scope, fmt: self.tasks.run("events-export", self.export(scope, fmt))
         )
@@ -96,8 +97,16 @@ class EventsController:
         )
 
     # --- wiring -------------------------------------------------------------------------------
-    def bind(self, reader: EventReader | None, feed: EventFeed | None) -> None:
-        """Show `reader`'s log and follow `feed`'s commits (None, None: no receiver)."""
+    def bind(
+        self,
+        reader: EventReader | None,
+        feed: EventFeed | None,
+        *,
+        export_all: ExportAll | None = None,
+    ) -> None:
+        """Show `reader`'s log and follow `feed`'s commits (None, None: no receiver);
+        `export_all` exports every matching event of a reader that is not the SQLite log."""
+        self.export_all = export_all
         if self.feed is not None:
             self.feed.events_committed.disconnect(self._on_committed)
         self.reader, self.feed = reader, feed

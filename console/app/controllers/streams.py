@@ -7,7 +7,8 @@ import getpass
 import logging
 import socket
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
 from console.app.runtime.tasks import Backoff, FailureStreak, TaskRunner
@@ -41,7 +42,10 @@ def _host_name() -> str:
         return ""
 
 
-class StreamsController:
+class StreamsController(QObject):
+    recent_urls_changed = Signal(list)  # the stream URLs to offer, newest first (to keep)
+    recorded = Signal(object)  # an ActivityEntry just written (e.g. for the call timeline)
+
     def __init__(
         self,
         pane: CallPane,
@@ -51,6 +55,7 @@ class StreamsController:
         history: CurrentHistory,
         notices: Notices,
     ) -> None:
+        super().__init__()
         self.pane = pane
         self.notices = notices
         self.calls = calls
@@ -60,8 +65,6 @@ class StreamsController:
         self.binding: AccountBinding | None = None
         self.user = _os_user()  # recorded with every action (tests set it to act as others)
         self.host = _host_name()
-        self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
-        self.on_recorded: Callable[[ActivityEntry], None] | None = None  # e.g. the call timeline
         # The background reload repeats after every calls refresh: a bug there is reported once
         # per streak and backed off, not put up every few seconds.
         self.background = FailureStreak(
@@ -247,8 +250,7 @@ class StreamsController:
     def _remember_url(self, url: str) -> None:
         urls = ([url] + [u for u in self.pane.recent_service_urls() if u != url])[:10]
         self.pane.set_recent_service_urls(urls)
-        if self.on_recent_urls is not None:
-            self.on_recent_urls(urls)
+        self.recent_urls_changed.emit(urls)
 
     # --- stop ------------------------------------------------------------------------------------
     def _on_stop(self, call_uuid: str, stream_id: str) -> None:
@@ -360,5 +362,4 @@ class StreamsController:
         except Exception:
             _log.exception("activity history: could not record %s", action)
             return
-        if self.on_recorded is not None:
-            self.on_recorded(entry)
+        self.recorded.emit(entry)

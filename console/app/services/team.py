@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 
 from console.app.services.events_export import export_matching_team
 from console.app.services.receiver import CallbackFeed
@@ -89,20 +89,18 @@ def failure_text(exc: BaseException, url: str) -> str:
     return f"Could not use {where}: {raw or type(exc).__name__}."
 
 
-class TeamDatabaseService:
+class TeamDatabaseService(QObject):
     """Owns the team event log and activity log while team mode is on."""
 
+    changed = Signal()  # opened or closed: the composition rebinds the pane, reactions, history
+
     def __init__(
-        self,
-        settings: QSettings,
-        credentials: CredentialStore,
-        window: MainWindow,
-        on_change: Callable[[], None],
+        self, settings: QSettings, credentials: CredentialStore, window: MainWindow
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.credentials = credentials
         self.window = window
-        self.on_change = on_change  # the composition rebinds the pane, reactions, history
         self.feed = CallbackFeed()
         self.log: PgEventLog | None = None
         self.activity: PgActivityLog | None = None
@@ -183,7 +181,7 @@ class TeamDatabaseService:
         if self._watch is None:
             self._watch = self._spawn(self._watching())
         self._publish()
-        self.on_change()
+        self.changed.emit()
 
     async def stop(self) -> None:
         """Close the team logs (the composition falls back to this computer's files)."""
@@ -198,7 +196,7 @@ class TeamDatabaseService:
         if log is not None:
             log.remove_listener(self._committed)
         if log is not None or activity is not None:
-            self.on_change()
+            self.changed.emit()
         await _quietly_close(activity, log)
         self._publish()
 
