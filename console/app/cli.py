@@ -12,7 +12,7 @@ from console import __version__
 # Subcommand name -> module exposing HELP (str), add_arguments(parser) and run(args) -> int.
 # They are loaded only when the command line could name one (the GUI's start-up skips them).
 SUBCOMMANDS: dict[str, str] = {
-    "simulate": "console.simulator.cli",
+    "simulate": "console.app.commands.simulate",
     "receive": "console.app.commands.receive",
     "export": "console.app.commands.export",
     "self-test": "console.app.commands.self_test",
