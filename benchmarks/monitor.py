@@ -85,8 +85,9 @@ async def sender(url: str, streams: int) -> None:
 async def measure(via_receiver: bool, streams: int) -> int:
     from PySide6.QtWidgets import QMainWindow
 
-    from console.app.monitor_controller import MonitorController
-    from console.app.tasks import TaskRunner
+    from console.app.controllers.monitor import MonitorController
+    from console.app.runtime.tasks import TaskRunner
+    from console.ui.monitor_toggle import MonitorToggle
     from console.ui.stream_form import StreamForm
 
     window = QMainWindow()
@@ -94,7 +95,8 @@ async def measure(via_receiver: bool, streams: int) -> int:
     window.setCentralWidget(form)
     window.resize(1200, 900)
     window.show()
-    controller = MonitorController(window, form, TaskRunner(on_error=lambda n, e: None))
+    toggle = MonitorToggle(form)
+    controller = MonitorController(window, toggle, TaskRunner(on_error=lambda n, e: None))
     await controller.start()
     url = controller.local_url
     assert url is not None

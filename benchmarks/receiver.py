@@ -78,7 +78,7 @@ def serve_receiver(db: str) -> None:
 
 
 async def _receiver_main(db: Path) -> None:
-    from console.app.receiver_service import CallbackFeed
+    from console.app.services.receiver import CallbackFeed
     from console.receiver.server import CallbackReceiver, Credential, callback_url
     from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog

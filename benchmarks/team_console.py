@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks.receiver import pct  # noqa: E402
 from console.app.composition import ConsoleApp  # noqa: E402
-from console.app.team_service import ENABLED_KEY, PASSWORD_KEY, URL_KEY  # noqa: E402
+from console.app.services.team import ENABLED_KEY, PASSWORD_KEY, URL_KEY  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
 from console.domain.events import StoredEvent  # noqa: E402
 from console.domain.secret import Secret  # noqa: E402

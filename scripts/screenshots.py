@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from console.app.composition import ConsoleApp  # noqa: E402
-from console.app.demo import DemoBackend  # noqa: E402
-from console.app.gui import _make_application  # noqa: E402
+from console.app.gui import make_application  # noqa: E402
+from console.app.services.demo import DemoBackend  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
 from console.ui.monitor_panel import MonitorPanel  # noqa: E402
 from console.ui.palette import accessible_palette, dark_reference  # noqa: E402
@@ -192,7 +192,7 @@ async def monitor_scene(out: Path, workdir: Path, size: tuple[int, int] = (1280,
 
 def main(out: Path, only: str = "") -> int:
     out.mkdir(parents=True, exist_ok=True)
-    app = _make_application()
+    app = make_application()
     with (
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from console.app.composition import ConsoleApp  # noqa: E402
-from console.app.gui import _make_application  # noqa: E402
+from console.app.gui import make_application  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
 from console.domain.accounts import Profile  # noqa: E402
 from console.domain.secret import Secret  # noqa: E402
@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("out", type=Path, nargs="?", default=REPO / "docs" / "screenshots")
     args = parser.parse_args()
     password = os.environ.get("TEAM_DB_PASSWORD", "")
-    app = _make_application()
+    app = make_application()
     with (
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,

@@ -34,8 +34,9 @@ settings.load_profile(os.environ.get("STREAM_CONSOLE_HYPOTHESIS", "stream-consol
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # As in the console (console/app/gc_guard.py): no automatic collection, which could run on a
-    # worker thread and destroy a Qt object there; the fixture below collects on the main thread.
+    # As in the console (console/app/runtime/gc_guard.py): no automatic collection, which could
+    # run on a worker thread and destroy a Qt object there; the fixture below collects on the
+    # main thread.
     gc.disable()
 
 

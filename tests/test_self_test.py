@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import console
-from console.app.self_test import AFTER_FAILURE, STEPS, SelfTest, StepFailed
+from console.app.services.self_test import AFTER_FAILURE, STEPS, SelfTest, StepFailed
 
 
 def _self_test(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

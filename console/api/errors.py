@@ -303,6 +303,33 @@ def error_for_status(
         body_excerpt=excerpt(body) if body and plivo_error is None else None,
     )
     said = f' Plivo said: "{plivo_error}".' if plivo_error else ""
+    refused = _client_error(status, said, subject, detail)
+    if refused is not None:
+        return refused
+    if status == 429:
+        return _rate_limited(detail, retry_after, retry_after_capped, now)
+    if 500 <= status <= 599:
+        page = (
+            " with a web page instead of data (probably a proxy or load balancer in between)"
+            if html
+            else ""
+        )
+        return ServerError(
+            f"Plivo had a server problem: it answered {_status_text(status)}{page}.{said} "
+            "Try again in a minute; if it keeps happening, check status.plivo.com.",
+            detail,
+        )
+    return UnexpectedStatus(
+        f"Plivo answered with an unexpected status, {_status_text(status)}.{said} "
+        "The request was not carried out as asked.",
+        detail,
+    )
+
+
+def _client_error(
+    status: int, said: str, subject: str, detail: ErrorDetail
+) -> HttpStatusError | None:
+    """400, 401, 403 and 404 (None for any other status)."""
     if status == 400:
         return BadRequest(
             f"Plivo refused the request as invalid.{said or ' It gave no reason.'} "
@@ -327,40 +354,30 @@ def error_for_status(
             f"be gone.{said} Refresh the list.",
             detail,
         )
-    if status == 429:
-        at = (now if now is not None else time.time()) + retry_after if retry_after else None
-        if at is not None and retry_after is not None:
-            asked = (
-                f"longer than {format_seconds(retry_after)}; the console waits at most that long"
-                if retry_after_capped
-                else format_seconds(retry_after)
-            )
-            when = f" Plivo asks to wait {asked}, until {clock_time(at)}."
-        else:
-            when = " Wait a little and try again."
-        return RateLimited(
-            f"Plivo's rate limit for this account was reached (429 Too Many Requests).{when} "
-            "Another program using the same account may be sending many requests.",
-            detail,
-            retry_after=retry_after,
-            retry_at=at,
-            retry_after_capped=retry_after_capped,
+    return None
+
+
+def _rate_limited(
+    detail: ErrorDetail, retry_after: float | None, retry_after_capped: bool, now: float | None
+) -> RateLimited:
+    """429, with when Plivo asks the console to try again (as a time of day)."""
+    at = (now if now is not None else time.time()) + retry_after if retry_after else None
+    if at is not None and retry_after is not None:
+        asked = (
+            f"longer than {format_seconds(retry_after)}; the console waits at most that long"
+            if retry_after_capped
+            else format_seconds(retry_after)
         )
-    if 500 <= status <= 599:
-        page = (
-            " with a web page instead of data (probably a proxy or load balancer in between)"
-            if html
-            else ""
-        )
-        return ServerError(
-            f"Plivo had a server problem: it answered {_status_text(status)}{page}.{said} "
-            "Try again in a minute; if it keeps happening, check status.plivo.com.",
-            detail,
-        )
-    return UnexpectedStatus(
-        f"Plivo answered with an unexpected status, {_status_text(status)}.{said} "
-        "The request was not carried out as asked.",
+        when = f" Plivo asks to wait {asked}, until {clock_time(at)}."
+    else:
+        when = " Wait a little and try again."
+    return RateLimited(
+        f"Plivo's rate limit for this account was reached (429 Too Many Requests).{when} "
+        "Another program using the same account may be sending many requests.",
         detail,
+        retry_after=retry_after,
+        retry_at=at,
+        retry_after_capped=retry_after_capped,
     )
 
 

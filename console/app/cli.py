@@ -12,12 +12,12 @@ from console import __version__
 # Subcommand name -> module exposing HELP (str), add_arguments(parser) and run(args) -> int.
 # They are loaded only when the command line could name one (the GUI's start-up skips them).
 SUBCOMMANDS: dict[str, str] = {
-    "simulate": "console.simulator.cli",
-    "receive": "console.app.receive_command",
-    "export": "console.app.export_command",
-    "self-test": "console.app.self_test",
-    "check-service": "console.app.check_service_command",
-    "team": "console.app.team_command",
+    "simulate": "console.app.commands.simulate",
+    "receive": "console.app.commands.receive",
+    "export": "console.app.commands.export",
+    "self-test": "console.app.commands.self_test",
+    "check-service": "console.app.commands.check_service",
+    "team": "console.app.commands.team",
 }
 
 

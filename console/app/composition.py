@@ -1,5 +1,6 @@
 """The composition root: builds the services and the window, wires intents to work, and takes it
-all down again. Nothing else constructs services; widgets get only what they present."""
+all down again. Nothing else constructs services; widgets get only what they present. Where this
+sits among app/'s rooms, and how a callback reaches the screen: docs/architecture.md."""
 
 from __future__ import annotations
 
@@ -13,25 +14,27 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from console.api import PlivoClient, StaticToken, TokenSource
-from console.app.accounts import AccountsController
-from console.app.activity import ActivityController, ActivityHistory, TeamHistory
-from console.app.api_status import ApiStatus
-from console.app.binding import AccountBinding
-from console.app.callback_reactions import CallbackReactions, DesktopNotifier
-from console.app.calls_controller import REFRESH_INTERVAL_S, CallsController
-from console.app.demo import DEMO_PROFILE_ID, DemoBackend
-from console.app.error_hooks import ErrorHooks
-from console.app.events_controller import CallbackTarget, EventsController
-from console.app.gc_guard import MainThreadCollector
-from console.app.help import HelpController
-from console.app.monitor_controller import MONITOR_PATH, MonitorController
-from console.app.receiver_service import ReceiverService
-from console.app.settings import ProfileRepository
+from console.app.controllers.accounts import AccountsController
+from console.app.controllers.activity import ActivityController
+from console.app.controllers.api_status import ApiStatus
+from console.app.controllers.callback_reactions import CallbackReactions
+from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
+from console.app.controllers.events import CallbackTarget, EventsController
+from console.app.controllers.help import HelpController
+from console.app.controllers.monitor import MONITOR_PATH, MonitorController
+from console.app.controllers.streams import StreamsController
+from console.app.runtime.error_hooks import ErrorHooks
+from console.app.runtime.gc_guard import MainThreadCollector
+from console.app.runtime.settings import ProfileRepository
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.binding import AccountBinding
+from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
+from console.app.services.history import ActivityHistory, CurrentHistory, TeamHistory
+from console.app.services.notices import Notices
+from console.app.services.receiver import ReceiverService
+from console.app.services.team import TeamDatabaseService
+from console.app.services.token_source import StoredToken
 from console.app.shell import APP_TITLE, build_main_window
-from console.app.streams_controller import StreamsController
-from console.app.tasks import TaskRunner
-from console.app.team_service import TeamDatabaseService
-from console.app.token_source import StoredToken
 from console.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -42,6 +45,8 @@ from console.store.activity_log import ActivityLog
 from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
+from console.ui.calls_view import CallsView
+from console.ui.desktop_notifier import DesktopNotifier
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
@@ -87,25 +92,51 @@ class ConsoleApp:
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
 
-        self.window = window if window is not None else build_main_window(demo=demo)
-        region, pane = CallsRegion(), CallPane()
+        calls_view = self._build_window(window, demo)
+        self._build_notices(settings)
+        self._build_controllers(calls_view, data_dir, refresh_interval_s)
+        self._connect_window(data_dir, log_dir)
+        self.window.restore_layout(settings)
+        self._refresh_profile_list()
+        self.window.set_light(
+            "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
+        )
+        self._build_callbacks(settings, data_dir, calls_view)
+
+    def _build_window(self, window: MainWindow | None, demo: bool) -> CallsView:
+        self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
+        calls_view = CallsView()
+        region, pane = CallsRegion(calls_view), CallPane()
         self.window.set_regions(region, pane)
-        self.region = region
-        self.pane = pane
+        self.region: CallsRegion = region
+        self.pane: CallPane = pane
         self.dialogs = Dialogs(self.window)
-        self.accounts = AccountsController(self.profiles, self.credentials, self.tasks, self.window)
-        self.accounts.notify = lambda text: self.window.statusBar().showMessage(text, 10_000)
-        self.status = ApiStatus(self.window, retry=self.refresh_now, reenter_token=self._reenter)
+        return calls_view
+
+    def _build_notices(self, settings: QSettings) -> None:
+        self.notifier = DesktopNotifier(settings, self.window)
+        self.notices = Notices(self.window, self.pane, self.notifier)
+
+    def _build_controllers(
+        self, calls_view: CallsView, data_dir: Path | None, refresh_interval_s: float
+    ) -> None:
+        self.accounts = AccountsController(
+            self.profiles, self.credentials, self.tasks, self.window, notices=self.notices
+        )
+        self.status = ApiStatus(self.window, self.notices)
+        self.status.retry_requested.connect(self.refresh_now)
+        self.status.reenter_token_requested.connect(self._reenter)
         self.calls = CallsController(
-            region.calls, pane, self.status, self.tasks, interval_s=refresh_interval_s
+            calls_view, self.pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
         self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
+        self.history = CurrentHistory(self.activity_log)
         self.streams = StreamsController(
-            pane, region.calls, self.tasks, self.dialogs, self.activity_log
+            self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
-        self.streams.on_recent_urls = self._save_recent_urls
-        self.calls.after_refresh = self.streams.on_calls_refreshed
-        self.activity = ActivityController(self.activity_log, self.dialogs, self.tasks, self.window)
+        self.streams.recent_urls_changed.connect(self._save_recent_urls)
+        self.calls.refreshed.connect(self.streams.on_calls_refreshed)
+        self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
         self.events_pane = EventsPane()
         self.window.set_events_region(self.events_pane)
         self.events = EventsController(
@@ -113,10 +144,13 @@ class ConsoleApp:
         )
         self.events.bind(None, None)  # no receiver yet: the pane says so
         self._shutting_down = False
-        region.calls.call_selected.connect(self.events_pane.set_selected_call)
+        calls_view.call_selected.connect(self.events_pane.set_selected_call)
         recordings = data_dir / "recordings" if data_dir else None
-        self.monitor = MonitorController(self.window, pane.form, self.tasks, recordings)
+        self.monitor = MonitorController(
+            self.window, self.pane.add_monitor_toggle(), self.tasks, recordings
+        )
 
+    def _connect_window(self, data_dir: Path | None, log_dir: Path | None) -> None:
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
         self.window.profile_selected.connect(self.select_profile)
         self.window.refresh_requested.connect(self.refresh_now)
@@ -129,14 +163,13 @@ class ConsoleApp:
         self.region.add_account_requested.connect(lambda: self.accounts.open_dialog(new=True))
         self.region.demo_requested.connect(lambda: self.select_profile(DEMO_PROFILE_ID))
         self.accounts.profiles_changed.connect(self._on_profiles_changed)
-        self.window.restore_layout(settings)
-        self._refresh_profile_list()
-        self.window.receiver_status.set_state(
-            Health.UNKNOWN, "off", "The status-callback receiver is not running."
-        )
+
+    def _build_callbacks(
+        self, settings: QSettings, data_dir: Path | None, calls_view: CallsView
+    ) -> None:
         # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
         self.receiver = ReceiverService(
-            settings, self.profiles, self.credentials, data_dir, self.window, form=pane.form
+            settings, self.profiles, self.credentials, data_dir, self.window, form=self.pane
         )
         self.accounts.profiles_changed.connect(
             lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
@@ -145,17 +178,14 @@ class ConsoleApp:
         # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
         self.receiver.routes[MONITOR_PATH] = self.monitor.forward
         # Callbacks move the streams table, the counts, banners and the call's timeline.
-        self.notifier = DesktopNotifier(settings, self.window)
-        self.window.view_menu.addSeparator()
-        self.window.view_menu.addAction(self.notifier.action)
+        self.window.add_view_toggle(self.notifier.toggle_action())
         self.reactions = CallbackReactions(
-            pane, region.calls, self.streams, self.window.banners, self.notifier, self.tasks
+            self.pane, calls_view, self.streams, self.notices, self.tasks
         )
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
-        self.team = TeamDatabaseService(
-            settings, self.credentials, self.window, self._on_team_changed
-        )
+        self.team = TeamDatabaseService(settings, self.credentials, self.window)
+        self.team.changed.connect(self._on_team_changed)
         self.receiver.feed.events_committed.connect(self.team.copy_local)
 
     # --- lifetime -------------------------------------------------------------------------------
@@ -181,15 +211,15 @@ class ConsoleApp:
         except Exception as exc:
             self.activity_log = None
             if self.team.activity is None:  # the team history, when open, keeps recording
-                self.streams.activity = self.activity.log = None
-            self.window.banners.show_banner(
+                self.history.use(None)
+            self.notices.problem(
                 "activity", Level.WARNING,
                 "The activity history could not be opened, so starts and stops are not being "
                 "recorded this session.", f"{type(exc).__name__}: {exc}",
             )  # fmt: skip
             return
         if log.recovered_from is not None:
-            self.window.banners.show_banner(
+            self.notices.problem(
                 "activity", Level.WARNING,
                 "The activity history file was damaged; it was set aside and a new one started.",
                 f"Old file kept as {log.recovered_from}",
@@ -239,7 +269,7 @@ class ConsoleApp:
             await old.client.aclose()
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
-            self.window.api_status.set_state(Health.BUSY, "starting the simulator…")
+            self.window.set_light("api", Health.BUSY, "starting the simulator…")
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
@@ -264,16 +294,16 @@ class ConsoleApp:
             await self.monitor.ensure_started()
         self.monitor.set_demo(profile.demo)
         self.monitor.set_public_url(public_url)
-        self.pane.form.set_recent_service_urls(self._recent_urls(binding))
+        self.pane.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
         # by Restore defaults.
-        self.pane.form.set_default_service_url(binding.media_sink_url or "")
+        self.pane.set_default_service_url(binding.media_sink_url or "")
         self.receiver.profile_activated(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)
         self.region.show_calls()
         self._refresh_profile_list()
-        self.window.api_status.set_state(Health.BUSY, "connecting…")
+        self.window.set_light("api", Health.BUSY, "connecting…")
         return binding
 
     def _refresh_profile_list(self) -> None:
@@ -285,15 +315,15 @@ class ConsoleApp:
         # "Support EU — Stream Console": Qt adds the application's name to any other title.
         self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:
-            self.window.account_status.set_state(
-                Health.WARNING, "none", "Add an account, or try the demo account"
+            self.window.set_light(
+                "account", Health.WARNING, "none", "Add an account, or try the demo account"
             )
-            self.window.api_status.set_state(Health.UNKNOWN, "not connected")
+            self.window.set_light("api", Health.UNKNOWN, "not connected")
             return
         profile = self.binding.profile
         where = "the embedded simulator" if profile.demo else profile.api_base_url
-        self.window.account_status.set_state(
-            Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
+        self.window.set_light(
+            "account", Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
         )
 
     def _on_profiles_changed(self) -> None:
@@ -342,8 +372,7 @@ class ConsoleApp:
             return
         team_log = self.team.log
         if team_log is not None:
-            self.events.bind(team_log, self.team.feed)
-            self.events.export_all = self.team.export_events
+            self.events.bind(team_log, self.team.feed, export_all=self.team.export_events)
             self.reactions.bind(team_log, self.team.feed)
             team = self.team.activity
             history: ActivityHistory | None = (
@@ -353,10 +382,9 @@ class ConsoleApp:
             log = self.receiver.log
             feed = self.receiver.feed if log is not None else None
             self.events.bind(log, feed)
-            self.events.export_all = None
             self.reactions.bind(log, feed)
             history = self.activity_log
-        self.streams.activity = self.activity.log = history
+        self.history.use(history)
         if self.activity.dialog is not None and self.activity.dialog.isVisible():
             self.activity.reload()
 
@@ -390,7 +418,7 @@ class ConsoleApp:
 
     # --- errors ---------------------------------------------------------------------------------
     def report_error(self, message: str, detail: str) -> None:
-        self.window.banners.show_banner("unexpected", Level.ERROR, message, detail)
+        self.notices.problem("unexpected", Level.ERROR, message, detail)
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self.hooks.handle(exc, f"background task {name}")

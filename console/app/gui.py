@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 _log = logging.getLogger("console")
 
 
-def _make_application() -> QApplication:
-    from console.app.resources import resource_path
-    from console.app.settings import APPLICATION, ORGANISATION
+def make_application() -> QApplication:
+    from console.app.runtime.resources import resource_path
+    from console.app.runtime.settings import APPLICATION, ORGANISATION
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
@@ -51,7 +51,7 @@ def _make_application() -> QApplication:
 
 def _paint_first(app: QApplication, *, demo: bool, benchmark: bool) -> MainWindow:
     """Show the window before anything else is imported or started."""
-    from console.app.settings import open_settings
+    from console.app.runtime.settings import open_settings
     from console.app.shell import build_main_window
 
     window = build_main_window(demo=demo)
@@ -69,9 +69,9 @@ def _paint_first(app: QApplication, *, demo: bool, benchmark: bool) -> MainWindo
 
 async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
     from console.app.composition import ConsoleApp
-    from console.app.logs import configure_logging
-    from console.app.private_files import secure_app_files
-    from console.app.settings import ORGANISATION, app_data_dir, open_settings
+    from console.app.runtime.logs import configure_logging
+    from console.app.runtime.private_files import secure_app_files
+    from console.app.runtime.settings import ORGANISATION, app_data_dir, open_settings
 
     data_dir = Path(app_data_dir())
     log_dir = data_dir / "logs"
@@ -128,7 +128,7 @@ _STOP = _StopSignal()
 def run_gui(*, demo: bool = False, benchmark: bool = False) -> int:
     signal.signal(signal.SIGINT, _STOP)
     signal.signal(signal.SIGTERM, _STOP)
-    app = _make_application()
+    app = make_application()
     window = _paint_first(app, demo=demo, benchmark=benchmark)
     import asyncio
 

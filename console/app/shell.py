@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QIcon
 
-from console.app.resources import resource_path
+from console.app.runtime.resources import resource_path
 from console.identity import ICON_FILE, NAME
 from console.ui.empty_state import EmptyState
 from console.ui.main_window import MainWindow

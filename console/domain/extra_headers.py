@@ -92,20 +92,7 @@ def parse_extra_headers(text: str) -> ParsedExtraHeaders:
             start, end = position, position + len(segment)
             position = end + 1
             if segment == "":
-                where = (
-                    "at the start"
-                    if index == 0
-                    else "at the end"
-                    if index == len(segments) - 1
-                    else "between two commas"
-                )
-                issues.append(
-                    HeaderIssue(
-                        "extra_headers.empty_entry",
-                        f"There is an empty entry {where}; remove the extra comma.",
-                        ((max(start - 1, lead), min(start + 1, lead + len(core))),),
-                    )
-                )
+                issues.append(_empty_entry(index, len(segments), start, lead, lead + len(core)))
                 continue
             if "=" not in segment:
                 issues.append(
@@ -117,22 +104,7 @@ def parse_extra_headers(text: str) -> ParsedExtraHeaders:
                 )
                 continue
             key, value = segment.split("=", 1)
-            if not key:
-                issues.append(
-                    HeaderIssue(
-                        "extra_headers.missing_key",
-                        f"'{segment}' has no key before '='.",
-                        ((start, start + 1),),
-                    )
-                )
-            if not value:
-                issues.append(
-                    HeaderIssue(
-                        "extra_headers.missing_value",
-                        f"'{segment}' has no value after '='.",
-                        ((start, end),),
-                    )
-                )
+            issues.extend(_missing_parts(segment, key, value, start, end))
             for part, offset in ((key, start), (value, start + len(key) + 1)):
                 for char in part:
                     if not _ALLOWED.fullmatch(char) and char not in bad_chars:
@@ -160,6 +132,43 @@ def parse_extra_headers(text: str) -> ParsedExtraHeaders:
             )
         )
     return ParsedExtraHeaders(text, tuple(pairs), tuple(issues), count)
+
+
+def _empty_entry(index: int, segments: int, start: int, lead: int, stop: int) -> HeaderIssue:
+    """An empty entry (two commas in a row, or one at either end); `stop` ends the text."""
+    where = (
+        "at the start"
+        if index == 0
+        else "at the end"
+        if index == segments - 1
+        else "between two commas"
+    )
+    return HeaderIssue(
+        "extra_headers.empty_entry",
+        f"There is an empty entry {where}; remove the extra comma.",
+        ((max(start - 1, lead), min(start + 1, stop)),),
+    )
+
+
+def _missing_parts(segment: str, key: str, value: str, start: int, end: int) -> list[HeaderIssue]:
+    issues: list[HeaderIssue] = []
+    if not key:
+        issues.append(
+            HeaderIssue(
+                "extra_headers.missing_key",
+                f"'{segment}' has no key before '='.",
+                ((start, start + 1),),
+            )
+        )
+    if not value:
+        issues.append(
+            HeaderIssue(
+                "extra_headers.missing_value",
+                f"'{segment}' has no value after '='.",
+                ((start, end),),
+            )
+        )
+    return issues
 
 
 def _duplicate_issues(pairs: list[HeaderPair]) -> list[HeaderIssue]:

@@ -34,6 +34,7 @@ from console.domain.stream_request import StreamRequest
 from console.domain.urls import (
     HOST_KIND_REASONS,
     MAX_URL_LENGTH,
+    HostCheck,
     HostKind,
     classify_host,
     describe_char,
@@ -107,19 +108,7 @@ def _url_problems(
         return
     bad = unsafe_characters(value)
     if bad:
-        spaces = [c for c in bad if c.isspace()]
-        if spaces:
-            message = (
-                f"The {label} contains {describe_char(spaces[0])}; remove it "
-                "(a space inside a URL is written %20)."
-            )
-        else:
-            names = ", ".join(describe_char(c) for c in bad)
-            message = (
-                f"The {label} contains {names}, which must be percent-encoded "
-                "(for example %22 for a double quote)."
-            )
-        yield Problem(field, ERROR, f"{field}.invalid_characters", message)
+        yield Problem(field, ERROR, f"{field}.invalid_characters", _characters(label, bad))
         return
     if len(value) > MAX_URL_LENGTH:
         yield Problem(
@@ -147,6 +136,40 @@ def _url_problems(
     if host.kind is None:
         yield Problem(field, ERROR, f"{field}.host", f"The {label} is not usable: {host.problem}.")
         return
+    yield from _reach_problems(
+        field, value, scheme, parsed.host, host, websocket=websocket, target=target
+    )
+
+
+def _characters(label: str, bad: list[str]) -> str:
+    """What to do about characters a URL may not hold as they are."""
+    spaces = [c for c in bad if c.isspace()]
+    if spaces:
+        return (
+            f"The {label} contains {describe_char(spaces[0])}; remove it "
+            "(a space inside a URL is written %20)."
+        )
+    names = ", ".join(describe_char(c) for c in bad)
+    return (
+        f"The {label} contains {names}, which must be percent-encoded "
+        "(for example %22 for a double quote)."
+    )
+
+
+def _reach_problems(
+    field: str,
+    value: str,
+    scheme: str,
+    shown: str,
+    host: HostCheck,
+    *,
+    websocket: bool,
+    target: Target,
+) -> Iterator[Problem]:
+    """A well-formed URL's remaining trouble: a fragment on a WebSocket, no encryption, a host
+    Plivo cannot reach (`shown`: the host as the URL names it)."""
+    if host.kind is None:  # not a host at all: reported before this is asked
+        return
     if websocket and "#" in value:
         yield Problem(
             field,
@@ -164,7 +187,6 @@ def _url_problems(
             "anyone on the way. Use wss:// unless this is a test.",
         )
     if target is Target.PLIVO and host.kind is not HostKind.PUBLIC:
-        shown = parsed.host
         if host.address and host.address != shown:
             shown = f"{shown} (that is {host.address})"
         action = "connect to" if websocket else "deliver status callbacks to"

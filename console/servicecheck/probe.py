@@ -333,33 +333,15 @@ class _Answer:
 
 
 async def _stream(run: _Run, conn: Connection) -> None:
+    """Start, audio (and what comes back), close: the stream as Plivo would run it."""
     request = run.request
-    ct = request.content_type
-    stream_id, call_id = str(uuid.uuid4()), str(uuid.uuid4())
-    start = {
-        "event": "start",
-        "sequenceNumber": 1,
-        "start": {
-            "callId": call_id,
-            "streamId": stream_id,
-            "accountId": ACCOUNT_ID,
-            "tracks": list(request.tracks),
-            "mediaFormat": {"encoding": ct.encoding, "sampleRate": ct.sample_rate},
-        },
-        "extra_headers": request.extra_headers,
-    }
-    started = run.start()
-    await conn.send_text(json.dumps(start))
-    words = f"sent start: {format_words(ct.encoding, ct.sample_rate)}, tracks "
-    words += ", ".join(request.tracks)
-    if request.extra_headers:
-        words += f", extra headers {request.extra_headers}"
-    run.record(Stage.START, started, words)
+    stream_id = str(uuid.uuid4())
+    started = await _send_start(run, conn, stream_id)
     from console.simulator import audio  # the simulator's synthetic speech, in this format
 
     loop = asyncio.get_running_loop()
     loops = [
-        await loop.run_in_executor(None, audio.frames, ct, voice, FRAME_MS)
+        await loop.run_in_executor(None, audio.frames, request.content_type, voice, FRAME_MS)
         for voice in range(len(request.tracks))
     ]
     answer = _Answer()
@@ -377,19 +359,10 @@ async def _stream(run: _Run, conn: Connection) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await reading
     if closed:
-        after = closed["at"] - started
-        raise _Failed(
-            Stage.MEDIA,
-            f"The service closed the connection {after:.1f} s after the start event "
-            f"({close_words(closed.get('code'), closed.get('reason', ''))})"
-            if not closed.get("error")
-            else closed["error"],
-        )
-    seconds = sent * FRAME_MS / 1000
+        raise _Failed(Stage.MEDIA, closed.get("error") or _closed_words(closed, started))
     run.facts["frames_sent"] = sent
-    run.record(
-        Stage.MEDIA, media_started, f"sent {seconds:.1f} s of speech in real time ({sent} frames)"
-    )
+    words = f"sent {sent * FRAME_MS / 1000:.1f} s of speech in real time ({sent} frames)"
+    run.record(Stage.MEDIA, media_started, words)
     if request.bidirectional:
         _judge_answer(run, answer, media_started)
     elif answer.messages:
@@ -398,6 +371,38 @@ async def _stream(run: _Run, conn: Connection) -> None:
             "bidirectional: Plivo ignores them"
         )
     await _close(run, conn)
+
+
+def _closed_words(closed: dict[str, Any], started: float) -> str:
+    after = closed["at"] - started
+    how = close_words(closed.get("code"), closed.get("reason", ""))
+    return f"The service closed the connection {after:.1f} s after the start event ({how})"
+
+
+async def _send_start(run: _Run, conn: Connection, stream_id: str) -> float:
+    """The `start` message Plivo sends first (docs/monitor.md); returns when it was sent."""
+    request = run.request
+    ct = request.content_type
+    start = {
+        "event": "start",
+        "sequenceNumber": 1,
+        "start": {
+            "callId": str(uuid.uuid4()),
+            "streamId": stream_id,
+            "accountId": ACCOUNT_ID,
+            "tracks": list(request.tracks),
+            "mediaFormat": {"encoding": ct.encoding, "sampleRate": ct.sample_rate},
+        },
+        "extra_headers": request.extra_headers,
+    }
+    started = run.start()
+    await conn.send_text(json.dumps(start))
+    words = f"sent start: {format_words(ct.encoding, ct.sample_rate)}, tracks "
+    words += ", ".join(request.tracks)
+    if request.extra_headers:
+        words += f", extra headers {request.extra_headers}"
+    run.record(Stage.START, started, words)
+    return started
 
 
 async def _send_media(

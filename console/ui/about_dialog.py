@@ -64,31 +64,8 @@ class AboutDialog(QDialog):
         docs = QLabel(f'<a href="{html.escape(DOCS_URL)}">{html.escape(DOCS_URL)}</a>')
         docs.setObjectName("about_docs")
         docs.setOpenExternalLinks(True)
-        form = QFormLayout()
-        form.addRow("Version:", QLabel(VERSION))
-        form.addRow("Licence:", QLabel(LICENCE))
-        form.addRow("Documentation:", docs)
-        form.addRow("Data folder:", _folder_row(data_dir, "about_data_dir"))
-        form.addRow("Log folder:", _folder_row(log_dir, "about_log_dir"))
-        runtime_label = QLabel(runtime)
-        runtime_label.setTextFormat(Qt.TextFormat.PlainText)
-        form.addRow("Runs on:", runtime_label)
-
-        self.diagnostics_status = QLabel("")
-        self.diagnostics_status.setObjectName("about_diagnostics_status")
-        self.diagnostics_status.setTextFormat(Qt.TextFormat.PlainText)
-        self.diagnostics_status.setWordWrap(True)
-        self.copy_button = QPushButton("Copy diagnostics")
-        self.copy_button.setObjectName("about_copy_diagnostics")
-        self.copy_button.setToolTip(
-            "Run the self-test and copy its report (versions, platform, keyring, results) for a "
-            "support ticket. No token or account detail is included."
-        )
-        self.copy_button.clicked.connect(self._on_copy)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-
+        form = self._build_facts(data_dir, log_dir, runtime, docs)
+        buttons = self._build_buttons()
         top = QHBoxLayout()
         if icon is not None and not icon.isNull():
             picture = QLabel()
@@ -103,6 +80,37 @@ class AboutDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.diagnostics_status)
         layout.addWidget(buttons)
+
+    def _build_facts(
+        self, data_dir: Path | None, log_dir: Path | None, runtime: str, docs: QLabel
+    ) -> QFormLayout:
+        form = QFormLayout()
+        form.addRow("Version:", QLabel(VERSION))
+        form.addRow("Licence:", QLabel(LICENCE))
+        form.addRow("Documentation:", docs)
+        form.addRow("Data folder:", _folder_row(data_dir, "about_data_dir"))
+        form.addRow("Log folder:", _folder_row(log_dir, "about_log_dir"))
+        runtime_label = QLabel(runtime)
+        runtime_label.setTextFormat(Qt.TextFormat.PlainText)
+        form.addRow("Runs on:", runtime_label)
+        return form
+
+    def _build_buttons(self) -> QDialogButtonBox:
+        self.diagnostics_status = QLabel("")
+        self.diagnostics_status.setObjectName("about_diagnostics_status")
+        self.diagnostics_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.diagnostics_status.setWordWrap(True)
+        self.copy_button = QPushButton("Copy diagnostics")
+        self.copy_button.setObjectName("about_copy_diagnostics")
+        self.copy_button.setToolTip(
+            "Run the self-test and copy its report (versions, platform, keyring, results) for a "
+            "support ticket. No token or account detail is included."
+        )
+        self.copy_button.clicked.connect(self._on_copy)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        return buttons
 
     def _on_copy(self) -> None:
         self.copy_button.setEnabled(False)

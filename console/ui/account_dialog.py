@@ -56,6 +56,14 @@ class AccountDialog(QDialog):
         self.resize(680, 380)
         self._profiles: dict[str, Profile] = {}
 
+        left = self._build_profiles()
+        form = self._build_form(self._build_fields())
+        box = self._build_messages_and_buttons()
+        self._lay_out(left, form, box)
+        self._connect_fields()
+        self.start_new()
+
+    def _build_profiles(self) -> QVBoxLayout:
         self.profiles_list = QListWidget()
         self.profiles_list.setObjectName("profiles_list")
         self.profiles_list.setAccessibleName("Accounts")
@@ -77,7 +85,9 @@ class AccountDialog(QDialog):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         left.addLayout(buttons)
+        return left
 
+    def _build_fields(self) -> QHBoxLayout:
         self.display_name = self._line(
             "display_name", "Display name", "A name you recognise, e.g. 'Support EU'"
         )
@@ -110,7 +120,9 @@ class AccountDialog(QDialog):
         )
         self.auth_id_error = self._error_label("auth_id_error")
         self.url_error = self._error_label("api_base_url_error")
+        return token_row
 
+    def _build_form(self, token_row: QHBoxLayout) -> QFormLayout:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Display name:", self.display_name)
@@ -126,7 +138,9 @@ class AccountDialog(QDialog):
             caption = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             if caption is not None and isinstance(widget := caption.widget(), QLabel):
                 make_plain(widget)
+        return form
 
+    def _build_messages_and_buttons(self) -> QDialogButtonBox:
         self.reason = plain_label()
         self.reason.setObjectName("account_reason")
         self.reason.setWordWrap(True)
@@ -156,7 +170,9 @@ class AccountDialog(QDialog):
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.addButton(self.save_button, QDialogButtonBox.ButtonRole.ApplyRole)
         box.rejected.connect(self.reject)
+        return box
 
+    def _lay_out(self, left: QVBoxLayout, form: QFormLayout, box: QDialogButtonBox) -> None:
         right = QVBoxLayout()
         right.addWidget(self.reason)
         right.addLayout(form)
@@ -177,6 +193,7 @@ class AccountDialog(QDialog):
         # Enter in the token field threw the new token away.
         self.save_button.setDefault(True)
 
+    def _connect_fields(self) -> None:
         for field in (self.display_name, self.auth_id, self.auth_token, self.api_base_url):
             field.textChanged.connect(self._revalidate)
         self.setTabOrder(self.profiles_list, self.add_button)
@@ -187,7 +204,6 @@ class AccountDialog(QDialog):
         self.setTabOrder(self.auth_token, self.show_token)
         self.setTabOrder(self.show_token, self.api_base_url)
         self.setTabOrder(self.api_base_url, self.save_button)
-        self.start_new()
 
     # --- building blocks ------------------------------------------------------------------------
     def _line(self, name: str, accessible: str, help_text: str) -> QLineEdit:

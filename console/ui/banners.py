@@ -56,7 +56,11 @@ class Banner(QFrame):
         self.setPalette(pal)
         self.setStyleSheet(f"Banner {{ border: 1px solid {tint.name()}; border-radius: 4px; }}")
 
-        self.icon = plain_label(_PREFIX[level])
+        self._build_texts(tint, mixed)
+        self._build_row()
+
+    def _build_texts(self, tint: QColor, mixed: QColor) -> None:
+        self.icon = plain_label(_PREFIX[self.level])
         icon_palette = self.icon.palette()
         icon_palette.setColor(QPalette.ColorRole.WindowText, readable(tint, mixed))
         self.icon.setPalette(icon_palette)
@@ -76,6 +80,8 @@ class Banner(QFrame):
         self.details_button.setCheckable(True)
         self.details_button.setVisible(False)
         self.details_button.toggled.connect(self.detail.setVisible)
+
+    def _build_row(self) -> None:
         self.actions_row = QHBoxLayout()
         self.actions_row.setSpacing(6)
         close = QToolButton()

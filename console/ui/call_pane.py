@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from console.domain.calls import LiveCall
 from console.domain.numbers import display_number
+from console.domain.streams import Stream, StreamStarted
 from console.ui.call_timeline import CallTimeline
 from console.ui.empty_state import EmptyState
+from console.ui.monitor_toggle import MonitorToggle
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
 from console.ui.stream_form import StreamForm
@@ -35,6 +37,10 @@ from console.ui.streams_model import (
 
 
 class CallPane(QWidget):
+    """The app talks to the pane through the methods below and hears it through its signals; the
+    form, the streams model and the timeline inside stay the pane's own."""
+
+    start_requested = Signal(object)  # StreamRequest, from the stream form
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
@@ -46,8 +52,19 @@ class CallPane(QWidget):
         self.call: LiveCall | None = None
         self.ended = False
         self.form = form if form is not None else StreamForm()
+        self.form.start_requested.connect(self.start_requested)
         self.form.call_label.setVisible(False)  # the pane's header already names the call
 
+        header = self._build_header()
+        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
+        self._build_streams_table()
+        self._build_stream_actions()
+        self._build_splitter(self._build_streams_box())
+        self._build_fit_timer()
+        self._build_stack(header)
+        self.show_call(None)
+
+    def _build_header(self) -> QHBoxLayout:
         self.title = QLabel()
         self.title.setObjectName("call_title")
         font = self.title.font()
@@ -71,9 +88,9 @@ class CallPane(QWidget):
         texts.addWidget(self.meta)
         header.addLayout(texts, 1)
         header.addWidget(self.copy_uuid, 0, Qt.AlignmentFlag.AlignTop)
+        return header
 
-        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
-
+    def _build_streams_table(self) -> None:
         self.streams = StreamsTableModel(self)
         self.table = QTableView()
         self.table.setObjectName("streams_table")
@@ -108,6 +125,7 @@ class CallPane(QWidget):
             signal.connect(self._update_buttons)
             signal.connect(self._sync_result)
 
+    def _build_stream_actions(self) -> None:
         self.streams_label = QLabel("Streams on this call")
         self.streams_label.setObjectName("streams_label")
         self.streams_status = QLabel()
@@ -125,9 +143,7 @@ class CallPane(QWidget):
         self.refresh_button.setObjectName("refresh_streams")
         self.refresh_button.setText("Refresh")
         self.refresh_button.setToolTip("Ask Plivo for this call's streams now")
-        self.refresh_button.clicked.connect(
-            lambda: self.call and self.refresh_streams_requested.emit(self.call.call_uuid)
-        )
+        self.refresh_button.clicked.connect(self._refresh_streams)
         delete = QAction(self.table)
         delete.setShortcut(QKeySequence(Qt.Key.Key_Delete))
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -139,6 +155,7 @@ class CallPane(QWidget):
         start.triggered.connect(self.form.submit)
         self.addAction(start)
 
+    def _build_streams_box(self) -> QWidget:
         streams_box = QWidget()
         box = QVBoxLayout(streams_box)
         box.setContentsMargins(0, 4, 0, 0)
@@ -167,7 +184,9 @@ class CallPane(QWidget):
         buttons.addWidget(self.stop_all_button)
         buttons.addStretch(1)
         box.addLayout(buttons)
+        return streams_box
 
+    def _build_splitter(self, streams_box: QWidget) -> None:
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("call_splitter")
         self.splitter.addWidget(self.form)
@@ -184,6 +203,8 @@ class CallPane(QWidget):
         )
         self.timeline.setMinimumSize(40, self.table.minimumHeight())
         self.streams_box = streams_box
+
+    def _build_fit_timer(self) -> None:
         # The form gets the height that shows all its fields (Start never scrolls away; the
         # action bar is outside the scrolling part anyway), the streams table the rest. Refitted
         # when the pane is resized or the form's content changes (More options, messages).
@@ -194,6 +215,7 @@ class CallPane(QWidget):
         for watched in (self.form.fields, self.form.result, self.splitter):
             watched.installEventFilter(self)
 
+    def _build_stack(self, header: QHBoxLayout) -> None:
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -206,7 +228,6 @@ class CallPane(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(content)
         self.content = content
-        self.show_call(None)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -243,10 +264,15 @@ class CallPane(QWidget):
         return spare + self.form.fields_height_hint() + self.splitter.handleWidth() + floor
 
     def focus_part(self, part: str) -> bool:
-        """Keyboard focus to "form" (its first field) or "streams" (the table); False when
-        there is nothing to focus there (no call selected)."""
+        """Keyboard focus to "form" (its first field), "stream_url" (the stream URL, its text
+        selected to type over) or "streams" (the table); False when there is nothing to focus
+        there (no call selected)."""
         if self.call is None:
             return False
+        if part == "stream_url":
+            self.form.service_url.setFocus()
+            self.form.service_url.selectAll()
+            return True
         if part == "form":
             target = self.form.service_url if self.form.service_url.isEnabled() else self.form
             target.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -308,12 +334,95 @@ class CallPane(QWidget):
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
 
+    def set_timeline(self, lines: list[str]) -> None:
+        self.timeline.set_lines(lines)
+
+    def add_monitor_toggle(self) -> MonitorToggle:
+        """The form's "Monitor in this console" switch, for the monitor controller to drive."""
+        return MonitorToggle(self.form)
+
+    # --- the stream form's side ---------------------------------------------------------------
+    def set_stream_target(self, *, simulator: bool, api_base_url: str | None = None) -> None:
+        """Who the form's requests go to: the simulator or Plivo, and the account's API URL."""
+        self.form.set_target_is_simulator(simulator)
+        if api_base_url is not None:
+            self.form.set_api_base_url(api_base_url)
+
+    def set_start_busy(self, busy: bool) -> None:
+        self.form.set_busy(busy)
+
+    def show_started(self, started: StreamStarted, call_uuid: str) -> None:
+        self.form.show_started(started, call_uuid)
+
+    def show_start_error(
+        self, message: str, detail: str, call_uuid: str, *, connection: bool = False
+    ) -> None:
+        """Why a start on `call_uuid` failed, in the form's result area."""
+        self.form.show_error(message, detail, call_uuid, connection=connection)
+
+    def clear_connection_errors(self) -> None:
+        self.form.clear_connection_errors()
+
+    def stream_ended(self, call_uuid: str, stream_id: str, status: str, reason: str = "") -> None:
+        self.form.stream_ended(call_uuid, stream_id, status, reason)
+
+    def reported_stream_id(self, call_uuid: str) -> str | None:
+        return self.form.reported_stream_id(call_uuid)
+
+    def recent_service_urls(self) -> list[str]:
+        return self.form.recent_service_urls()
+
+    def set_recent_service_urls(self, urls: list[str]) -> None:
+        self.form.set_recent_service_urls(urls)
+
+    def set_default_service_url(self, url: str) -> None:
+        self.form.set_default_service_url(url)
+
+    def set_receiver_url(self, url: str | None) -> None:
+        """Where "Send status callbacks to this console" points (None: nowhere yet)."""
+        self.form.set_receiver_url(url)
+
+    # --- the streams table's side -------------------------------------------------------------
+    def set_streams(self, streams: list[Stream]) -> None:
+        self.streams.set_streams(streams)
+
+    def add_pending_stream(self, stream: Stream) -> None:
+        self.streams.add_pending(stream)
+
+    def mark_streams_stopped(self, stream_ids: list[str]) -> None:
+        self.streams.mark_stopped(stream_ids)
+
+    def stream_ids(self) -> list[str]:
+        return [stream.stream_id for stream in self.streams.streams()]
+
+    def stream_url(self, stream_id: str) -> str:
+        """The stream's service URL as the table knows it ("" when it is not in the table)."""
+        row = self.streams.row_of(stream_id)
+        return (self.streams.stream(row).service_url or "") if row is not None else ""
+
+    def active_stream_count(self) -> int:
+        return self.streams.active_count()
+
+    def failure_reason(self, stream_id: str) -> str:
+        return self.streams.failure_reason(stream_id)
+
+    def set_failure_reason(self, stream_id: str, reason: str) -> None:
+        self.streams.set_failure_reason(stream_id, reason)
+
+    def set_live_status(self, stream_id: str, status: str, degraded: str = "") -> bool:
+        """A status callback's news for a stream in the table; False when it is not there."""
+        return self.streams.set_live_status(stream_id, status, degraded)
+
     # --- intents ------------------------------------------------------------------------------
     def _stop_selected(self) -> None:
         stream_id = self.selected_stream_id()
         row = self.streams.row_of(stream_id) if stream_id else None
         if self.call and stream_id and row is not None and self.streams.is_active(row):
             self.stop_requested.emit(self.call.call_uuid, stream_id)
+
+    def _refresh_streams(self) -> None:
+        if self.call is not None:
+            self.refresh_streams_requested.emit(self.call.call_uuid)
 
     def _stop_all(self) -> None:
         if self.call is not None:

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor, QPalette
@@ -32,8 +30,8 @@ from console.domain.numbers import display_number
 from console.domain.times import format_clock, parse_plivo_time
 from console.ui.calls_columns import HEADERS, Column, Descending, sort_key
 from console.ui.plain_text import tooltip_text
+from console.ui.table_model import FlatTableModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 FADE_SECONDS = 8.0
 BULK_INSERT_MIN = 200  # more new rows than this (or 10%): append them all, then sort once
 
@@ -59,7 +57,9 @@ class ApplyResult:
     faded: int
 
 
-class CallsTableModel(QAbstractTableModel):
+class CallsTableModel(FlatTableModel):
+    HEADERS = tuple(HEADERS[column] for column in Column)
+
     def __init__(self, clock: Callable[[], float] = time.time, parent: Any = None) -> None:
         super().__init__(parent)
         self._clock = clock
@@ -81,18 +81,8 @@ class CallsTableModel(QAbstractTableModel):
         self._sort_order = Qt.SortOrder.DescendingOrder
 
     # --- reading ------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.uuids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        return None
+    def row_total(self) -> int:
+        return len(self.uuids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called thousands of times per repaint: plain int roles, no enum lookups on the way.

@@ -7,6 +7,8 @@ When the list cannot be refreshed, a line above it says as of when it shows the 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
@@ -33,9 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.calls import LiveCall
 from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import UUID_ROLE, CallsTableModel
+from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
@@ -106,6 +109,15 @@ class CallsView(QWidget):
         self.proxy = CallsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
+        header = self._build_filters()
+        self._build_table()
+        self._connect_table()
+        self._build_notes()
+        self._lay_out(header)
+        self._start_counting()
+        self._update_counts()
+
+    def _build_filters(self) -> QHBoxLayout:
         self.search = QLineEdit()
         self.search.setObjectName("call_search")
         self.search.setPlaceholderText("Search number, caller name or call UUID  (Ctrl+F)")
@@ -129,7 +141,9 @@ class CallsView(QWidget):
         header.addWidget(self.search, 1)
         header.addWidget(self.direction)
         header.addWidget(self.count)
+        return header
 
+    def _build_table(self) -> None:
         self.table = CallsTable()
         self.table.setObjectName("calls_table")
         self.table.setAccessibleName("Live calls")
@@ -163,6 +177,8 @@ class CallsView(QWidget):
         # Extra width goes to the caller's name, not to a far-away Streams count.
         hh.setStretchLastSection(False)
         hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
+
+    def _connect_table(self) -> None:
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated_call.connect(self._open_current)
@@ -175,6 +191,7 @@ class CallsView(QWidget):
         self._recheck_timer.timeout.connect(self.recheck_selection)
         self.table.selected_in_place.connect(self.recheck_selection)
 
+    def _build_notes(self) -> None:
         self.empty = EmptyState(
             "No live calls right now", "Calls appear here a few seconds after they start."
         )
@@ -209,6 +226,8 @@ class CallsView(QWidget):
             " #new_calls_label { color: palette(highlighted-text); font-weight: bold; }"
         )
         self.held_bar.setVisible(False)
+
+    def _lay_out(self, header: QHBoxLayout) -> None:
         self.stack = QStackedLayout()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
@@ -219,6 +238,7 @@ class CallsView(QWidget):
         layout.addWidget(self.held_bar)
         layout.addLayout(self.stack, 1)
 
+    def _start_counting(self) -> None:
         # Row signals arrive once per inserted call: coalesce them into one count update.
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -241,7 +261,6 @@ class CallsView(QWidget):
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         find.triggered.connect(self.focus_search)
         self.addAction(find)
-        self._update_counts()
 
     # --- state ----------------------------------------------------------------------------------
     def selected_call(self) -> str | None:
@@ -262,6 +281,51 @@ class CallsView(QWidget):
         self.recheck_selection()  # the row may have been current (focus-marked) already
         self.table.scrollTo(proxy_index)
         return True
+
+    # --- the calls shown (for the app: the model stays behind these) ---------------------------
+    def clear_calls(self) -> None:
+        self.model.clear()
+
+    def has_calls(self) -> bool:
+        return self.model.rowCount() > 0
+
+    def shown_call_ids(self) -> Collection[str]:
+        """The uuids with a row now (ended calls fading out included)."""
+        return self.model.row_index().keys()
+
+    def show_calls(self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()) -> ApplyResult:
+        """Show `calls` in one go (see CallsTableModel.apply)."""
+        return self.model.apply(calls, keep=keep)
+
+    async def show_calls_in_slices(
+        self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()
+    ) -> ApplyResult:
+        """Show `calls`, handing the event loop back between slices (CallsTableModel)."""
+        return await self.model.apply_in_slices(calls, keep=keep)
+
+    def call_record(self, call_uuid: str) -> LiveCall | None:
+        """The call as its row was last built (an ended call's last known state)."""
+        row = self.model.row_of(call_uuid)
+        return self.model.records[row] if row is not None else None
+
+    def call_numbers(self, call_uuid: str) -> tuple[str, str] | None:
+        """(from, to) as the list holds them, None once the call has no row."""
+        row = self.model.row_of(call_uuid)
+        return (self.model.froms[row], self.model.tos[row]) if row is not None else None
+
+    def stream_count(self, call_uuid: str) -> int | None:
+        row = self.model.row_of(call_uuid)
+        return self.model.streams[row] if row is not None else None
+
+    def set_stream_count(self, call_uuid: str, count: int) -> None:
+        self.model.set_stream_count(call_uuid, count)
+
+    def scroll_to_top(self) -> None:
+        self.table.scrollToTop()
+
+    def is_stale(self) -> bool:
+        """True while the list says it is not being refreshed."""
+        return self.stale.isVisibleTo(self)
 
     def set_stale(self, text: str | None) -> None:
         """Say the list is not being refreshed (None: it is again)."""

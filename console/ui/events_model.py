@@ -19,9 +19,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -29,9 +27,9 @@ from PySide6.QtCore import (
 from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.ui.events_filter import cell_text, is_rejected, matches, tooltip_html
 from console.ui.events_style import colour_for, icon_for, kind_of
+from console.ui.table_model import FlatTableModel, Index
 
 _log = logging.getLogger(__name__)
-Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 MAX_ROWS = 20_000  # live inserts beyond this drop the oldest loaded rows (they reload on scroll)
 
@@ -79,7 +77,9 @@ def time_text(at: float) -> str:
     return time.strftime("%H:%M:%S", local) + f".{int(at * 1000) % 1000:03d}"
 
 
-class EventsTableModel(QAbstractTableModel):
+class EventsTableModel(FlatTableModel):
+    HEADERS = HEADERS
+
     loading_changed = Signal(bool)
     failed = Signal(str)  # the event log could not be read; a sentence for the agent
 
@@ -112,18 +112,8 @@ class EventsTableModel(QAbstractTableModel):
         self.resets = 0  # for tests and benchmarks: model resets since creation
 
     # --- reading ------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row, col = index.row(), index.column()

@@ -4,6 +4,9 @@ status bar. It presents and emits intents; the app layer decides what they mean.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMainWindow,
+    QMenuBar,
     QScrollArea,
     QSplitter,
     QToolBar,
@@ -25,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from console.identity import DOCS_URL, NAME
-from console.ui.banners import BannerBar
+from console.ui.banners import BannerBar, Level
 from console.ui.plain_text import make_plain
-from console.ui.status_indicator import StatusIndicator
+from console.ui.status_indicator import Health, StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
+Light = Literal["account", "api", "receiver", "team"]  # the status bar's lights
 EVENTS_FLOOR = 100  # px the events region keeps when the call pane needs the rest
 
 
@@ -69,10 +74,22 @@ class MainWindow(QMainWindow):
         call_region.setObjectName(call_region.objectName() or "call_region")
         events_region.setObjectName(events_region.objectName() or "events_region")
 
+        self._build_splitters(events_region)
+        self._build_central()
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_events)
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+        self.resize(1400, 900)
+
+    def _build_splitters(self, events_region: QWidget) -> None:
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("top_splitter")
-        self.top_splitter.addWidget(calls_region)
-        self.top_splitter.addWidget(call_region)
+        self.top_splitter.addWidget(self.calls_region)
+        self.top_splitter.addWidget(self.call_region)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -92,6 +109,7 @@ class MainWindow(QMainWindow):
         for splitter in (self.top_splitter, self.main_splitter):
             splitter.setChildrenCollapsible(False)
 
+    def _build_central(self) -> None:
         self.banners = BannerBar()
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -102,21 +120,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         central.installEventFilter(self)
 
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self.fit_events)
-        self._build_toolbar()
-        self._build_menus()
+    def _build_status_bar(self) -> None:
         self.account_status = StatusIndicator("account_status", "Account")
         self.api_status = StatusIndicator("api_status", "API")
         self.receiver_status = StatusIndicator("receiver_status", "Receiver")
         self.team_status = StatusIndicator("team_status", "Team database")
         self.team_status.set_state(self.team_status.health, "off")
         items = (self.account_status, self.api_status, self.receiver_status, self.team_status)
+        self._lights: dict[Light, StatusIndicator] = dict(
+            zip(("account", "api", "receiver", "team"), items, strict=True)
+        )
         for item in items:
             self.statusBar().addPermanentWidget(item)
-        self.resize(1400, 900)
 
     # --- chrome -------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -155,6 +170,33 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
 
+        self._build_view_menu(menus)
+        account = menus.addMenu("&Account")
+        manage = account.addAction("&Manage accounts…")
+        manage.setObjectName("manage_accounts_action")
+        manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        manage.triggered.connect(self.manage_accounts_requested)
+        account.addSeparator()
+        receiver = account.addAction("Status callback &receiver…")
+        receiver.setObjectName("receiver_settings_action")
+        receiver.triggered.connect(self.receiver_settings_requested)
+        team = account.addAction("&Team database…")
+        team.setObjectName("team_database_action")
+        team.triggered.connect(self.team_database_requested)
+
+        help_menu = menus.addMenu("&Help")
+        docs = help_menu.addAction("Plivo Audio Stream &documentation")
+        docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
+        help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
+        self_test = help_menu.addAction("Run &self-test…")
+        self_test.setObjectName("self_test_action")
+        self_test.triggered.connect(self.self_test_requested)
+        help_menu.addSeparator()
+        about = help_menu.addAction(f"&About {NAME}")
+        about.setObjectName("about_action")
+        about.triggered.connect(self.about_requested)
+
+    def _build_view_menu(self, menus: QMenuBar) -> None:
         view = menus.addMenu("&View")
         self.view_menu = view  # the app adds its setting toggles (e.g. notifications) here
         view.addAction(self.refresh_action)
@@ -184,30 +226,44 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction("&Reset layout").triggered.connect(self.reset_layout)
 
-        account = menus.addMenu("&Account")
-        manage = account.addAction("&Manage accounts…")
-        manage.setObjectName("manage_accounts_action")
-        manage.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        manage.triggered.connect(self.manage_accounts_requested)
-        account.addSeparator()
-        receiver = account.addAction("Status callback &receiver…")
-        receiver.setObjectName("receiver_settings_action")
-        receiver.triggered.connect(self.receiver_settings_requested)
-        team = account.addAction("&Team database…")
-        team.setObjectName("team_database_action")
-        team.triggered.connect(self.team_database_requested)
+    # --- what the app calls: banners, status lights, menus ------------------------------------
+    def show_banner(
+        self,
+        key: str,
+        level: Level,
+        text: str,
+        detail: str = "",
+        actions: list[tuple[str, Callable[[], object]]] | None = None,
+    ) -> None:
+        """A banner above the regions until dismissed (one per key; see BannerBar)."""
+        self.banners.show_banner(key, level, text, detail, actions)
 
-        help_menu = menus.addMenu("&Help")
-        docs = help_menu.addAction("Plivo Audio Stream &documentation")
-        docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl(DOCS_URL)))
-        help_menu.addAction("Open &log folder").triggered.connect(self.open_logs_requested)
-        self_test = help_menu.addAction("Run &self-test…")
-        self_test.setObjectName("self_test_action")
-        self_test.triggered.connect(self.self_test_requested)
-        help_menu.addSeparator()
-        about = help_menu.addAction(f"&About {NAME}")
-        about.setObjectName("about_action")
-        about.triggered.connect(self.about_requested)
+    def dismiss_banner(self, key: str) -> None:
+        self.banners.dismiss(key)
+
+    def show_status_message(self, text: str, timeout_ms: int) -> None:
+        """A line at the left of the status bar that goes away on its own."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def set_light(self, light: Light, health: Health, text: str, tooltip: str = "") -> None:
+        """One of the status bar's lights: "account", "api", "receiver" or "team"."""
+        self._lights[light].set_state(health, text, tooltip)
+
+    def offer_settings_from(self, light: Light) -> None:
+        """Clicking the "receiver" or "team" light (or Enter on it) asks for its settings, as the
+        menu does: receiver_settings_requested or team_database_requested."""
+        indicator = self._lights[light]
+        indicator.make_clickable()
+        wanted = {
+            "receiver": self.receiver_settings_requested,
+            "team": self.team_database_requested,
+        }
+        indicator.clicked.connect(wanted[light])
+
+    def add_view_toggle(self, action: QAction) -> None:
+        """A setting the app keeps (e.g. desktop notifications), at the end of the View menu."""
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(action)
 
     def set_regions(self, calls_region: QWidget, call_region: QWidget) -> None:
         """Swap in the working regions. The first paint shows light placeholders, so the window

@@ -133,7 +133,20 @@ class MonitorPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("stream_monitor")
         self.key = key
-        self.title = _plain(QLabel(f"Waiting for Plivo's start message ({key})"))
+        self._build_readouts()
+        self._build_switches()
+        self._build_talk_back()
+        self._build_events()
+        left, right = self._build_columns()
+        self._lay_out(left, right)
+        self._connect()
+        self._shown_events = 0
+        self._last: SessionSnapshot | None = None
+        self._stats_due = 0.0
+        self.set_talk_back(False, "Available once a bidirectional stream has started.")
+
+    def _build_readouts(self) -> None:
+        self.title = _plain(QLabel(f"Waiting for Plivo's start message ({self.key})"))
         self.title.setObjectName("monitor_title")
         self.title.setStyleSheet("font-weight:bold;")
         self.format_label = _plain(QLabel(""))
@@ -155,6 +168,7 @@ class MonitorPanel(QWidget):
         self.dtmf = _plain(QLabel("DTMF: —"))
         self.dtmf.setObjectName("dtmf_digits")
 
+    def _build_switches(self) -> None:
         self.listen = QCheckBox("Listen on the speakers")
         self.listen.setObjectName("listen")
         self.record = QPushButton("Record to WAV")
@@ -168,6 +182,7 @@ class MonitorPanel(QWidget):
         self.silence_after.setValue(5.0)
         self.silence_after.setToolTip("Warn when a track has had no sound for this long")
 
+    def _build_talk_back(self) -> None:
         self.talk_back = QWidget()  # test audio into the call: bidirectional streams only
         self.talk_back.setObjectName("talk_back")
         self.tone_hz = QDoubleSpinBox()
@@ -203,12 +218,14 @@ class MonitorPanel(QWidget):
             row.addStretch(1)
             talk.addLayout(row)
 
+    def _build_events(self) -> None:
         self.events = QPlainTextEdit()
         self.events.setObjectName("monitor_events")
         self.events.setReadOnly(True)
         self.events.setMaximumBlockCount(200)
         self.events.setMinimumHeight(EVENTS_MIN_HEIGHT)
 
+    def _build_columns(self) -> tuple[QVBoxLayout, QVBoxLayout]:
         # What the stream does, then what the agent can do: side by side in a wide dock (below
         # the window), one above the other in a narrow one (beside it, as on a 1280x720
         # screen). Shorter than that, the content scrolls.
@@ -237,6 +254,9 @@ class MonitorPanel(QWidget):
         right.addLayout(alarm)
         right.addWidget(self.talk_back)
         right.addWidget(self.events, 1)
+        return left, right
+
+    def _lay_out(self, left: QVBoxLayout, right: QVBoxLayout) -> None:
         content = QWidget()
         content.setObjectName("monitor_content")
         self._columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, content)
@@ -253,6 +273,7 @@ class MonitorPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
+    def _connect(self) -> None:
         self.listen.toggled.connect(self.listen_toggled)
         self.record.toggled.connect(self._record_toggled)
         self.silence_after.valueChanged.connect(self.silence_after_changed)
@@ -262,10 +283,6 @@ class MonitorPanel(QWidget):
         self.play_wav.clicked.connect(self._choose_wav)
         self.checkpoint.clicked.connect(self.checkpoint_requested)
         self.clear.clicked.connect(self.clear_requested)
-        self._shown_events = 0
-        self._last: SessionSnapshot | None = None
-        self._stats_due = 0.0
-        self.set_talk_back(False, "Available once a bidirectional stream has started.")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
@@ -288,6 +305,15 @@ class MonitorPanel(QWidget):
         for widget in (self.tone_hz, self.play_tone, self.play_wav, self.checkpoint, self.clear):
             widget.setEnabled(enabled)
         self.talk_back_hint.setText(reason)
+
+    def set_silence_after(self, seconds: float) -> None:
+        """The one-way-audio warning's threshold, as the session has it."""
+        self.silence_after.setValue(seconds)
+
+    def add_note(self, text: str) -> None:
+        """A line in the panel's event list from the console itself (a recording or playback
+        that could not start), among the stream's own events."""
+        self.events.appendPlainText(text)
 
     def set_recording(self, paths: list[str]) -> None:
         self.record.blockSignals(True)

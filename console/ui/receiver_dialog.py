@@ -86,6 +86,17 @@ class ReceiverDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
 
+        self._build_fields()
+        settings = self._build_settings_tab()
+        self._lay_out(settings)
+        self.public_url.textChanged.connect(self._revalidate)
+        self.host.textChanged.connect(self._revalidate)
+        self.port.valueChanged.connect(lambda _v: self.help.setHtml(help_html(self.port.value())))
+        self._demo = False
+        self.help.setHtml(help_html(self.port.value()))
+        self._revalidate()
+
+    def _build_fields(self) -> None:
         self.profile_label = QLabel()
         self.profile_label.setTextFormat(Qt.TextFormat.PlainText)
         self.public_url = QLineEdit()
@@ -112,6 +123,7 @@ class ReceiverDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d1242f;")
 
+    def _build_settings_tab(self) -> QWidget:
         form = QFormLayout()
         form.addRow(plain_label("Account:"), self.profile_label)
         form.addRow(plain_label("Public URL:"), self.public_url)
@@ -125,7 +137,9 @@ class ReceiverDialog(QDialog):
         settings_layout.addWidget(self.warning)
         settings_layout.addWidget(self.error)
         settings_layout.addStretch(1)
+        return settings
 
+    def _lay_out(self, settings: QWidget) -> None:
         self.help = QTextBrowser()
         self.help.setObjectName("receiver_help")
         self.help.setOpenExternalLinks(False)
@@ -143,13 +157,6 @@ class ReceiverDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-
-        self.public_url.textChanged.connect(self._revalidate)
-        self.host.textChanged.connect(self._revalidate)
-        self.port.valueChanged.connect(lambda _v: self.help.setHtml(help_html(self.port.value())))
-        self._demo = False
-        self.help.setHtml(help_html(self.port.value()))
-        self._revalidate()
 
     # --- what the app tells it ------------------------------------------------------------------
     def set_profile(self, name: str, public_url: str, *, demo: bool, local_url: str = "") -> None:

@@ -74,6 +74,26 @@ class StreamFormView(QWidget):
         super().__init__(parent)
         self.setObjectName("stream_form")
         self.setStyleSheet(STYLE)
+        self._build_labels()
+        self._build_inputs()
+        self._build_actions()
+        self._build_more_toggle()
+        self.inputs: dict[str, QWidget] = {
+            "service_url": self.service_url,
+            "bidirectional": self.bidirectional,
+            "audio_track": self.audio_track,
+            "stream_timeout": self.stream_timeout,
+            "status_callback_url": self.status_callback_url,
+            "status_callback_method": self.status_callback_method,
+            "content_type": self.content_type,
+            "extra_headers": self.extra_headers,
+        }
+        self.messages = {name: message_label(name) for name in FIELDS}
+        self._build_layout()
+        self._describe_fields()
+        self._set_tab_order()
+
+    def _build_labels(self) -> None:
         self.call_label = QLabel(self)
         self.call_label.setObjectName("call_label")
         self.call_label.setWordWrap(True)
@@ -85,6 +105,7 @@ class StreamFormView(QWidget):
         self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.target_label, HINT_COLOR)
 
+    def _build_inputs(self) -> None:
         self.service_url = QLineEdit()
         self.service_url.setPlaceholderText("wss://stream.example.com/audio")
         self._recent = QStringListModel(self)
@@ -118,6 +139,7 @@ class StreamFormView(QWidget):
         self.extra_headers_editor = ExtraHeadersEditor()
         self.extra_headers = self.extra_headers_editor.line_edit
 
+    def _build_actions(self) -> None:
         self.start_button = QPushButton("Start stream")
         self.start_button.setObjectName("start_stream")
         self.start_button.setDefault(True)
@@ -136,6 +158,8 @@ class StreamFormView(QWidget):
         self.start_hint.setWordWrap(True)
         self.start_hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.start_hint, HINT_COLOR)
+
+    def _build_more_toggle(self) -> None:
         self.result = StreamResultView()
         self.more_toggle = QToolButton()
         self.more_toggle.setObjectName("more_options")
@@ -152,26 +176,23 @@ class StreamFormView(QWidget):
         self.more_summary.setWordWrap(True)
         self.more_summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.more_summary, HINT_COLOR)
-        make_plain(self.more_summary)
-
-        self.inputs: dict[str, QWidget] = {
-            "service_url": self.service_url,
-            "bidirectional": self.bidirectional,
-            "audio_track": self.audio_track,
-            "stream_timeout": self.stream_timeout,
-            "status_callback_url": self.status_callback_url,
-            "status_callback_method": self.status_callback_method,
-            "content_type": self.content_type,
-            "extra_headers": self.extra_headers,
-        }
-        self.messages = {name: message_label(name) for name in FIELDS}
-        self._build_layout()
-        self._describe_fields()
-        self._set_tab_order()
 
     # --- construction -----------------------------------------------------------------------
 
     def _build_layout(self) -> None:
+        form = self._build_field_rows()
+        self._build_fields_scroll(form)
+        self._build_action_bar()
+        layout = self._outer = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.fields_scroll, 1)
+        layout.addWidget(self.action_bar)
+        layout.addWidget(self.result)
+        self.more_toggle.toggled.connect(self.set_more_options_open)
+        self.set_more_options_open(False)
+
+    def _build_field_rows(self) -> QFormLayout:
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -214,7 +235,9 @@ class StreamFormView(QWidget):
                 self._more_rows.append(form.rowCount())
             form.addRow(label, cell)
         self.field_layout = form
+        return form
 
+    def _build_fields_scroll(self, form: QFormLayout) -> None:
         self.fields = QWidget()
         self.fields.setObjectName("stream_form_fields")
         fields = QVBoxLayout(self.fields)
@@ -235,6 +258,7 @@ class StreamFormView(QWidget):
         # scroll bar where everything fits). Needs a wrapped label always shown (target_label).
         self.fields.setMinimumHeight(1)
 
+    def _build_action_bar(self) -> None:
         self.action_bar = QWidget()
         self.action_bar.setObjectName("stream_form_actions")
         buttons = QHBoxLayout(self.action_bar)
@@ -244,14 +268,6 @@ class StreamFormView(QWidget):
         buttons.addWidget(self.start_hint, 1)
         buttons.addWidget(self.undo_reset_button)
         buttons.addWidget(self.restore_button)
-        layout = self._outer = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.fields_scroll, 1)
-        layout.addWidget(self.action_bar)
-        layout.addWidget(self.result)
-        self.more_toggle.toggled.connect(self.set_more_options_open)
-        self.set_more_options_open(False)
 
     def set_more_options_open(self, shown: bool) -> None:
         """Show or fold the rarely changed fields; folded, the summary line says what differs."""

@@ -9,15 +9,15 @@ from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from console.domain.streams import Stream
 from console.ui.palette import Tone, tone_color
 from console.ui.plain_text import tooltip_text
+from console.ui.table_model import FlatTableModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 STREAM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_STATUS = "starting…"
@@ -51,25 +51,17 @@ HEADERS = [
 ]
 
 
-class StreamsTableModel(QAbstractTableModel):
+class StreamsTableModel(FlatTableModel):
+    HEADERS = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Stream] = []
         self._reasons: dict[str, str] = {}  # stream id -> why it failed (kept across calls)
         self._degraded: dict[str, str] = {}  # stream id -> "buffer 60% full" (DegradedStream)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(StreamColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):

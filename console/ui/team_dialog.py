@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -46,6 +47,15 @@ class TeamDatabaseDialog(QDialog):
         self.status.setObjectName("team_dialog_status")
         self.status.setWordWrap(True)
 
+        switch = self._build_switch()
+        self._build_fields()
+        self._lay_out(intro, switch)
+        self.url.textChanged.connect(self._revalidate)
+        self.on.toggled.connect(self._revalidate)
+        self.set_password_stored(False)
+        self._revalidate()
+
+    def _build_switch(self) -> QHBoxLayout:
         self.off = QRadioButton("&Off: this computer only")
         self.off.setObjectName("team_off")
         self.on = QRadioButton("O&n: use the team database")
@@ -58,7 +68,9 @@ class TeamDatabaseDialog(QDialog):
         switch.addWidget(self.off)
         switch.addWidget(self.on)
         switch.addStretch(1)
+        return switch
 
+    def _build_fields(self) -> None:
         self.url = QLineEdit()
         self.url.setObjectName("team_url")
         self.url.setAccessibleName("Team database address")
@@ -78,6 +90,7 @@ class TeamDatabaseDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d1242f;")
 
+    def _lay_out(self, intro: QLabel, switch: QHBoxLayout) -> None:
         form = QFormLayout()
         form.addRow(plain_label("Team database:"), switch)
         form.addRow(plain_label("Address:"), self.url)
@@ -101,11 +114,6 @@ class TeamDatabaseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(buttons)
-
-        self.url.textChanged.connect(self._revalidate)
-        self.on.toggled.connect(self._revalidate)
-        self.set_password_stored(False)
-        self._revalidate()
 
     # --- what the app tells it ------------------------------------------------------------------
     def set_settings(self, enabled: bool, url: str) -> None:

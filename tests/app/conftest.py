@@ -11,7 +11,7 @@ import pytest_asyncio
 from PySide6.QtCore import QSettings
 
 from console.app.composition import ConsoleApp
-from console.app.logs import configure_logging
+from console.app.runtime.logs import configure_logging
 from console.credentials import CredentialStore, MemoryCredentialStore
 from console.simulator import Simulator
 from console.simulator.config import SimulatorConfig

@@ -14,7 +14,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
-from console.app.callback_reactions import (
+from console.app.composition import ConsoleApp
+from console.app.services.demo import DemoBackend
+from console.credentials import MemoryCredentialStore
+from console.domain.activity import Action
+from console.domain.events import EventFilter
+from console.ui.desktop_notifier import (
     NO_TRAY,
     OFF,
     SHOW,
@@ -23,11 +28,6 @@ from console.app.callback_reactions import (
     notification_body,
     notification_decision,
 )
-from console.app.composition import ConsoleApp
-from console.app.demo import DemoBackend
-from console.credentials import MemoryCredentialStore
-from console.domain.activity import Action
-from console.domain.events import EventFilter
 from console.ui.streams_model import StreamColumn
 from tests.app.conftest import wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from console.app.team_service import cause, failure_text
+from console.app.services.team import cause, failure_text
 from console.domain.redaction import MASK, redact_db_text, url_passwords
 from console.domain.team_db import describe_team_url, team_url_problem
 from console.store.open_store import activity_store_for, event_store_for

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
 from console.app.composition import ConsoleApp
-from console.app.logs import LOG_FILE_NAME
+from console.app.runtime.logs import LOG_FILE_NAME
 from tests.app.conftest import wait_for
 
 

@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTableView, QWidget
 
 from console.app.composition import ConsoleApp
-from console.app.demo import DemoBackend
+from console.app.services.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
 from console.ui.events_model import Column
 from console.ui.events_pane import EventsPane

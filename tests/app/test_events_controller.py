@@ -17,8 +17,8 @@ from aiohttp import web
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from console.app.events_controller import CallbackTarget, EventsController, ProbeOutcome
-from console.app.tasks import TaskRunner
+from console.app.controllers.events import CallbackTarget, EventsController, ProbeOutcome
+from console.app.runtime.tasks import TaskRunner
 from console.domain.events import EventFilter
 from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential, callback_url
 from console.store.event_log import EventLog
@@ -184,7 +184,7 @@ async def test_a_200_from_another_server_is_not_called_ok(
     async def says_ok(_request: web.Request) -> web.Response:
         return web.Response(text="OK")
 
-    monkeypatch.setattr("console.app.events_controller.ARRIVAL_WAIT_S", 0.3)
+    monkeypatch.setattr("console.app.controllers.events.ARRIVAL_WAIT_S", 0.3)
     setup.public_url = await server(says_ok)
     outcome = await setup.controller.send_test_callback()
     assert not outcome.ok and outcome.kind == "not-ours"

@@ -15,8 +15,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from console.app.events_controller import CallbackTarget, EventsController
-from console.app.tasks import TaskRunner
+from console.app.controllers.events import CallbackTarget, EventsController
+from console.app.runtime.tasks import TaskRunner
 from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane

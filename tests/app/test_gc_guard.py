@@ -4,7 +4,7 @@ import gc
 
 from pytestqt.qtbot import QtBot
 
-from console.app.gc_guard import MainThreadCollector
+from console.app.runtime.gc_guard import MainThreadCollector
 
 
 class _Cycle:

@@ -24,8 +24,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 
 from console.api.errors import ErrorDetail, ServerError
-from console.app.api_status import API_BANNER
 from console.app.composition import ConsoleApp
+from console.app.controllers.api_status import API_BANNER
 from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret

@@ -278,7 +278,7 @@ async def test_wrong_token_asks_to_reenter_it(tmp_path: Path, sim: Simulator) ->
 @pytest.mark.asyncio
 async def test_first_run_offers_account_and_demo(tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    from console.app.demo import DemoBackend
+    from console.app.services.demo import DemoBackend
 
     console = ConsoleApp(
         settings, keyring_store=MemoryCredentialStore(), refresh_interval_s=0.3,

@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolButton, QWidget
 
 from console.app.composition import ConsoleApp
-from console.app.demo import DemoBackend
+from console.app.services.demo import DemoBackend
 from console.credentials import MemoryCredentialStore
 from console.simulator import Simulator
 from console.ui.calls_model import UUID_ROLE

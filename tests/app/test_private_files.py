@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from console.app.logs import LOG_FILE_NAME, configure_logging
-from console.app.private_files import open_private_text, private_file, secure_app_files
+from console.app.runtime.logs import LOG_FILE_NAME, configure_logging
+from console.app.runtime.private_files import open_private_text, private_file, secure_app_files
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.store.activity_log import ActivityLog
 
@@ -171,7 +171,7 @@ def test_open_private_text_creates_or_empties_a_file_0600_and_refuses_a_link(
 @pytest.mark.asyncio
 async def test_exports_from_the_window_are_private(tmp_path: Path) -> None:
     """The event pane's export and the activity history's: 0600 like the logs they come from."""
-    from console.app.events_export import export_selection
+    from console.app.services.events_export import export_selection
     from tests.store.events_factory import make_event
 
     events = tmp_path / "events.csv"

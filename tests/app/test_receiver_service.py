@@ -15,8 +15,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from console.app.composition import ConsoleApp
-from console.app.demo import DEMO_PROFILE_ID, DemoBackend
-from console.app.receiver_service import ReceiverStatus
+from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
+from console.app.services.receiver import ReceiverStatus
 from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.events import EventFilter, StoredEvent
@@ -192,7 +192,7 @@ async def test_busy_default_port_falls_back_and_says_so(tmp_path: Path) -> None:
         settings, demo=True, data_dir=tmp_path / "data", keyring_store=MemoryCredentialStore(),
         demo_backend=DemoBackend(calls=2, seed=1),
     )  # fmt: skip
-    import console.app.receiver_service as service_module
+    import console.app.services.receiver as service_module
 
     original = service_module.DEFAULT_PORT
     service_module.DEFAULT_PORT = busy

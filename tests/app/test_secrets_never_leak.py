@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLineEdit, QPushButton
 
-from console.app.logs import LOG_FILE_NAME
+from console.app.runtime.logs import LOG_FILE_NAME
 from console.credentials import KeyringCredentialStore
 from console.domain.redaction import REDACTOR
 from tests.app.conftest import make_console, wait_for
@@ -101,7 +101,7 @@ async def test_canary_token_used_against_the_api_leaves_no_trace(
     sim = Simulator(SimulatorConfig(auth_id=AUTH_ID, auth_token=token, calls=3, seed=1,
                                     churn=False, media=False, access_log=True))  # fmt: skip
     await sim.start("127.0.0.1", 0)
-    from console.app.logs import configure_logging
+    from console.app.runtime.logs import configure_logging
 
     log_dir = tmp_path / "logs"
     configure_logging(log_dir, level=logging.DEBUG)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from console.app.supervisor import Backoff, FailureStreak, supervise
+from console.app.runtime.supervisor import Backoff, FailureStreak, supervise
 from console.simulator import Simulator
 from tests.app.conftest import wait_for
 from tests.app.operator_rig import Rig

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from console.app.cli import main
-from console.app.team_command import login_url
+from console.app.commands.team import login_url
 from console.store.pg.activity_log import PgActivityLog
 from tests.pg.cluster import PASSWORD, PgCluster
 from tests.pg.collectors import REPO

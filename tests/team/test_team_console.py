@@ -20,7 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
 from console.app.composition import ConsoleApp
-from console.app.team_service import ENABLED_KEY, PASSWORD_KEY, URL_KEY
+from console.app.services.team import ENABLED_KEY, PASSWORD_KEY, URL_KEY
 from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.backoff import Backoff

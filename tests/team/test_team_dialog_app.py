@@ -18,9 +18,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
-from console.app.activity import TeamHistory
 from console.app.composition import ConsoleApp
-from console.app.team_service import PASSWORD_KEY
+from console.app.services.history import TeamHistory
+from console.app.services.team import PASSWORD_KEY
 from console.credentials import KeyringCredentialStore
 from console.domain.team_db import REWRITES_WARNING
 from console.ui.team_dialog import TeamDatabaseDialog

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from console.app.activity import TeamHistory
+from console.app.services.history import TeamHistory
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.store.activity_log import ActivityLog
 from console.store.pg.activity_log import PgActivityLog

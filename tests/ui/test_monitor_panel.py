@@ -16,14 +16,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QMainWindow
 from pytestqt.qtbot import QtBot
 
-from console.app.monitor_controller import MonitorController, public_monitor_url
-from console.app.tasks import TaskRunner
+from console.app.controllers.monitor import MonitorController, public_monitor_url
+from console.app.runtime.tasks import TaskRunner
 from console.domain.stream_params import ContentType
 from console.monitor import MONITOR_PATH
 from console.receiver.server import CallbackReceiver
 from console.store.event_log import EventLog
 from console.ui import monitor_audio
 from console.ui.monitor_panel import MonitorPanel
+from console.ui.monitor_toggle import MonitorToggle
 from console.ui.stream_form import StreamForm
 from tests.monitor.conftest import SimThread, mclient, msim, start_stream, wait_for
 
@@ -53,7 +54,7 @@ async def console(qtbot: QtBot, no_audio_device: None) -> AsyncIterator[Console]
     window.setCentralWidget(form)
     errors: list[BaseException] = []
     tasks = TaskRunner(on_error=lambda name, exc: errors.append(exc))
-    controller = MonitorController(window, form, tasks)
+    controller = MonitorController(window, MonitorToggle(form), tasks)
     window.resize(1000, 900)
     window.show()
     await controller.ensure_started()

@@ -1,9 +1,9 @@
 """How each official SDK spells every start-stream parameter, and where that spelling comes from.
 
-The spellings were read in the SDK sources (see docs/parts/stream-form.md for the files and
-commits). They matter: a wrong spelling is silently dropped by most SDKs (PHP and Node pass unknown
-keys through; Plivo then ignores them), so a snippet with `extraheaders` starts a stream without
-the headers the agent asked for.
+The spellings were read in the SDK sources (docs/stream-form.md, "Where each SDK's spelling comes
+from", names the files and versions). They matter: a wrong spelling is silently dropped by most
+SDKs (PHP and Node pass unknown keys through; Plivo then ignores them), so a snippet with
+`extraheaders` starts a stream without the headers the agent asked for.
 """
 
 from __future__ import annotations

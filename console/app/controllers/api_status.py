@@ -1,11 +1,12 @@
-"""Plivo's health as the agent sees it: the status-bar dot, quiet notices for waits, and banners
-for problems that need a decision. The API client's observer calls arrive here, as do the final
-errors of background refreshes."""
+"""Plivo's health as the agent sees it: the status-bar light, quiet notices for waits, and
+problems (banners) that need a decision. The API client's observer calls arrive here, as do the
+final errors of background refreshes."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import (
     ApiError,
@@ -15,6 +16,7 @@ from console.api import (
     Wait,
     WaitReason,
 )
+from console.app.services.notices import Notices
 from console.ui.banners import Level
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
@@ -23,43 +25,43 @@ API_BANNER = "api"
 AUTH_BANNER = "auth"
 
 
-class ApiStatus:
-    """Also the API client's `ClientObserver`."""
+class ApiStatus(QObject):
+    """Also the API client's `ClientObserver`. Its banners' buttons ask for a retry or for the
+    token again through its signals."""
 
-    def __init__(
-        self,
-        window: MainWindow,
-        *,
-        retry: Callable[[], object],
-        reenter_token: Callable[[], object],
-    ) -> None:
+    retry_requested = Signal()
+    reenter_token_requested = Signal()
+
+    def __init__(self, window: MainWindow, notices: Notices) -> None:
+        super().__init__()
         self.window = window
-        self._retry = retry
-        self._reenter_token = reenter_token
+        self.notices = notices
+        self._retry = self.retry_requested.emit
+        self._reenter_token = self.reenter_token_requested.emit
         self.last_error: ApiError | None = None
 
     # --- ClientObserver -------------------------------------------------------------------------
     def waiting(self, wait: Wait) -> None:
-        self.window.statusBar().showMessage(wait.describe(), int(max(wait.seconds, 1) * 1000))
+        self.notices.status(wait.describe(), timeout_ms=int(max(wait.seconds, 1) * 1000))
         if wait.reason is WaitReason.RETRY_AFTER:
             until = time.strftime("%H:%M:%S", time.localtime(wait.until))
-            self.window.api_status.set_state(
-                Health.WARNING, f"rate-limited until {until}", wait.describe()
+            self.window.set_light(
+                "api", Health.WARNING, f"rate-limited until {until}", wait.describe()
             )
 
     def request_failed(self, error: ApiError, *, retrying: bool) -> None:
         if retrying and error.affects_health:
-            self.window.api_status.set_state(Health.WARNING, "retrying", error.message)
+            self.window.set_light("api", Health.WARNING, "retrying", error.message)
 
     def healthy(self) -> None:
-        self.window.api_status.set_state(Health.OK, "connected")
+        self.window.set_light("api", Health.OK, "connected")
 
     # --- results of refreshes -------------------------------------------------------------------
     def refreshed(self, calls: int, requests: int, elapsed_s: float) -> None:
         self.last_error = None
-        self.window.banners.dismiss(API_BANNER)
-        self.window.banners.dismiss(AUTH_BANNER)
-        self.window.api_status.set_state(
+        self.notices.solved(API_BANNER, AUTH_BANNER)
+        self.window.set_light(
+            "api",
             Health.OK,
             "connected",
             f"Last refresh: {calls} live calls, {requests} requests, {elapsed_s * 1000:.0f} ms",
@@ -70,16 +72,16 @@ class ApiStatus:
         self.last_error = error
         detail = "\n".join(error.detail.lines())
         if isinstance(error, AuthenticationFailed):
-            self.window.api_status.set_state(Health.ERROR, "token refused", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "token refused", error.message)
+            self.notices.problem(
                 AUTH_BANNER, Level.ERROR,
                 f"Plivo refused the Auth Token for “{account}”. Re-enter the token to continue; "
                 "the list shows the calls as they were last seen.",
                 detail, [("Re-enter token…", self._reenter_token)],
             )  # fmt: skip
         elif isinstance(error, CredentialsUnavailable):
-            self.window.api_status.set_state(Health.ERROR, "no token", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "no token", error.message)
+            self.notices.problem(
                 AUTH_BANNER, Level.ERROR, error.message, detail,
                 [("Manage accounts…", self._reenter_token), ("Retry", self._retry)],
             )  # fmt: skip
@@ -89,15 +91,13 @@ class ApiStatus:
                 time.strftime("%H:%M:%S", time.localtime(error.retry_at))
                 if error.retry_at else "shortly"
             )  # fmt: skip
-            self.window.api_status.set_state(
-                Health.WARNING, f"rate-limited until {until}", error.message
+            self.window.set_light(
+                "api", Health.WARNING, f"rate-limited until {until}", error.message
             )
-            self.window.statusBar().showMessage(
-                f"Plivo's rate limit reached; refreshing resumes {until}.", 10_000
-            )
+            self.notices.status(f"Plivo's rate limit reached; refreshing resumes {until}.")
         else:
-            self.window.api_status.set_state(Health.ERROR, "unreachable", error.message)
-            self.window.banners.show_banner(
+            self.window.set_light("api", Health.ERROR, "unreachable", error.message)
+            self.notices.problem(
                 API_BANNER, Level.WARNING,
                 f"Plivo is not answering: {error.message} The list shows the calls as they were "
                 "last seen and refreshes again on its own.",

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from console.ui.account_dialog import AccountDialog
 
 from console.api import ApiError, AuthenticationFailed, ClientPolicy, PlivoClient, StaticToken
-from console.app.settings import ProfileRepository
-from console.app.tasks import TaskRunner
+from console.app.runtime.settings import ProfileRepository
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.notices import Notices
 from console.credentials import CredentialError, LayeredCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
@@ -74,6 +75,7 @@ class AccountsController(QObject):
         tasks: TaskRunner,
         parent_window: QWidget | None = None,
         *,
+        notices: Notices,
         verify: Verifier | None = ask_plivo,
     ) -> None:
         super().__init__()
@@ -82,7 +84,7 @@ class AccountsController(QObject):
         self.tasks = tasks
         self._parent_window = parent_window
         self.verify = verify
-        self.notify: Callable[[str], object] = lambda _text: None  # e.g. the status bar
+        self.notices = notices
         self.dialog: AccountDialog | None = None
 
     def open_dialog(self, *, new: bool = False) -> AccountDialog:
@@ -164,7 +166,7 @@ class AccountsController(QObject):
             return None
         saved = await self.save(draft, token)
         if saved is not None:
-            self.notify(f"{saved.display_name}: {verdict.message} Saved.")
+            self.notices.status(f"{saved.display_name}: {verdict.message} Saved.")
             if dialog is not None:
                 dialog.show_verdict(True, f"{verdict.message} Saved.")
                 dialog.accept()

@@ -6,17 +6,12 @@ when the window is not active), and the selected call's timeline follows."""
 
 from __future__ import annotations
 
-import html
 import logging
-import sys
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
-
-from console.app.events_controller import EventFeed
-from console.app.streams_controller import StreamsController
-from console.app.tasks import TaskRunner
+from console.app.controllers.events import EventFeed
+from console.app.controllers.streams import StreamsController
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.notices import Notices
 from console.domain.activity import ActivityEntry
 from console.domain.events import EventFilter, EventReader, StoredEvent
 from console.domain.numbers import display_number
@@ -28,95 +23,13 @@ from console.domain.timeline import (
     stream_change,
     timeline_line,
 )
-from console.ui.banners import BannerBar, Level
+from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView
 
 _log = logging.getLogger(__name__)
-NOTIFY_KEY = "notifications/desktop"
 NO_REASON = "dropped; Plivo's callback gave no reason"
 TIMELINE_LIMIT = 200
-
-SHOW = "show"
-OFF = "turned off"
-WINDOW_ACTIVE = "window active"
-NO_TRAY = "no system tray"
-
-
-def notification_decision(*, enabled: bool, window_active: bool, tray_available: bool) -> str:
-    """SHOW, or why not: the agent turned them off, is looking at the window already, or the
-    desktop has no system tray to show them (offscreen, some window managers)."""
-    if not enabled:
-        return OFF
-    if window_active:
-        return WINDOW_ACTIVE
-    if not tray_available:
-        return NO_TRAY
-    return SHOW
-
-
-def notification_body(text: str, platform: str = sys.platform) -> str:
-    """`text` as the notification server will show it literally. On Linux and the BSDs Qt hands
-    the body to a freedesktop notification server, which renders a subset of HTML (the spec
-    asks clients to escape `&`, `<` and `>`): a drop's error text from a callback must not be
-    taken for markup there. Windows and macOS show the body as plain text already."""
-    if platform.startswith(("win", "darwin")):
-        return text
-    return html.escape(text, quote=False)
-
-
-class DesktopNotifier:
-    """Desktop notifications through the system tray, with the agent's on/off setting (a
-    checkable menu action, kept in QSettings)."""
-
-    def __init__(self, settings: QSettings, window: QMainWindow) -> None:
-        self.settings = settings
-        self.window = window
-        self.action = QAction("Desktop &notifications for stream trouble", window)
-        self.action.setObjectName("toggle_notifications")
-        self.action.setCheckable(True)
-        self.action.setChecked(_as_bool(settings.value(NOTIFY_KEY, True)))
-        self.action.toggled.connect(lambda on: settings.setValue(NOTIFY_KEY, bool(on)))
-        self.last_decision = ""
-        self.shown: list[tuple[str, str]] = []  # (title, body) actually handed to the tray
-        self._tray: QSystemTrayIcon | None = None
-
-    @property
-    def enabled(self) -> bool:
-        return self.action.isChecked()
-
-    def notify(self, title: str, text: str) -> str:
-        """Show `title`/`text` when the decision says so; returns the decision."""
-        decision = notification_decision(
-            enabled=self.enabled,
-            window_active=self.window.isActiveWindow(),
-            tray_available=QSystemTrayIcon.isSystemTrayAvailable(),
-        )
-        self.last_decision = decision
-        if decision != SHOW:
-            _log.debug("desktop notification not shown: %s", decision)
-            return decision
-        if self._tray is None:
-            self._tray = QSystemTrayIcon(self.window.windowIcon(), self.window)
-            self._tray.activated.connect(lambda _reason: self._raise())
-            self._tray.messageClicked.connect(self._raise)
-        self._tray.show()
-        body = notification_body(text)
-        self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Warning, 10_000)
-        self.shown.append((title, body))
-        return decision
-
-    def _raise(self) -> None:
-        self.window.showNormal()
-        self.window.raise_()
-        self.window.activateWindow()
-
-
-def _as_bool(value: object) -> bool:
-    """QSettings' INI files give "true"/"false" strings back."""
-    if isinstance(value, str):
-        return value.strip().lower() not in ("false", "0", "no", "off", "")
-    return bool(value)
 
 
 class CallbackReactions:
@@ -125,22 +38,20 @@ class CallbackReactions:
         pane: CallPane,
         calls: CallsView,
         streams: StreamsController,
-        banners: BannerBar,
-        notifier: DesktopNotifier,
+        notices: Notices,
         tasks: TaskRunner,
     ) -> None:
         self.pane = pane
         self.calls = calls
         self.streams = streams
-        self.banners = banners
-        self.notifier = notifier
+        self.notices = notices
         self.tasks = tasks
         self.reader: EventReader | None = None
         self.feed: EventFeed | None = None
         self._ended: set[str] = set()  # streams whose end was counted (calls not shown)
         self._started: set[str] = set()  # streams whose start was counted (calls not shown)
         calls.call_selected.connect(lambda _uuid: self.refresh_timeline())
-        streams.on_recorded = self._on_recorded
+        streams.recorded.connect(self._on_recorded)
 
     def bind(self, reader: EventReader | None, feed: EventFeed | None) -> None:
         """Follow `feed`'s commits and read `reader` for timelines (None, None: no receiver)."""
@@ -171,23 +82,23 @@ class CallbackReactions:
 
     def apply(self, change: StreamChange) -> None:
         sid, call_uuid = change.stream_id, change.call_uuid
-        model = self.pane.streams
+        pane = self.pane
         showing = self._showing(call_uuid)
         reason = change.reason or NO_REASON
         note = ""
         if change.state is StreamState.FAILED:
-            model.set_failure_reason(sid, reason)  # kept for when the call is shown again
+            pane.set_failure_reason(sid, reason)  # kept for when the call is shown again
         if change.state is StreamState.DEGRADED:
             pct = change.buffer_percent
             note = f"buffer {pct}% full" if pct is not None else "buffer filling"
         status = "" if change.state is StreamState.DEGRADED else change.state.value
-        in_table = showing and model.set_live_status(sid, status, note)
+        in_table = showing and pane.set_live_status(sid, status, note)
         if in_table:
-            self.calls.model.set_stream_count(call_uuid, model.active_count())
+            self.calls.set_stream_count(call_uuid, pane.active_stream_count())
         else:
             self._count_elsewhere(change)
         if change.state is StreamState.FAILED:
-            self.pane.form.stream_ended(call_uuid, sid, "failed", reason)
+            pane.stream_ended(call_uuid, sid, "failed", reason)
             url = self._url(sid) if in_table else ""
             self.tasks.run(
                 f"note-failure-{sid}",
@@ -195,25 +106,24 @@ class CallbackReactions:
                 preempt=False,
             )
         elif change.state is StreamState.STOPPED:
-            self.pane.form.stream_ended(call_uuid, sid, "stopped")
+            pane.stream_ended(call_uuid, sid, "stopped")
         if change.state in (StreamState.FAILED, StreamState.DEGRADED) and self.streams.is_ours(sid):
             self._alert(change, reason, note)
 
     def _count_elsewhere(self, change: StreamChange) -> None:
         """A call not shown: its count moves by one per stream start or end seen (once each)."""
-        model = self.calls.model
-        row = model.row_of(change.call_uuid)
-        if row is None:
+        count = self.calls.stream_count(change.call_uuid)
+        if count is None:
             return
         sid = change.stream_id
         if change.active and change.state is StreamState.IN_PROGRESS:
             if sid in self._started or sid in self._ended or self.streams.is_ours(sid):
                 return  # counted by the list already (started here), or over
             self._started.add(sid)
-            model.set_stream_count(change.call_uuid, model.streams[row] + 1)
+            self.calls.set_stream_count(change.call_uuid, count + 1)
         elif not change.active and sid not in self._ended:
             self._ended.add(sid)
-            model.set_stream_count(change.call_uuid, max(model.streams[row] - 1, 0))
+            self.calls.set_stream_count(change.call_uuid, max(count - 1, 0))
 
     def _alert(self, change: StreamChange, reason: str, note: str) -> None:
         label = self._call_label(change.call_uuid)
@@ -225,21 +135,19 @@ class CallbackReactions:
             title = "Stream degraded"
         detail = f"Stream {clean_text(change.stream_id, 80)} · call {clean_text(change.call_uuid)}"
         key = "stream_" + "".join(c for c in change.stream_id[:64] if c.isalnum() or c == "-")
-        self.banners.show_banner(key, level, text, detail)
-        self.notifier.notify(title, text)
+        self.notices.problem(key, level, text, detail)
+        self.notices.desktop(title, text)
 
     def _call_label(self, call_uuid: str) -> str:
-        model = self.calls.model
-        row = model.row_of(call_uuid)
-        if row is None:
+        numbers = self.calls.call_numbers(call_uuid)
+        if numbers is None:
             return clean_text(call_uuid, 80)
-        frm = display_number(model.froms[row]) or "unknown"
-        to = display_number(model.tos[row]) or "unknown"
+        frm = display_number(numbers[0]) or "unknown"
+        to = display_number(numbers[1]) or "unknown"
         return clean_text(f"{frm} → {to}", 120)
 
     def _url(self, stream_id: str) -> str:
-        row = self.pane.streams.row_of(stream_id)
-        return (self.pane.streams.stream(row).service_url or "") if row is not None else ""
+        return self.pane.stream_url(stream_id)
 
     def _showing(self, call_uuid: str) -> bool:
         call = self.pane.call
@@ -269,5 +177,5 @@ class CallbackReactions:
             events = list(reversed(newest))
         lines = [timeline_line(entry) for entry in build_timeline(actions, events)]
         if self._showing(call_uuid):
-            self.pane.timeline.set_lines(lines)
+            self.pane.set_timeline(lines)
         return lines

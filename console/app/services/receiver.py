@@ -24,7 +24,7 @@ from console.ui.receiver_dialog import ReceiverDialog
 from console.ui.status_indicator import Health
 
 if TYPE_CHECKING:
-    from console.app.settings import ProfileRepository
+    from console.app.runtime.settings import ProfileRepository
     from console.credentials import CredentialStore
     from console.receiver.server import Credential, Route
     from console.receiver.thread import ThreadedReceiver
@@ -98,9 +98,7 @@ class ReceiverService:
         self.stats_changed_count = 0
         # Other paths the receiver's port serves (the stream monitor), kept across restarts.
         self.routes: dict[str, Route] = {}
-        indicator = window.receiver_status
-        indicator.make_clickable()
-        indicator.clicked.connect(self.open_dialog)
+        window.offer_settings_from("receiver")  # its clicks: receiver_settings_requested
 
     # --- life cycle -----------------------------------------------------------------------------
     @property
@@ -376,17 +374,18 @@ class ReceiverService:
         self._stats_handle = None
         status = self.snapshot()
         self.stats_changed_count += 1
-        indicator = self.window.receiver_status
         if not status.listening:
             health = Health.ERROR if status.problem else Health.UNKNOWN
-            indicator.set_state(health, "off", self.status_text(status) + " Click for settings.")
+            self.window.set_light(
+                "receiver", health, "off", self.status_text(status) + " Click for settings."
+            )
         else:
             parts = [f"{status.per_minute}/min"]
             if status.rejected:
                 parts.append(f"{status.rejected} refused")
             health = Health.WARNING if (status.problem or status.not_stored) else Health.OK
-            indicator.set_state(
-                health, "listening · " + " · ".join(parts),
+            self.window.set_light(
+                "receiver", health, "listening · " + " · ".join(parts),
                 self.status_text(status) + " Click for settings.",
             )  # fmt: skip
         if self.dialog is not None and self.dialog.isVisible():

@@ -1,5 +1,5 @@
 """The Help menu's work: About (with "Copy diagnostics") and Run self-test. Both run the
-self-test (console/app/self_test.py) as a background task on the console's own loop, so the
+self-test (console/app/services/self_test.py) as a background task on the console's own loop, so the
 window stays responsive; inside the running console the window step checks this window rather
 than building a second one."""
 
@@ -15,8 +15,8 @@ from typing import Any
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 
-from console.app.self_test import STEPS, Report, SelfTest, Step, StepFailed
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.self_test import STEPS, Report, SelfTest, Step, StepFailed
 from console.ui.about_dialog import AboutDialog
 from console.ui.main_window import MainWindow
 from console.ui.self_test_dialog import SelfTestDialog

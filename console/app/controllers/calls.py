@@ -1,7 +1,7 @@
 """The calls list kept fresh: an incremental refresh every few seconds (and on F5), applied to the
 model as a diff in time slices, with the selected call kept even after it ends. The loop runs
 supervised: Plivo's errors show in the status bar, anything unexpected is reported once and the
-refresh goes on with backoff (console/app/supervisor.py).
+refresh goes on with backoff (console/app/runtime/supervisor.py).
 
 While the agent works the list (a call selected, the pointer over it), new calls are held behind
 a "3 new calls" bar until asked for, so no row moves under the agent. When refreshing fails, the
@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import ApiError, AuthenticationFailed, CredentialsUnavailable, RateLimited
-from console.app.api_status import ApiStatus
-from console.app.binding import AccountBinding
-from console.app.tasks import Backoff, TaskRunner
+from console.app.controllers.api_status import ApiStatus
+from console.app.runtime.tasks import Backoff, TaskRunner
+from console.app.services.binding import AccountBinding
 from console.domain.calls import LiveCall
 from console.ui.call_pane import CallPane
 from console.ui.calls_view import CallsView
@@ -27,7 +28,9 @@ REFRESH_INTERVAL_S = 3.0
 MAX_BACKOFF_S = 60.0
 
 
-class CallsController:
+class CallsController(QObject):
+    refreshed = Signal()  # Plivo answered a refresh (the selected call's streams follow)
+
     def __init__(
         self,
         view: CallsView,
@@ -37,6 +40,7 @@ class CallsController:
         *,
         interval_s: float = REFRESH_INTERVAL_S,
     ) -> None:
+        super().__init__()
         self.view = view
         self.pane = pane
         self.status = status
@@ -48,7 +52,6 @@ class CallsController:
         self.last_ok_at: float | None = None  # wall-clock time of the last successful refresh
         self.held: list[LiveCall] = []  # arrived while the agent worked; not in the list yet
         self._wake = asyncio.Event()
-        self.after_refresh: Callable[[], None] | None = None  # e.g. reload the selected streams
         view.call_selected.connect(self._on_selected)
         view.open_form_requested.connect(self._open_form)
         view.show_held_requested.connect(self.show_held)
@@ -63,7 +66,7 @@ class CallsController:
         self.held = []
         self.view.set_held(0)
         self.view.set_stale(None)
-        self.view.model.clear()
+        self.view.clear_calls()
         self.pane.show_call(None)
         if binding is None:
             return
@@ -94,28 +97,26 @@ class CallsController:
             return False
         self.calls = {c.call_uuid: c for c in result.calls}
         await self._apply(list(result.calls))
-        if self.last_ok_at is None or self.view.stale.isVisibleTo(self.view):
+        if self.last_ok_at is None or self.view.is_stale():
             self.view.set_stale(None)
             self._set_live_empty_text(binding)
         self.last_ok_at = time.time()
         self.refreshes += 1
         self.status.refreshed(len(result.calls), result.requests, time.monotonic() - started)
         self._update_selected_call()
-        if self.after_refresh is not None:
-            self.after_refresh()
+        self.refreshed.emit()
         return True
 
     async def _apply(self, calls: list[LiveCall]) -> None:
         """Show `calls`, holding back new ones while the agent works the list."""
-        model = self.view.model
-        if model.rowCount() and self.view.agent_is_working():
-            known = model.row_index()
+        if self.view.has_calls() and self.view.agent_is_working():
+            known = self.view.shown_call_ids()
             self.held = [c for c in calls if c.call_uuid not in known]
             calls = [c for c in calls if c.call_uuid in known]
         else:
             self.held = []
         keep = [u for u in (self.view.selected_call(),) if u]
-        await model.apply_in_slices(calls, keep=keep)
+        await self.view.show_calls_in_slices(calls, keep=keep)
         self.view.set_held(len(self.held))
 
     def show_held(self) -> None:
@@ -123,10 +124,10 @@ class CallsController:
         if not self.held:
             return
         keep = [u for u in (self.view.selected_call(),) if u]
-        self.view.model.apply(list(self.calls.values()), keep=keep)
+        self.view.show_calls(list(self.calls.values()), keep=keep)
         self.held = []
         self.view.set_held(0)
-        self.view.table.scrollToTop()
+        self.view.scroll_to_top()
 
     def _set_live_empty_text(self, binding: AccountBinding) -> None:
         self.view.set_empty_text(
@@ -165,8 +166,7 @@ class CallsController:
     def _on_selected(self, call_uuid: str | None) -> None:
         call = self.calls.get(call_uuid) if call_uuid else None
         if call_uuid and call is None:
-            row = self.view.model.row_of(call_uuid)
-            call = self.view.model.records[row] if row is not None else None
+            call = self.view.call_record(call_uuid)
         self.pane.show_call(call, ended=call is not None and call.call_uuid not in self.calls)
 
     def _update_selected_call(self) -> None:
@@ -180,5 +180,4 @@ class CallsController:
 
     def _open_form(self, call_uuid: str) -> None:
         if self.pane.call is not None and self.pane.call.call_uuid == call_uuid:
-            self.pane.form.service_url.setFocus()
-            self.pane.form.service_url.selectAll()
+            self.pane.focus_part("stream_url")

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from console.app.events_export import export_matching, export_selection
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
+from console.app.services.events_export import export_matching, export_selection
 from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
 from console.domain.signature import sign_request
 from console.store.event_log import EventLog
@@ -58,6 +58,7 @@ class CallbackTarget:
 
 # Resolves the current account's target, or says in a sentence why there is none.
 TargetResolver = Callable[[], Awaitable["CallbackTarget | str"]]
+ExportAll = Callable[[Path, str, EventFilter], Awaitable[int]]  # (target, format, filter) -> count
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,8 @@ class EventsController:
         self.feed: EventFeed | None = None
         self._awaiting: dict[str, asyncio.Future[StoredEvent]] = {}
         # Export of every matching event from a reader that is not the SQLite log (the team
-        # database): (target, format, filter) -> how many; set by the composition.
-        self.export_all: Callable[[Path, str, EventFilter], Awaitable[int]] | None = None
+        # database): (target, format, filter) -> how many; given with `bind`.
+        self.export_all: ExportAll | None = None
         pane.export_requested.connect(
             lambda scope, fmt: self.tasks.run("events-export", self.export(scope, fmt))
         )
@@ -96,8 +97,16 @@ class EventsController:
         )
 
     # --- wiring -------------------------------------------------------------------------------
-    def bind(self, reader: EventReader | None, feed: EventFeed | None) -> None:
-        """Show `reader`'s log and follow `feed`'s commits (None, None: no receiver)."""
+    def bind(
+        self,
+        reader: EventReader | None,
+        feed: EventFeed | None,
+        *,
+        export_all: ExportAll | None = None,
+    ) -> None:
+        """Show `reader`'s log and follow `feed`'s commits (None, None: no receiver);
+        `export_all` exports every matching event of a reader that is not the SQLite log."""
+        self.export_all = export_all
         if self.feed is not None:
             self.feed.events_committed.disconnect(self._on_committed)
         self.reader, self.feed = reader, feed
@@ -219,31 +228,9 @@ class EventsController:
                 "is running and that the public URL is its current address.",
             )
         status = response.status_code
-        if status == 404:
-            return ProbeOutcome(
-                False,
-                "wrong-url",
-                f"Wrong URL (404): {host} answered, but not as this console's receiver. Check "
-                "that the public URL forwards to the receiver (the path "
-                f"{urlsplit(url).path} must reach it).",
-            )
-        if status in (401, 403):
-            return ProbeOutcome(
-                False,
-                "signature",
-                f"Signature mismatch ({status}): the request arrived but its signature did not "
-                "verify. The public URL set in the console must be exactly the address Plivo "
-                "calls (scheme, host, port), and the account's token must be current.",
-            )
-        if not 200 <= status < 300:
-            where = response.headers.get("location", "")
-            extra = f" (to {where})" if 300 <= status < 400 and where else ""
-            return ProbeOutcome(
-                False,
-                "http",
-                f"Unexpected answer from {host}: HTTP {status}{extra}. Plivo would count this "
-                "callback as failed.",
-            )
+        refused = _judge_answer(url, host, status, response.headers.get("location", ""))
+        if refused is not None:
+            return refused
         if self.feed is None:
             return ProbeOutcome(
                 True, "ok", f"OK: {host} accepted the test callback (HTTP {status})."
@@ -262,6 +249,36 @@ class EventsController:
                 False, "signature", f"The test event arrived but was {arrived.verdict.value}."
             )
         return ProbeOutcome(True, "ok", "OK: the test event arrived and its signature verified.")
+
+
+def _judge_answer(url: str, host: str, status: int, where: str) -> ProbeOutcome | None:
+    """The receiver's answer to the test callback, when it already says what is wrong (`where`:
+    a redirect's Location); None for a 2xx."""
+    if status == 404:
+        return ProbeOutcome(
+            False,
+            "wrong-url",
+            f"Wrong URL (404): {host} answered, but not as this console's receiver. Check "
+            "that the public URL forwards to the receiver (the path "
+            f"{urlsplit(url).path} must reach it).",
+        )
+    if status in (401, 403):
+        return ProbeOutcome(
+            False,
+            "signature",
+            f"Signature mismatch ({status}): the request arrived but its signature did not "
+            "verify. The public URL set in the console must be exactly the address Plivo "
+            "calls (scheme, host, port), and the account's token must be current.",
+        )
+    if not 200 <= status < 300:
+        extra = f" (to {where})" if 300 <= status < 400 and where else ""
+        return ProbeOutcome(
+            False,
+            "http",
+            f"Unexpected answer from {host}: HTTP {status}{extra}. Plivo would count this "
+            "callback as failed.",
+        )
+    return None
 
 
 def _reason(exc: httpx.TransportError) -> str:

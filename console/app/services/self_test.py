@@ -1,22 +1,21 @@
-"""`stream-console self-test`: the console's own parts, end to end, in one process.
+"""The self-test engine: the console's own parts, end to end, in one process.
 
 On the same qasync loop the GUI uses: the embedded Plivo simulator, the API client (list calls,
 start a stream with status callbacks, stop it), the callback receiver (the signed StartStream and
 StopStream arrive, verify and are logged), the keyring backend (named, never written to) and the
 main window (built and shown). Nothing touches a real account, keyring entry or settings file:
-settings, data and logs go to a temporary folder. Help → Run self-test runs the same steps.
+settings, data and logs go to a temporary folder. Two front ends run the same steps: the
+`stream-console self-test` command (console/app/commands/self_test.py) and Help → Run self-test
+(console/app/controllers/help.py); each brings its own window check.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
-import os
 import platform
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,6 @@ from typing import Any, TypeVar
 
 from console.identity import NAME, VERSION
 
-HELP = "check this installation end to end (simulator, API, callbacks, keyring, window)"
 STEP_TIMEOUT_S = 20.0
 NO_RECEIVER = "the callback receiver is not in this build"
 AFTER_FAILURE = "an earlier step it needs failed"
@@ -270,7 +268,7 @@ class _CallbackFlow:
     """Simulator → API client → stream with callbacks → receiver → event log, and back down."""
 
     def __init__(self, scratch: Path, calls: int) -> None:
-        from console.app.demo import DemoBackend
+        from console.app.services.demo import DemoBackend
 
         self.scratch = scratch
         self.demo = DemoBackend(calls=calls, seed=7)
@@ -368,117 +366,3 @@ class _CallbackFlow:
             await self.receiver.stop()
         if self.event_log is not None:
             await self.event_log.close()
-
-
-# --- command line ---------------------------------------------------------------------------------
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON document instead of the step list"
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="also write the report (JSON with --json) to FILE, as UTF-8",
-    )
-
-
-def _headless() -> bool:
-    """No display to open a window on (Linux/BSD only: Windows and macOS always have one)."""
-    if "QT_QPA_PLATFORM" in os.environ or not sys.platform.startswith(("linux", "freebsd")):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-async def build_and_show_window(scratch: Path) -> str:
-    """The whole console window (every region, controller and service wired) on throwaway
-    settings and an in-memory credential store, shown until Qt has painted it, then shut down."""
-    from PySide6.QtCore import QSettings
-
-    from console.app.composition import ConsoleApp
-    from console.credentials import MemoryCredentialStore
-
-    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
-    console = ConsoleApp(settings, keyring_store=MemoryCredentialStore())
-    try:
-        painted: list[bool] = []
-        console.window.first_painted.connect(lambda: painted.append(True))
-        console.window.show()
-        deadline = time.monotonic() + STEP_TIMEOUT_S / 2
-        while not painted and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        if not console.window.isVisible():
-            raise StepFailed("the window did not become visible")
-        if not painted:
-            raise StepFailed("the window was shown but Qt never painted it")
-        size = console.window.size()
-        title = console.window.windowTitle()
-        return f"“{title}” shown and painted ({size.width()}×{size.height()})"
-    finally:
-        await console.shutdown()
-        console.window.deleteLater()
-
-
-def output_problem(path: Path) -> str | None:
-    """Why the report could not be written to `path`, found before the run (which takes a
-    while) rather than after it; None when it looks writable."""
-    folder = path.parent
-    if not folder.is_dir():
-        return f"the folder {folder} does not exist"
-    if path.is_dir():
-        return f"{path} is a folder"
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return f"{path} cannot be written (permission denied)"
-    return None
-
-
-def run(args: argparse.Namespace) -> int:
-    for stream in (sys.stdout, sys.stderr):  # a legacy console code page must not end the run
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
-    if args.output is not None:
-        args.output = args.output.expanduser()
-        problem = output_problem(args.output)
-        if problem:
-            print(f"stream-console self-test: error: --output: {problem}", file=sys.stderr)
-            return 2
-    if _headless():
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from console.app.gui import _make_application as make_application
-
-    with tempfile.TemporaryDirectory(prefix="stream-console-self-test-") as scratch_dir:
-        scratch = Path(scratch_dir)
-        from PySide6.QtCore import QSettings
-
-        # Belt and braces: anything that opens the default settings gets a throwaway file.
-        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
-            QSettings.setPath(QSettings.Format.IniFormat, scope, str(scratch / "qsettings"))
-        app = make_application()
-        import qasync  # after PySide6, as in console/app/gui.py
-
-        if not args.json:
-            print(f"{NAME} {VERSION} self-test", flush=True)
-
-        def progress(step: Step) -> None:
-            if not args.json and step.status not in ("running", "pending"):
-                print(step.line(), flush=True)
-
-        async def main() -> Report:
-            test = SelfTest(lambda: build_and_show_window(scratch), scratch=scratch,
-                            on_step=progress)  # fmt: skip
-            return await test.run()
-
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            report = runner.run(main())
-    print(report.to_json() if args.json else report.summary(), flush=True)
-    if args.output is not None:
-        from console.app.private_files import open_private_text
-
-        text = report.to_json() if args.json else report.to_text()
-        try:
-            with open_private_text(args.output) as out:  # 0600: it names this machine's setup
-                out.write(text + "\n")
-        except OSError as exc:
-            print(f"self-test: the report could not be written: {exc}", file=sys.stderr)
-            return 1
-    return 0 if report.passed else 1

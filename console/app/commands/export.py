@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from console.app.private_files import open_private_text
+    from console.app.runtime.private_files import open_private_text
     from console.domain.events import EventFilter
     from console.domain.redaction import redact_db_text, remember_url_passwords
     from console.store.event_export import export as export_file

@@ -7,12 +7,14 @@ import getpass
 import logging
 import socket
 import time
-from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from console.api import AmbiguousStart, ApiError, NetworkError, Priority
-from console.app.activity import ActivityHistory
-from console.app.binding import AccountBinding
-from console.app.tasks import Backoff, FailureStreak, TaskRunner
+from console.app.runtime.tasks import Backoff, FailureStreak, TaskRunner
+from console.app.services.binding import AccountBinding
+from console.app.services.history import ActivityHistory, CurrentHistory
+from console.app.services.notices import Notices
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import validate_stream_request
@@ -40,25 +42,29 @@ def _host_name() -> str:
         return ""
 
 
-class StreamsController:
+class StreamsController(QObject):
+    recent_urls_changed = Signal(list)  # the stream URLs to offer, newest first (to keep)
+    recorded = Signal(object)  # an ActivityEntry just written (e.g. for the call timeline)
+
     def __init__(
         self,
         pane: CallPane,
         calls: CallsView,
         tasks: TaskRunner,
         dialogs: Dialogs,
-        activity: ActivityHistory | None,
+        history: CurrentHistory,
+        notices: Notices,
     ) -> None:
+        super().__init__()
         self.pane = pane
+        self.notices = notices
         self.calls = calls
         self.tasks = tasks
         self.dialogs = dialogs
-        self.activity = activity
+        self._history = history
         self.binding: AccountBinding | None = None
         self.user = _os_user()  # recorded with every action (tests set it to act as others)
         self.host = _host_name()
-        self.on_recent_urls: Callable[[list[str]], None] | None = None  # persists them
-        self.on_recorded: Callable[[ActivityEntry], None] | None = None  # e.g. the call timeline
         # The background reload repeats after every calls refresh: a bug there is reported once
         # per streak and backed off, not put up every few seconds.
         self.background = FailureStreak(
@@ -67,19 +73,24 @@ class StreamsController:
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
         self._failures_recorded: set[str] = set()
-        pane.form.start_requested.connect(self._on_start)
+        pane.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
         pane.refresh_streams_requested.connect(self.reload)
         calls.call_selected.connect(self._on_call_selected)
         calls.stop_all_requested.connect(self._on_stop_all)
 
+    @property
+    def activity(self) -> ActivityHistory | None:
+        """The history starts and stops are recorded in now (None: none this session)."""
+        return self._history.history
+
     def bind(self, binding: AccountBinding | None) -> None:
         self.binding = binding
-        form = self.pane.form
-        form.set_target_is_simulator(binding is not None and binding.simulator)
-        if binding is not None:
-            form.set_api_base_url(binding.profile.api_base_url)
+        self.pane.set_stream_target(
+            simulator=binding is not None and binding.simulator,
+            api_base_url=binding.profile.api_base_url if binding is not None else None,
+        )
 
     # --- reading ---------------------------------------------------------------------------------
     def _on_call_selected(self, call_uuid: str | None) -> None:
@@ -91,7 +102,7 @@ class StreamsController:
 
     def on_calls_refreshed(self) -> None:
         """Plivo answered a refresh: "could not connect" results are stale; streams again."""
-        self.pane.form.clear_connection_errors()
+        self.pane.clear_connection_errors()
         self.reload_in_background()
 
     def reload_in_background(self) -> None:
@@ -119,17 +130,17 @@ class StreamsController:
         if binding is None:
             return None
         if not quiet:
-            self.pane.set_streams_status("Loading…")
+            self.notices.call_result("Loading…")
         try:
             streams = await binding.client.list_streams(call_uuid, priority=priority)
         except ApiError as error:
             if self._showing(call_uuid):
-                self.pane.set_streams_status(error.message, error=True)
+                self.notices.call_result(error.message, error=True)
             return None
         if self._showing(call_uuid):
-            self.pane.streams.set_streams(streams)
-            self.pane.set_streams_status(time.strftime("updated %H:%M:%S"))
-        self.calls.model.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
+            self.pane.set_streams(streams)
+            self.notices.call_result(time.strftime("updated %H:%M:%S"))
+        self.calls.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
         await self._note_failures(call_uuid, streams)
         return streams
 
@@ -143,7 +154,7 @@ class StreamsController:
             elif sid in self._watched and (stream.status or "").lower() != "failed":
                 self._watched.discard(sid)  # ended without failing: watched no more
             elif (stream.status or "").lower() == "failed" and sid in self._watched:
-                reason = self.pane.streams.failure_reason(sid)
+                reason = self.pane.failure_reason(sid)
                 await self.note_failure(call_uuid, sid, reason, stream.service_url or "")
 
     def is_ours(self, stream_id: str) -> bool:
@@ -171,9 +182,9 @@ class StreamsController:
     def _on_start(self, request: StreamRequest) -> None:
         call = self.pane.call
         if call is None:
-            self.pane.form.set_busy(False)
+            self.pane.set_start_busy(False)
             return
-        self.pane.streams_status.setText("")
+        self.notices.call_result("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
         self.tasks.run(
             f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
@@ -181,18 +192,20 @@ class StreamsController:
 
     async def start(self, call_uuid: str, request: StreamRequest) -> StreamStarted | None:
         binding = self.binding
-        form = self.pane.form
+        pane = self.pane
         if binding is None:
-            form.show_error("No account is active: choose one in the toolbar first.", "", call_uuid)
+            pane.show_start_error(
+                "No account is active: choose one in the toolbar first.", "", call_uuid
+            )
             return None
         report = validate_stream_request(request, target=binding.target)
         if not report.ok:  # the form already refuses these; this gate guards every other path
-            form.show_error(report.errors[0].message, "", call_uuid)
+            pane.show_start_error(report.errors[0].message, "", call_uuid)
             return None
         try:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
-            form.show_error(error.message, "\n".join(error.detail.lines()), call_uuid)
+            pane.show_start_error(error.message, "\n".join(error.detail.lines()), call_uuid)
             self.pane.reveal_result()
             # `checked`: the call's streams were listed and none to this URL is active (a found
             # one is returned as started), so the history can say "not started" for certain.
@@ -202,7 +215,7 @@ class StreamsController:
             self.reload(call_uuid)
             return None
         except ApiError as error:
-            form.show_error(
+            pane.show_start_error(
                 error.message, "\n".join(error.detail.lines()), call_uuid,
                 connection=isinstance(error, NetworkError),
             )  # fmt: skip
@@ -211,11 +224,11 @@ class StreamsController:
                 Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
             )
             return None
-        form.show_started(started, call_uuid)
+        pane.show_started(started, call_uuid)
         self._watched.add(started.stream_id)
         self.pane.reveal_result()
         if self._showing(call_uuid):
-            self.pane.streams.add_pending(Stream(
+            self.pane.add_pending_stream(Stream(
                 stream_id=started.stream_id, call_uuid=call_uuid,
                 service_url=request.service_url,
                 audio_track=(request.audio_track or "inbound"),
@@ -235,11 +248,9 @@ class StreamsController:
         return started
 
     def _remember_url(self, url: str) -> None:
-        form = self.pane.form
-        urls = ([url] + [u for u in form.recent_service_urls() if u != url])[:10]
-        form.set_recent_service_urls(urls)
-        if self.on_recent_urls is not None:
-            self.on_recent_urls(urls)
+        urls = ([url] + [u for u in self.pane.recent_service_urls() if u != url])[:10]
+        self.pane.set_recent_service_urls(urls)
+        self.recent_urls_changed.emit(urls)
 
     # --- stop ------------------------------------------------------------------------------------
     def _on_stop(self, call_uuid: str, stream_id: str) -> None:
@@ -249,26 +260,25 @@ class StreamsController:
         binding = self.binding
         if binding is None:
             return False
-        row = self.pane.streams.row_of(stream_id)
-        url = (self.pane.streams.stream(row).service_url or "") if row is not None else ""
-        self.pane.streams.mark_stopped([stream_id])
-        self.pane.set_streams_status("Stopping…")
+        url = self.pane.stream_url(stream_id)
+        self.pane.mark_streams_stopped([stream_id])
+        self.notices.call_result("Stopping…")
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
         except ApiError as error:
-            self.pane.set_streams_status(error.message, error=True)
+            self.notices.call_result(error.message, error=True)
             await self._record(
                 Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id, error.message, url
             )
             await self.load_streams(call_uuid)
             return False
-        self.pane.form.stream_ended(call_uuid, stream_id, "stopped")
+        self.pane.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
             Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
         )
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
-            self.pane.set_streams_status(stopped.message)
+            self.notices.call_result(stopped.message)
         return True
 
     def _on_stop_all(self, call_uuid: str) -> None:
@@ -279,19 +289,16 @@ class StreamsController:
         if binding is None:
             return False
         if self._showing(call_uuid):
-            count = self.pane.streams.active_count()
+            count = self.pane.active_stream_count()
         else:
             streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
             count = sum(1 for s in streams if s.is_active)
         if count == 0:  # nothing to stop: no request, no "ok" recorded for stopping nothing
             if self._showing(call_uuid):
-                self.pane.set_streams_status("No active streams to stop.")
+                self.notices.call_result("No active streams to stop.")
             return False
-        row = self.calls.model.row_of(call_uuid)
-        label = (
-            f"{self.calls.model.froms[row]} → {self.calls.model.tos[row]}" if row is not None
-            else call_uuid
-        )  # fmt: skip
+        numbers = self.calls.call_numbers(call_uuid)
+        label = f"{numbers[0]} → {numbers[1]}" if numbers is not None else call_uuid
         noun = "stream" if count == 1 else "streams"
         if confirm and not await self.dialogs.confirm(
             "Stop all streams",
@@ -301,36 +308,34 @@ class StreamsController:
         ):
             return False
         if self._showing(call_uuid):
-            self.pane.streams.mark_stopped([s.stream_id for s in self.pane.streams.streams()])
-            self.pane.set_streams_status("Stopping all…")
+            self.pane.mark_streams_stopped(self.pane.stream_ids())
+            self.notices.call_result("Stopping all…")
         try:
             stopped = await binding.client.stop_all_streams(call_uuid)
         except ApiError as error:
             if self._showing(call_uuid):
-                self.pane.set_streams_status(error.message, error=True)
+                self.notices.call_result(error.message, error=True)
             await self._record(
                 Action.STOP_ALL_STREAMS, call_uuid, Outcome.FAILED, None, "", error.message
             )
             await self.load_streams(call_uuid)
             return False
-        reported = self.pane.form.reported_stream_id(call_uuid)
+        reported = self.pane.reported_stream_id(call_uuid)
         if reported:
-            self.pane.form.stream_ended(call_uuid, reported, "stopped")
+            self.pane.stream_ended(call_uuid, reported, "stopped")
         await self._record(
             Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
         )
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
-            self.pane.set_streams_status(stopped.message)
+            self.notices.call_result(stopped.message)
         return True
 
     # --- audit -----------------------------------------------------------------------------------
     def _party(self, call_uuid: str, which: int) -> str:
         """The call's from (0) or to (1) number as the calls list shows it ("" once it is gone)."""
-        row = self.calls.model.row_of(call_uuid)
-        if row is None:
-            return ""
-        return (self.calls.model.froms if which == 0 else self.calls.model.tos)[row]
+        numbers = self.calls.call_numbers(call_uuid)
+        return numbers[which] if numbers is not None else ""
 
     async def _record(
         self,
@@ -357,5 +362,4 @@ class StreamsController:
         except Exception:
             _log.exception("activity history: could not record %s", action)
             return
-        if self.on_recorded is not None:
-            self.on_recorded(entry)
+        self.recorded.emit(entry)

@@ -18,12 +18,11 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMainWindow
 
-from console.app.tasks import TaskRunner
+from console.app.runtime.tasks import TaskRunner
 from console.ui.monitor_toggle import MonitorToggle
-from console.ui.stream_form import StreamForm
 
 if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the window
     from aiohttp import web
@@ -35,6 +34,7 @@ if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the
     from console.monitor.thread import ThreadedMonitor
     from console.ui.monitor_area import MonitorArea
     from console.ui.monitor_audio import SpeakerOutput
+    from console.ui.monitor_dock import MonitorDock
     from console.ui.monitor_panel import MonitorPanel
 
 _log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ MONITOR_PATH = "/plivo/stream-monitor"  # console.monitor.endpoint.MONITOR_PATH
 FRAME_INTERVAL_MS = 33  # ~30 fps for the visible panel
 SILENCE_CHECK_EVERY = 8  # ticks: every ~250 ms for all streams
 MAX_WAV_S = 60.0
-TALL_WINDOW = 900  # px: below this the monitor docks beside the window, not under it
 MAX_WAV_BYTES = 64 * 1024 * 1024
 
 
@@ -78,7 +77,7 @@ class MonitorController:
     def __init__(
         self,
         window: QMainWindow,
-        form: StreamForm,
+        toggle: MonitorToggle,
         tasks: TaskRunner,
         recordings_dir: Path | None = None,
     ) -> None:
@@ -90,9 +89,8 @@ class MonitorController:
         self._started = False
         self._stopped = False
         self._area: MonitorArea | None = None
-        self.dock: QDockWidget | None = None
-        self._size_dock = False
-        self.toggle = MonitorToggle(form)
+        self.dock: MonitorDock | None = None
+        self.toggle = toggle
         self.sessions: dict[str, MonitorSession] = {}
         self.speakers: dict[str, SpeakerOutput] = {}
         self._feeds: dict[str, Listener] = {}
@@ -188,20 +186,10 @@ class MonitorController:
         """The dock with one tab per monitored stream, made when the first stream connects."""
         if self._area is None:
             from console.ui.monitor_area import MonitorArea
+            from console.ui.monitor_dock import MonitorDock
 
             self._area = MonitorArea()
-            self.dock = QDockWidget("Stream monitor", self.window)
-            self.dock.setObjectName("stream_monitor_dock")
-            self.dock.setWidget(self._area)
-            # below the window where there is height to spare, beside it on a laptop screen
-            tall = self.window.height() >= TALL_WINDOW
-            area = (
-                Qt.DockWidgetArea.BottomDockWidgetArea
-                if tall
-                else Qt.DockWidgetArea.RightDockWidgetArea
-            )
-            self.window.addDockWidget(area, self.dock)
-            self._size_dock = True
+            self.dock = MonitorDock(self.window, self._area)
         return self._area
 
     # --- sessions -------------------------------------------------------------------------------
@@ -212,7 +200,7 @@ class MonitorController:
         panel = self.area.add_panel(session.key)
         problem = output_problem()
         panel.set_listen_available(not problem, problem)
-        panel.silence_after.setValue(session.silence_after_s)
+        panel.set_silence_after(session.silence_after_s)
         key = session.key
         panel.listen_toggled.connect(lambda on: self._listen(key, on))
         panel.record_toggled.connect(lambda on: self._record(key, on))
@@ -222,15 +210,7 @@ class MonitorController:
         panel.checkpoint_requested.connect(lambda: self._talk(key, "checkpoint"))
         panel.clear_requested.connect(lambda: self._talk(key, "clear"))
         assert self.dock is not None
-        self.dock.show()
-        self.dock.raise_()
-        if self._size_dock:  # once, when it first appears: a fair share of the window
-            self._size_dock = False
-            if self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.BottomDockWidgetArea:
-                size, orientation = self.window.height() * 2 // 5, Qt.Orientation.Vertical
-            else:
-                size, orientation = self.window.width() * 2 // 5, Qt.Orientation.Horizontal
-            self.window.resizeDocks([self.dock], [size], orientation)
+        self.dock.reveal()
         if not self.timer.isActive():
             self.timer.start()
 
@@ -315,7 +295,7 @@ class MonitorController:
         except (OSError, RuntimeError) as exc:
             if panel is not None:
                 panel.set_recording([])
-                panel.events.appendPlainText(f"Recording not started: {exc}")
+                panel.add_note(f"Recording not started: {exc}")
 
     def _silence_after(self, key: str, seconds: float) -> None:
         session = self.sessions.get(key)
@@ -339,7 +319,7 @@ class MonitorController:
             samples, rate = read_wav(Path(path))
         except (OSError, ValueError) as exc:
             if panel is not None:
-                panel.events.appendPlainText(f"Cannot play {Path(path).name}: {exc}")
+                panel.add_note(f"Cannot play {Path(path).name}: {exc}")
             return
         self._run(f"monitor-play-{key}", session.play(samples, rate))
 

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from console.app.logs import RedactingFilter
+    from console.app.runtime.logs import RedactingFilter
     from console.domain.redaction import remember_url_passwords
     from console.receiver.server import Credential, callback_url
 
@@ -191,7 +191,7 @@ async def _token(args: argparse.Namespace) -> tuple[str, str]:
 
 def _profile(name: str) -> tuple[str, str]:
     """(keyring key, Auth ID) of the console profile called `name` (its name, Auth ID or id)."""
-    from console.app.settings import ProfileRepository, open_settings
+    from console.app.runtime.settings import ProfileRepository, open_settings
 
     for profile in ProfileRepository(open_settings()).list():
         if name in (profile.profile_id, profile.display_name, profile.auth_id):

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from console.app.private_files import open_private_text
+from console.app.runtime.private_files import open_private_text
 from console.domain.events import EventFilter, StoredEvent
 from console.store.event_export import open_read_only, write_csv_rows, write_jsonl
 from console.store.event_log import iter_rows

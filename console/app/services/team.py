@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 
-from console.app.events_export import export_matching_team
-from console.app.receiver_service import CallbackFeed
+from console.app.services.events_export import export_matching_team
+from console.app.services.receiver import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent, kept_nonce
 from console.domain.redaction import REDACTOR, redact_db_text, remember_url_passwords
@@ -89,20 +89,18 @@ def failure_text(exc: BaseException, url: str) -> str:
     return f"Could not use {where}: {raw or type(exc).__name__}."
 
 
-class TeamDatabaseService:
+class TeamDatabaseService(QObject):
     """Owns the team event log and activity log while team mode is on."""
 
+    changed = Signal()  # opened or closed: the composition rebinds the pane, reactions, history
+
     def __init__(
-        self,
-        settings: QSettings,
-        credentials: CredentialStore,
-        window: MainWindow,
-        on_change: Callable[[], None],
+        self, settings: QSettings, credentials: CredentialStore, window: MainWindow
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.credentials = credentials
         self.window = window
-        self.on_change = on_change  # the composition rebinds the pane, reactions, history
         self.feed = CallbackFeed()
         self.log: PgEventLog | None = None
         self.activity: PgActivityLog | None = None
@@ -115,9 +113,7 @@ class TeamDatabaseService:
         self._last: TeamStatus | None = None
         self.copied = 0  # callbacks of this console's own receiver copied to the team database
         self.copy_failed = 0
-        indicator = window.team_status
-        indicator.make_clickable()
-        indicator.clicked.connect(self.open_dialog)
+        window.offer_settings_from("team")  # its clicks: team_database_requested
         window.team_database_requested.connect(self.open_dialog)
         self._publish()
 
@@ -186,7 +182,7 @@ class TeamDatabaseService:
         if self._watch is None:
             self._watch = self._spawn(self._watching())
         self._publish()
-        self.on_change()
+        self.changed.emit()
 
     async def stop(self) -> None:
         """Close the team logs (the composition falls back to this computer's files)."""
@@ -201,7 +197,7 @@ class TeamDatabaseService:
         if log is not None:
             log.remove_listener(self._committed)
         if log is not None or activity is not None:
-            self.on_change()
+            self.changed.emit()
         await _quietly_close(activity, log)
         self._publish()
 
@@ -367,8 +363,8 @@ class TeamDatabaseService:
         if status == self._last:
             return
         self._last = status
-        self.window.team_status.set_state(
-            status.health, status.short, status.text + " Click for settings."
+        self.window.set_light(
+            "team", status.health, status.short, status.text + " Click for settings."
         )
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.set_status(status.text)

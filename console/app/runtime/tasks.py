@@ -3,7 +3,7 @@
 A view that asks for a refresh while the last one is still running supersedes it (the old task
 is cancelled); any task that fails reports through `on_error` instead of dying silently as
 "Task exception was never retrieved". Shutdown cancels everything and waits for it. Loops that
-must outlive any one failure run under `run_supervised` (console/app/supervisor.py).
+must outlive any one failure run under `run_supervised` (console/app/runtime/supervisor.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from console.app.supervisor import Backoff, ErrorHandler, FailureStreak, Step, supervise
+from console.app.runtime.supervisor import Backoff, ErrorHandler, FailureStreak, Step, supervise
 
 _log = logging.getLogger(__name__)
 __all__ = ["Backoff", "ErrorHandler", "FailureStreak", "TaskRunner"]

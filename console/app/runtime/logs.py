@@ -3,7 +3,7 @@
 Every record passes through the redactor (`console.domain.redaction.REDACTOR`), which knows every
 token the credential layer has handed out and its HTTP Basic form, so even a careless
 `log.info("%s", headers)` cannot write a token to disk. The folder is 0700 and every log file
-0600 (console/app/private_files.py): a log names accounts, calls and service URLs.
+0600 (console/app/runtime/private_files.py): a log names accounts, calls and service URLs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging.handlers
 from io import TextIOWrapper
 from pathlib import Path
 
-from console.app.private_files import private_dir, private_file
+from console.app.runtime.private_files import private_dir, private_file
 from console.domain.redaction import REDACTOR
 
 LOG_FILE_NAME = "stream-console.log"

@@ -11,8 +11,8 @@ of the session nor put a banner up every few seconds, so:
   a success it waits `interval_s` (or until `wake` is set), after a failure the longer of that and
   the backoff. Cancellation always passes through.
 
-Use it through `TaskRunner.run_supervised` (console/app/tasks.py), which names the task and routes
-reports to the app's error handler.
+Use it through `TaskRunner.run_supervised` (console/app/runtime/tasks.py), which names the task
+and routes reports to the app's error handler.
 """
 
 from __future__ import annotations
