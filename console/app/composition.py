@@ -22,6 +22,7 @@ from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
 from console.app.controllers.events import CallbackTarget, EventsController
 from console.app.controllers.help import HelpController
 from console.app.controllers.monitor import MONITOR_PATH, MonitorController
+from console.app.controllers.service_check import ServiceCheckController
 from console.app.controllers.streams import StreamsController
 from console.app.runtime.error_hooks import ErrorHooks
 from console.app.runtime.gc_guard import MainThreadCollector
@@ -149,6 +150,7 @@ class ConsoleApp:
         self.monitor = MonitorController(
             self.window, self.pane.add_monitor_toggle(), self.tasks, recordings
         )
+        self.service_check = ServiceCheckController(self.pane, self.tasks, self.window)
 
     def _connect_window(self, data_dir: Path | None, log_dir: Path | None) -> None:
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())
@@ -287,6 +289,7 @@ class ConsoleApp:
         binding = AccountBinding(
             profile, client, simulator=profile.demo,
             media_sink_url=self.demo_backend.media_sink_url if profile.demo else None,
+            broken_example_url=self.demo_backend.refusing_sink_url if profile.demo else None,
         )  # fmt: skip
         self.binding = binding
         public_url = profile.public_url or None
@@ -347,8 +350,9 @@ class ConsoleApp:
             if isinstance(stored, list)
             else ([str(stored)] if stored else [])
         )
-        if binding.media_sink_url and binding.media_sink_url not in urls:
-            urls.insert(0, binding.media_sink_url)
+        for example in (binding.broken_example_url, binding.media_sink_url):
+            if example and example not in urls:  # the demo's good (first) and broken examples
+                urls.insert(0, example)
         return urls
 
     def _save_recent_urls(self, urls: list[str]) -> None:

@@ -16,6 +16,9 @@ bound beyond loopback for a class). They are never rate limited or faulted.
   POST   /_sim/streams/{id}/drop     DroppedStream on demand
   POST   /_sim/streams/{id}/silence  {"tracks": ["inbound"]}: silence on those tracks ([] = speech)
   GET    /_sim/media-sink[/...]      WebSocket that accepts, counts and discards frames
+  GET    /_sim/refusing-sink[/...]   WebSocket that closes at the `start` event (1008: policy
+                                     violation), as a bot that does not know the account would:
+                                     the demo's broken example for Check service
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from console.simulator.server import Simulator
 
 SINK_PATH = "/_sim/media-sink"
+REFUSING_SINK_PATH = "/_sim/refusing-sink"
 MAX_CALLS = 10_000
 """Live and queued calls the admin API lets a trainer build up (memory stays bounded)."""
 
@@ -45,6 +49,8 @@ class AdminApi:
         r = app.router
         r.add_get(SINK_PATH, self.media_sink)
         r.add_get(SINK_PATH + "/{tail:.*}", self.media_sink)
+        r.add_get(REFUSING_SINK_PATH, self.refusing_sink)
+        r.add_get(REFUSING_SINK_PATH + "/{tail:.*}", self.refusing_sink)
         r.add_get("/_sim/", self.guarded(self.summary))
         r.add_get("/_sim/faults", self.guarded(self.get_faults))
         for method in ("PATCH", "POST", "PUT"):
@@ -177,6 +183,19 @@ class AdminApi:
             raise ValueError("tracks must be a list of track names")
         self.sim.silence_stream(request.match_info["stream_id"], tracks)
         return web.Response(status=204)
+
+    async def refusing_sink(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=64 * 1024, autoping=True)
+        await ws.prepare(request)
+        self.sim.sinks.add(ws)
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT and '"start"' in msg.data:
+                    await ws.close(code=1008, message=b"unknown account")
+                    break
+        finally:
+            self.sim.sinks.discard(ws)
+        return ws
 
     async def media_sink(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024, autoping=True)

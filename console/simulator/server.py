@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from console.listening import to_the_end
-from console.simulator.admin import SINK_PATH, AdminApi
+from console.simulator.admin import REFUSING_SINK_PATH, SINK_PATH, AdminApi
 from console.simulator.config import SimulatorConfig
 from console.simulator.engine import Engine
 from console.simulator.errors import QuietServerLog, guard
@@ -116,6 +116,13 @@ class Simulator:
         if self._ws_base is None:
             raise RuntimeError("the simulator has not been started")
         return self._ws_base + SINK_PATH
+
+    @property
+    def refusing_sink_url(self) -> str:
+        """A WebSocket that closes at `start` (1008): the demo's broken example URL."""
+        if self._ws_base is None:
+            raise RuntimeError("the simulator has not been started")
+        return self._ws_base + REFUSING_SINK_PATH
 
     # ---- test and trainer helpers (sync, immediate) -----------------------------------------
     def add_live_calls(self, n: int, **overrides: Any) -> list[str]:

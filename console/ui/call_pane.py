@@ -41,6 +41,7 @@ class CallPane(QWidget):
     form, the streams model and the timeline inside stay the pane's own."""
 
     start_requested = Signal(object)  # StreamRequest, from the stream form
+    check_requested = Signal(object)  # CheckRequest, from the stream form's Check service
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
@@ -53,6 +54,7 @@ class CallPane(QWidget):
         self.ended = False
         self.form = form if form is not None else StreamForm()
         self.form.start_requested.connect(self.start_requested)
+        self.form.check_requested.connect(self.check_requested)
         self.form.call_label.setVisible(False)  # the pane's header already names the call
 
         header = self._build_header()

@@ -12,7 +12,7 @@ another call is kept for its own call and shown when the agent returns to it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QKeyCombination, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
 from console.domain.accounts import DEFAULT_API_BASE_URL
 from console.domain.durations import format_duration
 from console.domain.extra_headers import split_entries
+from console.domain.service_check import CheckRequest
 from console.domain.stream_params import (
+    DEFAULT_AUDIO_TRACK,
     DEFAULT_CALLBACK_METHOD,
     DEFAULT_CONTENT_TYPE,
     DEFAULT_STREAM_TIMEOUT_S,
     AudioTrack,
+    ContentType,
 )
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import (
@@ -53,10 +56,17 @@ from console.ui.stream_result import ResultKind, ResultRecord
 STOPPED = "stopped"  # what the app layer passes once Plivo confirmed the agent's stop
 
 
+# Check service from anywhere in the form (a field passes it on: none of them uses it).
+CHECK_KEY = QKeyCombination(
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_K
+)
+
+
 class StreamForm(StreamFormView):
     """Build with no arguments; connect `start_requested` to the controller."""
 
     start_requested = Signal(object)
+    check_requested = Signal(object)  # CheckRequest: the URL and format to check, no call needed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +108,7 @@ class StreamForm(StreamFormView):
         self.copy_button.clicked.connect(self.open_code_dialog)
         self.restore_button.clicked.connect(self.reset_to_defaults)
         self.undo_reset_button.clicked.connect(self.undo_reset)
+        self.check_button.clicked.connect(self.request_check)
 
     # --- the app layer's interface ------------------------------------------------------------
 
@@ -318,7 +329,10 @@ class StreamForm(StreamFormView):
         return dialog
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.keyCombination() == CHECK_KEY:
+            self.request_check()
+            event.accept()
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.submit()
             event.accept()
         elif event.key() == Qt.Key.Key_Escape and self._call_uuid is not None:
@@ -438,11 +452,42 @@ class StreamForm(StreamFormView):
         self.start_button.setToolTip(
             tooltip_text(reason or "Start the stream on the selected call (Enter)")
         )
+        has_url = bool(self.service_url.text().strip()) and self.service_url.isEnabled()
+        self.check_button.setEnabled(has_url)
+        self.check_button.setToolTip(
+            "Connect to this stream URL as Plivo would, without a call: each stage checked "
+            "and timed (Ctrl+Shift+K)"
+            if has_url
+            else "Enter a stream URL to check it."
+        )
         self.copy_button.setEnabled(self._request is not None)
         if self._request is None:
             self.copy_button.setToolTip("Available once the form has no errors.")
         else:
             self.copy_button.setToolTip("Show this request as curl, SDK code or Plivo XML")
+
+    def check_request(self) -> CheckRequest | None:
+        """What "Check service" would check: the URL and the form's format settings (None
+        without a URL)."""
+        raw = self.form_input()
+        if not raw.service_url.strip():
+            return None
+        try:
+            content_type, track = ContentType(raw.content_type), AudioTrack(raw.audio_track)
+        except ValueError:  # the combo boxes hold documented values only
+            content_type, track = DEFAULT_CONTENT_TYPE, DEFAULT_AUDIO_TRACK
+        return CheckRequest(
+            service_url=raw.service_url.strip(),
+            content_type=content_type,
+            audio_track=track,
+            bidirectional=raw.bidirectional,
+            extra_headers=raw.extra_headers.strip(),
+        )
+
+    def request_check(self) -> None:
+        request = self.check_request()
+        if request is not None and self.check_button.isEnabled():
+            self.check_requested.emit(request)
 
     def _more_summary(self, raw: StreamFormInput) -> str:
         """One line for the folded section: only what differs from Plivo's defaults."""

@@ -151,6 +151,9 @@ class StreamFormView(QWidget):
         self.undo_reset_button = QPushButton("Undo reset")
         self.undo_reset_button.setObjectName("undo_reset")
         self.undo_reset_button.setVisible(False)
+        self.check_button = QPushButton("Check service…")
+        self.check_button.setObjectName("check_service")
+        self.check_button.setAccessibleName("Check service")
         self.start_hint = QLabel()
         self.start_hint.setObjectName("start_hint")
         make_plain(self.call_label, self.target_label, self.audio_track_reason)
@@ -226,6 +229,11 @@ class StreamFormView(QWidget):
                 cell.addLayout(row)
             elif name == "extra_headers":
                 cell.addWidget(self.extra_headers_editor)
+            elif name == "service_url":
+                row = QHBoxLayout()
+                row.addWidget(self.service_url, 1)
+                row.addWidget(self.check_button)
+                cell.addLayout(row)
             else:
                 cell.addWidget(self.inputs[name])
             cell.addWidget(self.messages[name])  # right under its field, before any extras
@@ -318,6 +326,7 @@ class StreamFormView(QWidget):
         editor = self.extra_headers_editor
         chain: list[QWidget] = [
             self.service_url,
+            self.check_button,
             self.bidirectional,
             self.audio_track,
             self.status_callback_url,

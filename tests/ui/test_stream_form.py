@@ -419,15 +419,16 @@ def test_tab_order_follows_the_visual_order(qtbot: QtBot, form: StreamForm) -> N
 
     common = [
         "service_url",
+        "check_service",  # beside the URL
         "bidirectional",
         "audio_track",
         "status_callback_url",
         "callbacks_to_console",
         "more_options",
     ]
-    assert walk(7) == [*common, "start_stream"]  # folded: straight on to Start
+    assert walk(8) == [*common, "start_stream"]  # folded: straight on to Start
     qtbot.mouseClick(form.more_toggle, Qt.MouseButton.LeftButton)
-    assert walk(12) == [
+    assert walk(13) == [
         *common,
         "stream_timeout",
         "status_callback_method",

@@ -71,6 +71,14 @@ class TaskRunner:
         except Exception:
             _log.exception("the error handler failed on %s", name)
 
+    def cancel(self, name: str) -> bool:
+        """Cancel the task called `name` if it is unfinished; True when there was one."""
+        task = self._named.get(name)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
     def running(self, name: str) -> bool:
         task = self._named.get(name)
         return task is not None and not task.done()

@@ -16,6 +16,7 @@ class AccountBinding:
     client: PlivoClient
     simulator: bool = False
     media_sink_url: str | None = None  # the demo simulator's WebSocket sink, a ready stream URL
+    broken_example_url: str | None = None  # the demo's sink that refuses streams (Check service)
 
     @property
     def target(self) -> Target:

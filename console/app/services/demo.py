@@ -23,6 +23,7 @@ class DemoBackend:
         self.profile: Profile | None = None
         self.token = ""
         self.media_sink_url = ""
+        self.refusing_sink_url = ""  # the broken example for Check service (closes at start)
 
     async def start(self) -> Profile:
         if self.profile is not None:
@@ -34,6 +35,7 @@ class DemoBackend:
         self.simulator = simulator
         self.token = DEMO_AUTH_TOKEN
         self.media_sink_url = simulator.media_sink_url
+        self.refusing_sink_url = simulator.refusing_sink_url
         self.profile = Profile(
             profile_id=DEMO_PROFILE_ID,
             display_name="Demo account (simulator)",
