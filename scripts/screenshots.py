@@ -3,9 +3,10 @@
     make screenshots        (runs this under Xvfb with a throwaway keyring and HOME)
 
 Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
-main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks}.png,
-then the stream form's own set (scripts/screenshots_stream_form.py). `--only monitor` renders
-the two monitor ones alone.
+main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks,
+service-check-passed,service-check-failed}.png, then the stream form's own set
+(scripts/screenshots_stream_form.py). `--only monitor` renders the two monitor ones alone,
+`--only service-check` the two service-check ones.
 """
 
 from __future__ import annotations
@@ -190,6 +191,39 @@ async def monitor_scene(out: Path, workdir: Path, size: tuple[int, int] = (1280,
     await console.shutdown()
 
 
+async def service_check_scene(out: Path, workdir: Path) -> None:
+    """Check service on the demo's good example, then on its broken one (closes at start)."""
+    settings = QSettings(str(workdir / "check.ini"), QSettings.Format.IniFormat)
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=workdir / "check-data",
+        demo_backend=DemoBackend(calls=6, seed=7),
+    )  # fmt: skip
+    window = console.window
+    window.resize(1280, 720)
+    runner = asyncio.ensure_future(console.run())
+    await until(window.isVisible)
+    console.select_profile("demo")
+    view = console.region.calls
+    await until(lambda: view.model.rowCount() >= 6)
+    view.select_call(view.model.uuids[1])
+    await until(lambda: console.pane.call is not None)
+    form = console.pane.form
+    sim = console.demo_backend.simulator
+    assert sim is not None
+    for name, url in (("passed", sim.media_sink_url), ("failed", sim.refusing_sink_url)):
+        form.service_url.setText(url)
+        done = len(console.service_check.reports)
+        form.check_button.click()
+        await until(lambda done=done: len(console.service_check.reports) > done, timeout=30)
+        await settle(0.5)
+        dialog = console.service_check.dialog
+        assert dialog is not None
+        grab(dialog, out / f"service-check-{name}.png")
+    window.close()
+    await runner
+    await console.shutdown()
+
+
 def main(out: Path, only: str = "") -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
@@ -197,6 +231,10 @@ def main(out: Path, only: str = "") -> int:
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
+        if only in ("", "service-check"):
+            runner.run(service_check_scene(out, Path(tmp)))
+        if only == "service-check":
+            return 0
         runner.run(monitor_scene(out, Path(tmp)))
         if only == "monitor":
             return 0
@@ -214,6 +252,7 @@ def main(out: Path, only: str = "") -> int:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--only"]
-    only = "monitor" if "--only" in sys.argv[1:] and "monitor" in args else ""
-    paths = [a for a in args if a != "monitor"]
+    scenes = ("monitor", "service-check")
+    only = next((a for a in args if a in scenes), "") if "--only" in sys.argv[1:] else ""
+    paths = [a for a in args if a not in scenes]
     sys.exit(main(Path(paths[0] if paths else "docs/screenshots"), only))

@@ -78,6 +78,7 @@ class CheckRequest:
     extra_headers: str = ""  # as the form and Plivo take it: `k=v,k=v`
     seconds: float = DEFAULT_SECONDS
     budget_s: float = DEFAULT_BUDGET_S
+    target: Target = Target.PLIVO  # whose rules the notes apply: Plivo's, or the simulator's
 
     @property
     def tracks(self) -> tuple[str, ...]:
@@ -166,6 +167,11 @@ def close_words(code: int | None, reason: str = "") -> str:
     return f"{shown}, {reason[:120]!r}" if reason else shown
 
 
+def after_words(seconds: float) -> str:
+    """A short span for people: `40 ms`, `1.2 s`."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
 def format_words(encoding: str, rate: object) -> str:
     if isinstance(rate, int) and (encoding, rate) in FORMAT_WORDS:
         return FORMAT_WORDS[(encoding, rate)]
@@ -173,8 +179,8 @@ def format_words(encoding: str, rate: object) -> str:
 
 
 def plivo_rules_problems(request: CheckRequest) -> list[str]:
-    """What the form's rules for Plivo would still say about these settings (errors first):
-    a check that passes from this computer may still be refused by Plivo."""
+    """What the form's rules would still say about these settings for the request's target
+    (errors first): a check that passes from this computer may still be refused by Plivo."""
     report = check_form(
         StreamFormInput(
             service_url=request.service_url,
@@ -183,7 +189,7 @@ def plivo_rules_problems(request: CheckRequest) -> list[str]:
             content_type=request.content_type.value,
             extra_headers=request.extra_headers,
         ),
-        target=Target.PLIVO,
+        target=request.target,
     )
     ordered = sorted(report.problems, key=lambda p: not p.is_error)
     return [

@@ -34,6 +34,7 @@ from console.domain.service_check import (
     CheckRequest,
     Stage,
     StageResult,
+    after_words,
     close_words,
     format_words,
     plivo_rules_problems,
@@ -376,7 +377,7 @@ async def _stream(run: _Run, conn: Connection) -> None:
 def _closed_words(closed: dict[str, Any], started: float) -> str:
     after = closed["at"] - started
     how = close_words(closed.get("code"), closed.get("reason", ""))
-    return f"The service closed the connection {after:.1f} s after the start event ({how})"
+    return f"The service closed the connection {after_words(after)} after the start event ({how})"
 
 
 async def _send_start(run: _Run, conn: Connection, stream_id: str) -> float:

@@ -482,6 +482,7 @@ class StreamForm(StreamFormView):
             audio_track=track,
             bidirectional=raw.bidirectional,
             extra_headers=raw.extra_headers.strip(),
+            target=self._target,
         )
 
     def request_check(self) -> None:
