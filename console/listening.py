@@ -16,6 +16,8 @@ from collections.abc import Awaitable
 from ipaddress import ip_address
 from typing import TypeVar
 
+from console.domain.urls import listen_address_problem
+
 T = TypeVar("T")
 
 
@@ -37,15 +39,14 @@ def listen_host_problem(host: str) -> str | None:
     resolves. Checked when a command starts, before anything warns that other machines can reach
     the address (`--host 999.1.1.1` used to warn, then fail to bind)."""
     text = host.strip()
-    if not text:
-        return "expected an address to listen on, e.g. 127.0.0.1"
+    problem = listen_address_problem(text)
+    if problem is not None:
+        return problem
     try:
         ip_address(text)
         return None
     except ValueError:
         pass
-    if ":" in text or all(part.isdigit() for part in text.split(".")):
-        return f"{text!r} is not a valid IP address"
     try:
         socket.getaddrinfo(text, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as exc:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import public_url_problem
+from console.domain.urls import listen_address_problem
 from console.ui.plain_text import plain_label
 
 CALLBACK_PATH = "/plivo/stream-status"
@@ -190,9 +191,11 @@ class ReceiverDialog(QDialog):
         host = self.host.text().strip()
         if not host:
             problem = problem or "Enter the address to listen on (normally 127.0.0.1)."
+        elif (bad_host := listen_address_problem(host)) is not None:
+            problem = problem or f"Listen on: {bad_host}."
         self.warning.setText(
             ""
-            if not host or _is_loopback(host)
+            if not host or _is_loopback(host) or listen_address_problem(host)
             else f"Listening on {host} lets other machines reach the receiver directly. "
             "Use 127.0.0.1 with a tunnel unless you know you need this."
         )
