@@ -437,3 +437,5 @@ async def test_mouse_only_start_and_stop(demo: ConsoleApp) -> None:
     QTest.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
     await wait_for(lambda: not simulator.stream(stream_id).active, what="stopped")
     await wait_for(lambda: form.result.message == "Stream stopped.", what="result says so")
+    # The stop goes on to record and reload the list: let it end before the console shuts down.
+    await wait_for(lambda: not demo.tasks.running(f"stop-{stream_id}"), what="stop task done")
