@@ -219,3 +219,20 @@ def listen_address_problem(host: str) -> str | None:
     if len(text) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
         return f"{text!r} is neither an IP address nor a host name"
     return None
+
+
+def api_on_this_computer(api_base_url: str) -> str:
+    """`host:port` when an account's API base is on this computer (a standalone simulator, a
+    proxy), '' when not: Plivo's servers cannot reach this computer, but an API that runs here
+    can, so the stream URL rules follow where the API is."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(api_base_url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return ""
+    if not host or classify_host(host).kind is not HostKind.LOOPBACK:
+        return ""
+    return f"{host}:{port}" if port else host

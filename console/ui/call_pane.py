@@ -344,9 +344,12 @@ class CallPane(QWidget):
         return MonitorToggle(self.form)
 
     # --- the stream form's side ---------------------------------------------------------------
-    def set_stream_target(self, *, simulator: bool, api_base_url: str | None = None) -> None:
-        """Who the form's requests go to: the simulator or Plivo, and the account's API URL."""
-        self.form.set_target_is_simulator(simulator)
+    def set_stream_target(
+        self, *, simulator: bool, api_base_url: str | None = None, local_api: str = ""
+    ) -> None:
+        """Who the form's requests go to: the simulator (or an API on this computer, at
+        `local_api`) or Plivo, and the account's API URL."""
+        self.form.set_target_is_simulator(simulator, local_api=local_api)
         if api_base_url is not None:
             self.form.set_api_base_url(api_base_url)
 

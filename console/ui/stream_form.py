@@ -132,13 +132,20 @@ class StreamForm(StreamFormView):
         self._update_callbacks_toggle()
         self._update_actions()
 
-    def set_target_is_simulator(self, is_simulator: bool) -> None:
+    def set_target_is_simulator(self, is_simulator: bool, *, local_api: str = "") -> None:
+        """`local_api`: the account's API runs on this computer at that `host:port` (not the
+        demo's simulator), so it may stream to this computer too, and the hint says why."""
         self._target = Target.SIMULATOR if is_simulator else Target.PLIVO
-        self.target_label.setText(
-            "Sending to the simulator: addresses on this computer are allowed."
-            if is_simulator
-            else "Sending to Plivo: addresses must be reachable from the internet."
-        )
+        if is_simulator and local_api:
+            text = (
+                f"The account's API is on this computer ({local_api}): stream and callback "
+                "addresses on this computer are allowed."
+            )
+        elif is_simulator:
+            text = "Sending to the simulator: addresses on this computer are allowed."
+        else:
+            text = "Sending to Plivo: addresses must be reachable from the internet."
+        self.target_label.setText(text)
         self._revalidate()
 
     def set_api_base_url(self, url: str) -> None:

@@ -17,7 +17,7 @@ from console.app.services.history import ActivityHistory, CurrentHistory
 from console.app.services.notices import Notices
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.stream_request import StreamRequest
-from console.domain.stream_rules import validate_stream_request
+from console.domain.stream_rules import Target, validate_stream_request
 from console.domain.streams import Stream, StreamStarted
 from console.identity import VERSION
 from console.ui.call_pane import CallPane
@@ -88,8 +88,9 @@ class StreamsController(QObject):
     def bind(self, binding: AccountBinding | None) -> None:
         self.binding = binding
         self.pane.set_stream_target(
-            simulator=binding is not None and binding.simulator,
+            simulator=binding is not None and binding.target is Target.SIMULATOR,
             api_base_url=binding.profile.api_base_url if binding is not None else None,
+            local_api=binding.local_api if binding is not None else "",
         )
 
     # --- reading ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from console.api import PlivoClient
 from console.domain.accounts import Profile
 from console.domain.stream_rules import Target
+from console.domain.urls import api_on_this_computer
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +20,15 @@ class AccountBinding:
     broken_example_url: str | None = None  # the demo's sink that refuses streams (Check service)
 
     @property
+    def local_api(self) -> str:
+        """`host:port` of the account's API when it runs on this computer ('' otherwise)."""
+        return "" if self.simulator else api_on_this_computer(self.profile.api_base_url)
+
+    @property
     def target(self) -> Target:
-        return Target.SIMULATOR if self.simulator else Target.PLIVO
+        """Whose rules the stream form applies: an API on this computer (the demo's simulator,
+        or an account pointed at a standalone one) may stream to this computer."""
+        return Target.SIMULATOR if self.simulator or self.local_api else Target.PLIVO
 
     @property
     def label(self) -> str:

@@ -1,0 +1,81 @@
+"""A real account whose API base is on this computer (a standalone simulator, as the README
+invites) may stream to this computer: the form's reachability rule follows where the API is,
+and says so. The simulator runs as its own process, as a trainer or developer runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from console.app.composition import ConsoleApp
+from console.credentials import MemoryCredentialStore
+from console.domain.accounts import Profile
+from console.domain.secret import Secret
+from tests.app.conftest import wait_for
+from tests.app.test_receiver_service import _close, _start
+
+REPO = Path(__file__).resolve().parents[2]
+AUTH_ID = "MALOCALAPIACCOUNT001"
+TOKEN = "local-api-token-0123456789abcdef0123"
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+@pytest.mark.timeout(90)
+async def test_an_account_on_a_local_simulator_may_stream_to_this_computer(
+    tmp_path: Path,
+) -> None:
+    sim = subprocess.Popen(
+        [
+            sys.executable, "-m", "console", "simulate", "--port", "0", "--calls", "3",
+            "--no-churn", "--auth-id", AUTH_ID, "--auth-token-env", "SIM_TOKEN",
+        ],
+        cwd=REPO, env=dict(os.environ, SIM_TOKEN=TOKEN),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert sim.stdout is not None
+        line = ""
+        while not line.startswith("listening on "):
+            line = sim.stdout.readline()
+            assert line, "the simulator ended before listening"
+        base = line.split()[-1]
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("receiver/port", 0)
+        store = MemoryCredentialStore()
+        console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data")
+        profile = console.profiles.save(
+            Profile(profile_id="", display_name="Dev", auth_id=AUTH_ID, api_base_url=base)
+        )
+        console.profiles.set_current(profile.profile_id)
+        await store.set(profile.profile_id, Secret(TOKEN))
+        runner = await _start(console)
+        try:
+            form = console.pane.form
+            await wait_for(lambda: console.region.calls.model.rowCount() >= 3, timeout=15)
+            call = console.region.calls.model.uuids[0]
+            await wait_for(lambda: console.region.calls.select_call(call), what="call listed")
+            port = base.rsplit(":", 1)[1]
+            assert form.target_label.text() == (
+                f"The account's API is on this computer (127.0.0.1:{port}): stream and "
+                "callback addresses on this computer are allowed."
+            )
+            sink = base.replace("http://", "ws://") + "/_sim/media-sink"
+            form.service_url.setFocus()
+            QTest.keyClicks(form.service_url, sink)
+            await wait_for(form.start_button.isEnabled, what="a loopback stream URL is fine")
+            assert form.messages["service_url"].text() == ""
+            QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+            pane = console.pane
+            await wait_for(lambda: pane.streams.rowCount() == 1, timeout=15, what="started")
+        finally:
+            await _close(console, runner)
+    finally:
+        sim.terminate()
+        sim.communicate(timeout=30)
