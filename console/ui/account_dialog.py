@@ -159,7 +159,8 @@ class AccountDialog(QDialog):
         self.save_anyway_button = QPushButton("Save &anyway")
         self.save_anyway_button.setObjectName("save_anyway")
         self.save_anyway_button.setToolTip(
-            "Save without Plivo's confirmation, e.g. while this computer is offline"
+            "Save without Plivo's confirmation: only when Plivo could not be asked (this "
+            "computer offline, a timeout), never for a token Plivo refused"
         )
         self.save_anyway_button.setVisible(False)
         self.save_anyway_button.clicked.connect(self._on_save_anyway)
@@ -264,9 +265,11 @@ class AccountDialog(QDialog):
         self.set_busy(checking, "Asking Plivo whether it accepts these credentials…")
 
     def show_verdict(self, accepted: bool | None, text: str) -> None:
-        """Plivo's answer to the check. Unless it accepted, the agent may save anyway."""
+        """Plivo's answer to the check. Only when Plivo could not be asked (offline, a
+        timeout, 5xx) may the agent save anyway: a token Plivo refused is never saved, and
+        never replaces a working one."""
         self.show_message(text, error=accepted is not True)
-        self.save_anyway_button.setVisible(accepted is not True)
+        self.save_anyway_button.setVisible(accepted is None)
         if accepted is False:
             self.auth_token.setFocus()
             self.auth_token.selectAll()

@@ -195,7 +195,8 @@ async def test_save_asks_plivo_first_and_stays_responsive(
         assert "Asking Plivo" in dialog.message.text()  # the answer has not come yet
         await wait_for(lambda: "did not accept" in dialog.message.text(), what="verdict")
         sim.faults.reset()
-        assert dialog.isVisible() and dialog.save_anyway_button.isVisible()
+        # a refused token is never saved: no Save anyway (that is for "could not ask")
+        assert dialog.isVisible() and not dialog.save_anyway_button.isVisible()
         assert console.profiles.list() == []  # nothing saved on a refusal
         assert dialog.auth_token.hasFocus() or not dialog.isActiveWindow()
 
