@@ -4,6 +4,7 @@ and says so. The simulator runs as its own process, as a trainer or developer ru
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -79,3 +80,41 @@ async def test_an_account_on_a_local_simulator_may_stream_to_this_computer(
     finally:
         sim.terminate()
         sim.communicate(timeout=30)
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_the_list_says_loading_until_the_first_answer_never_no_calls(
+    tmp_path: Path,
+) -> None:
+    from console.simulator import Simulator, SimulatorConfig
+
+    sim = Simulator(
+        SimulatorConfig(auth_id=AUTH_ID, auth_token=TOKEN, calls=0, queued_calls=0,
+                        churn=False, media=False)
+    )  # fmt: skip
+    await sim.start("127.0.0.1", 0)
+    sim.faults.update({"latency_s": 1.5})  # a slow first answer, as on a far-away network
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", 0)
+    store = MemoryCredentialStore()
+    console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data")
+    profile = console.profiles.save(
+        Profile(profile_id="", display_name="Slow", auth_id=AUTH_ID, api_base_url=sim.base_url)
+    )
+    console.profiles.set_current(profile.profile_id)
+    await store.set(profile.profile_id, Secret(TOKEN))
+    seen: list[str] = []
+    runner = await _start(console)
+    try:
+        empty = console.region.calls.empty
+        await wait_for(lambda: empty.title.text() == "Loading calls…", what="loading")
+        while console.calls.refreshes == 0:  # every title shown until the first answer
+            seen.append(empty.title.text())
+            await asyncio.sleep(0.02)
+        assert set(seen) == {"Loading calls…"}
+        await wait_for(lambda: empty.title.text() == "No live calls right now", what="answered")
+        assert "Slow has no calls in progress" in empty.message.text()
+    finally:
+        await _close(console, runner)
+        await sim.stop()

@@ -70,7 +70,10 @@ class CallsController(QObject):
         self.pane.show_call(None)
         if binding is None:
             return
-        self._set_live_empty_text(binding)
+        # Until Plivo's first answer nothing is known: never "no calls in progress" meanwhile.
+        self.view.set_empty_text(
+            "Loading calls…", f"Asking Plivo for {binding.label}'s live calls."
+        )
         self.tasks.run_supervised(
             "calls-refresh-loop",
             lambda: self.refresh_once(binding),
