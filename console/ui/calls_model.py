@@ -143,6 +143,10 @@ class CallsTableModel(FlatTableModel):
     def is_ended(self, row: int) -> bool:
         return self.ended_at[row] is not None
 
+    def ended_count(self) -> int:
+        """Rows that say "ended" (still fading out): not live calls."""
+        return len(self.ended_at) - self.ended_at.count(None)
+
     # --- writing: diff-based refresh --------------------------------------------------------------
     def apply(self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()) -> ApplyResult:
         """Make the model show `calls` in one go. Calls no longer present are marked ended and

@@ -249,6 +249,7 @@ class CallsView(QWidget):
             self.proxy.rowsRemoved,
             self.proxy.layoutChanged,
             self.proxy.modelReset,
+            self.proxy.dataChanged,  # a call that ended is no longer counted as live
         ):
             signal.connect(self._schedule_counts)
         self._selected: str | None = None
@@ -400,8 +401,11 @@ class CallsView(QWidget):
             self.stack.setCurrentWidget(self.empty)
             return
         self.stack.setCurrentWidget(self.table)
-        noun = "live call" if total == 1 else "live calls"
-        self.count.setText(f"{total} {noun}" if shown == total else f"{shown} of {total} shown")
+        ended = self.model.ended_count()
+        live = total - ended
+        noun = "live call" if live == 1 else "live calls"
+        counted = f"{live} {noun}" + (f", {ended} ended" if ended else "")
+        self.count.setText(counted if shown == total else f"{shown} of {total} shown")
         if shown == 0:
             self.count.setText(f"No match among {total}")
 

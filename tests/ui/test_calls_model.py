@@ -206,3 +206,15 @@ def test_view_counts_and_empty_state(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: view.count.text() == "1 of 4 shown")
     qtbot.keyClicks(view.search, "zzz")
     qtbot.waitUntil(lambda: view.count.text() == "No match among 4")
+
+
+def test_calls_that_ended_are_not_counted_as_live(qtbot: QtBot) -> None:
+    view = CallsView(CallsTableModel(clock=Clock()))
+    qtbot.addWidget(view)
+    view.show()
+    view.model.apply([call(i) for i in range(3)])
+    qtbot.waitUntil(lambda: view.count.text() == "3 live calls")
+    view.model.apply([call(0)])  # two hung up: they fade out, still in the list for a while
+    qtbot.waitUntil(lambda: view.count.text() == "1 live call, 2 ended")
+    view.model.apply([])
+    qtbot.waitUntil(lambda: view.count.text() == "0 live calls, 3 ended")
