@@ -71,6 +71,8 @@ it starts; a named tunnel on your own domain keeps it.)</li>
 <p>The status bar shows <b>Receiver: listening</b> and counts events per minute. Requests that
 fail the signature check are counted as <b>refused</b>: usually the public URL here differs from
 the one the stream was started with, or the stream belongs to another account.</p>
+<p>Then press <b>Send test callback</b> in the event pane to check it: a signed test event goes
+through the tunnel to this console and its verdict is shown.</p>
 """
 
 

@@ -262,7 +262,9 @@ class StreamForm(StreamFormView):
         if before != self.defaults():
             self._undo = before
             self.undo_reset_button.setVisible(True)
-            self.result.show_note("Form reset to Plivo's defaults.")
+            # The last start's outcome stays (Undo reset says what happened to the form).
+            if not (self._call_uuid and self._call_uuid in self._records):
+                self.result.show_note("Form reset to Plivo's defaults.")
 
     def undo_reset(self) -> None:
         if self._undo is not None:
@@ -323,6 +325,8 @@ class StreamForm(StreamFormView):
         busy state with `show_started`, `show_error` or `set_busy(False)`."""
         self._revalidate()
         if self.start_button.isEnabled() and self._request is not None:
+            self._undo = None  # a start settles the form: no undoing a reset from before it
+            self.undo_reset_button.setVisible(False)
             self.set_busy(True)
             self.start_requested.emit(self._request)
 

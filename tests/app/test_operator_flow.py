@@ -162,6 +162,20 @@ async def test_stop_all_asks_first_naming_call_and_count(rig: Rig) -> None:
 
 
 @pytest.mark.asyncio
+async def test_stopping_all_of_one_stream_reads_as_one(rig: Rig) -> None:
+    target = rig.sim.live_call_uuids()[2]
+    await rig.select(target)
+    form = rig.pane.form
+    form.service_url.setText("wss://a.example.com/one")
+    await wait_for(lambda: form.start_button.isEnabled())
+    form.start_button.click()
+    await wait_for(lambda: rig.pane.streams.active_count() == 1, what="one active row")
+    rig.pane.stop_all_button.click()
+    text = await _answer_confirmation(accept=False)
+    assert text.startswith("Stop the active stream on the call ") and "all 1" not in text
+
+
+@pytest.mark.asyncio
 async def test_ended_call_fades_and_pane_says_so(rig: Rig) -> None:
     target = rig.sim.live_call_uuids()[2]
     await rig.select(target)

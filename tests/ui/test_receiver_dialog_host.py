@@ -42,3 +42,13 @@ def test_good_listen_addresses_are_accepted(qtbot: QtBot, host: str) -> None:
     dialog.host.selectAll()
     qtbot.keyClicks(dialog.host, host)
     assert dialog.save_button.isEnabled() and dialog.error.text() == ""
+
+
+def test_the_tunnel_help_ends_with_how_to_check_it() -> None:
+    from console.ui.receiver_dialog import help_html
+
+    text = " ".join(help_html(8765).split())  # as a reader sees it: lines joined
+    assert text.endswith(
+        "<p>Then press <b>Send test callback</b> in the event pane to check it: a signed test "
+        "event goes through the tunnel to this console and its verdict is shown.</p>"
+    )

@@ -395,6 +395,23 @@ def test_escape_resets_and_the_reset_can_be_undone(qtbot: QtBot, form: StreamFor
     assert not form.undo_reset_button.isVisible()
 
 
+def test_a_reset_keeps_the_last_starts_failure_and_a_start_ends_the_undo(
+    qtbot: QtBot, form: StreamForm
+) -> None:
+    type_into(qtbot, form.service_url, GOOD_URL)
+    with qtbot.waitSignal(form.start_requested):
+        qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    form.show_error("Plivo could not connect to the stream URL", call_uuid=CALL)
+    assert "could not connect" in form.result.message
+    qtbot.mouseClick(form.restore_button, Qt.MouseButton.LeftButton)
+    assert "could not connect" in form.result.message  # not "Form reset to Plivo's defaults."
+    assert form.undo_reset_button.isVisible()
+    type_into(qtbot, form.service_url, GOOD_URL)
+    with qtbot.waitSignal(form.start_requested):
+        qtbot.keyClick(form.service_url, Qt.Key.Key_Return)
+    assert not form.undo_reset_button.isVisible()  # the start settled the form
+
+
 def test_restore_defaults_button(qtbot: QtBot, form: StreamForm) -> None:
     type_into(qtbot, form.service_url, GOOD_URL)
     choose(qtbot, form.content_type, ContentType.L16_16K.value)

@@ -303,7 +303,11 @@ class StreamsController(QObject):
         noun = "stream" if count == 1 else "streams"
         if confirm and not await self.dialogs.confirm(
             "Stop all streams",
-            f"Stop all {count} active {noun} on the call {label}?",
+            (
+                f"Stop the active stream on the call {label}?"
+                if count == 1
+                else f"Stop all {count} active {noun} on the call {label}?"
+            ),
             f"Stop {count} {noun}" if count else "Stop all",
             detail=f"Call UUID {call_uuid}. Their WebSocket services stop receiving audio at once.",
         ):
