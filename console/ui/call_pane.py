@@ -408,6 +408,14 @@ class CallPane(QWidget):
     def active_stream_count(self) -> int:
         return self.streams.active_count()
 
+    def active_stream_ids(self) -> list[str]:
+        """The streams the table shows as running (or starting), in table order."""
+        return [
+            self.streams.stream(row).stream_id
+            for row in range(self.streams.rowCount())
+            if self.streams.is_active(row)
+        ]
+
     def failure_reason(self, stream_id: str) -> str:
         return self.streams.failure_reason(stream_id)
 

@@ -159,6 +159,10 @@ async def test_stop_all_asks_first_naming_call_and_count(rig: Rig) -> None:
         await newest()
         await asyncio.sleep(0.02)
     assert latest == ["stop all streams"]
+    entry = (await log.recent(1))[0]
+    ids = [s.stream_id for s in rig.sim.streams_of(target)]
+    assert "Stopped 2 streams: " in entry.detail  # how many, and which
+    assert all(stream_id in entry.detail for stream_id in ids)
 
 
 @pytest.mark.asyncio

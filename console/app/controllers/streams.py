@@ -290,10 +290,11 @@ class StreamsController(QObject):
         if binding is None:
             return False
         if self._showing(call_uuid):
-            count = self.pane.active_stream_count()
+            active = self.pane.active_stream_ids()
         else:
             streams = await binding.client.list_streams(call_uuid, priority=Priority.OPERATOR)
-            count = sum(1 for s in streams if s.is_active)
+            active = [s.stream_id for s in streams if s.is_active]
+        count = len(active)
         if count == 0:  # nothing to stop: no request, no "ok" recorded for stopping nothing
             if self._showing(call_uuid):
                 self.notices.call_result("No active streams to stop.")
@@ -328,9 +329,9 @@ class StreamsController(QObject):
         reported = self.pane.reported_stream_id(call_uuid)
         if reported:
             self.pane.stream_ended(call_uuid, reported, "stopped")
-        await self._record(
-            Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", stopped.message
-        )
+        noun = "stream" if count == 1 else "streams"
+        detail = f"{stopped.message} Stopped {count} {noun}: {', '.join(active)}."
+        await self._record(Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", detail)
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
             self.notices.call_result(stopped.message)
