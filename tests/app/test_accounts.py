@@ -15,8 +15,9 @@ import pytest
 import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
 
+from console.app.composition import ConsoleApp
 from console.credentials import KeyringCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
@@ -102,13 +103,32 @@ async def test_add_edit_remove_with_real_keyring(
         assert keyring.get_password(service, profile.profile_id) == token
 
         dialog = console.accounts.open_dialog()
-        dialog.findChild(QPushButton, "remove_account").click()
+        remove = dialog.findChild(QPushButton, "remove_account")
+        remove.click()  # asks first: cancelled, nothing happens
+        await wait_for(lambda: _question(console) is not None, what="the question")
+        question = _question(console)
+        assert "Remove the account Support EMEA" in question.text()
+        question.reject()
+        await wait_for(lambda: _question(console) is None, what="question answered")
+        assert console.profiles.list() and keyring.get_password(service, profile.profile_id)
+        remove.click()
+        await wait_for(lambda: _question(console) is not None, what="the question again")
+        _question(console).findChild(QPushButton, "confirm_ok").click()
         await wait_for(lambda: not console.profiles.list(), what="profile removed")
         assert keyring.get_password(service, profile.profile_id) is None
+        # the removed account's fields are gone: Save cannot re-create it
+        assert dialog.findChild(QLineEdit, "display_name").text() == ""
+        assert dialog.findChild(QLineEdit, "auth_id").text() == ""
     finally:
         console.window.close()
         await runner
         await console.shutdown()
+
+
+def _question(console: ConsoleApp) -> QMessageBox | None:
+    asker = console.accounts.asker
+    box = asker.current if asker is not None else None
+    return box if box is not None and box.isVisible() else None
 
 
 @pytest.mark.asyncio

@@ -29,6 +29,7 @@ from console.app.services.notices import Notices
 from console.credentials import CredentialError, LayeredCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
+from console.ui.dialogs import Dialogs
 
 _log = logging.getLogger(__name__)
 CHECK_DEADLINE_S = 8.0  # a check that takes longer says "could not ask" and offers Save anyway
@@ -86,6 +87,7 @@ class AccountsController(QObject):
         self.verify = verify
         self.notices = notices
         self.dialog: AccountDialog | None = None
+        self.asker: Dialogs | None = None  # the question open over the dialog (tests read it)
 
     def open_dialog(self, *, new: bool = False) -> AccountDialog:
         if self.dialog is None:
@@ -135,7 +137,24 @@ class AccountsController(QObject):
         self.tasks.run("accounts", self.save_for_session(draft, Secret(token)))
 
     def _on_remove(self, profile_id: str) -> None:
-        self.tasks.run("accounts", self.remove(profile_id))
+        self.tasks.run("accounts", self.confirm_and_remove(profile_id))
+
+    async def confirm_and_remove(self, profile_id: str) -> bool:
+        """Ask first (a removed account's token is gone from the keyring for good)."""
+        profile = self.profiles.get(profile_id)
+        if profile is None:
+            return False
+        self.asker = Dialogs(self.dialog)
+        removing = await self.asker.confirm(
+            "Remove account",
+            f"Remove the account {profile.display_name} ({profile.auth_id})?",
+            "Remove",
+            detail="Its Auth Token is deleted from the OS keyring. Streams already running "
+            "on its calls go on; the activity history keeps its entries.",
+        )
+        if removing:
+            await self.remove(profile_id)
+        return removing
 
     # --- work -----------------------------------------------------------------------------------
     async def check_and_save(self, draft: Profile, token: Secret | None) -> Profile | None:
@@ -228,7 +247,10 @@ class AccountsController(QObject):
             note = f" The token could not be removed from the keyring: {exc.message}"
         self.profiles.remove(profile_id)
         if self.dialog is not None:
-            self.dialog.set_profiles(self.profiles.list())
+            # The removed account's fields go: never a form whose Save would re-create it.
+            self.dialog.set_profiles(self.profiles.list(), select=self.profiles.current_id())
+            if not self.dialog.editing_id:
+                self.dialog.start_new()
             name = profile.display_name if profile else "Account"
             self.dialog.show_message(f"{name} removed.{note}", error=bool(note))
         self.profiles_changed.emit()
