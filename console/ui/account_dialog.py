@@ -120,6 +120,8 @@ class AccountDialog(QDialog):
         )
         self.auth_id_error = self._error_label("auth_id_error")
         self.url_error = self._error_label("api_base_url_error")
+        self.duplicate_warning = self._error_label("duplicate_account_warning")
+        set_text_tone(self.duplicate_warning, Tone.WARNING)  # saving is allowed, but think
         return token_row
 
     def _build_form(self, token_row: QHBoxLayout) -> QFormLayout:
@@ -133,6 +135,7 @@ class AccountDialog(QDialog):
         if isinstance(token_label, QLabel):
             token_label.setBuddy(self.auth_token)  # Alt+T goes to the field, not the row
         form.addRow("API &base URL:", self.api_base_url)
+        form.addRow("", self.duplicate_warning)
         form.addRow("", self.url_error)
         for row in range(form.rowCount()):
             caption = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
@@ -322,7 +325,31 @@ class AccountDialog(QDialog):
             found.append(url)
         if not self.editing_id and not self.auth_token.text():
             found.append("Enter the Auth Token shown next to the Auth ID in the Plivo console.")
+        self._warn_duplicate()
         return found
+
+    def _warn_duplicate(self) -> None:
+        """Another account with the same Auth ID and API: allowed, but callbacks and the team's
+        trail cannot tell the two apart."""
+        draft = self.draft()
+        twin = next(
+            (
+                p
+                for p in self._profiles.values()
+                if p.profile_id != draft.profile_id
+                and p.auth_id == draft.auth_id
+                and p.api_base_url.rstrip("/") == draft.api_base_url
+                and draft.auth_id
+            ),
+            None,
+        )
+        self.duplicate_warning.setText(
+            f"The account {twin.display_name} has the same Auth ID and API base URL: status "
+            "callbacks and the team's activity history cannot tell the two apart."
+            if twin is not None
+            else ""
+        )
+        self.duplicate_warning.setVisible(twin is not None)
 
     def _revalidate(self) -> None:
         problems = self.problems()

@@ -16,6 +16,7 @@ import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
 
 from console.app.composition import ConsoleApp
 from console.credentials import KeyringCredentialStore
@@ -290,3 +291,22 @@ async def test_opened_from_the_401_banner_it_says_why_and_takes_the_token(
         console.window.close()
         await runner
         await console.shutdown()
+
+
+def test_a_second_account_with_the_same_auth_id_and_api_is_warned_about(qtbot: QtBot) -> None:
+    dialog = AccountDialog()
+    qtbot.addWidget(dialog)
+    first = Profile(profile_id="p1", display_name="Support", auth_id=AUTH_ID)
+    dialog.set_profiles([first])
+    dialog.start_new()
+    type_text(dialog.display_name, "Support copy")
+    type_text(dialog.auth_id, AUTH_ID)
+    type_text(dialog.auth_token, "some-token")
+    warning = dialog.duplicate_warning
+    assert not warning.isHidden()
+    assert warning.text().startswith("The account Support has the same Auth ID and API base URL")
+    assert dialog.save_button.isEnabled()  # a warning, not a refusal
+    dialog.api_base_url.setText("http://127.0.0.1:8899")  # another API: another account
+    assert warning.isHidden()
+    dialog.profiles_list.setCurrentRow(0)  # the account itself is no twin of itself
+    assert warning.isHidden()
