@@ -21,7 +21,7 @@ from console.app.controllers.callback_reactions import CallbackReactions
 from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
 from console.app.controllers.events import CallbackTarget, EventsController
 from console.app.controllers.help import HelpController
-from console.app.controllers.monitor import MONITOR_PATH, MonitorController
+from console.app.controllers.monitor import MONITOR_PATH, MonitorController, is_monitor_url
 from console.app.controllers.service_check import ServiceCheckController
 from console.app.controllers.streams import StreamsController
 from console.app.runtime.error_hooks import ErrorHooks
@@ -356,8 +356,11 @@ class ConsoleApp:
         return urls
 
     def _save_recent_urls(self, urls: list[str]) -> None:
+        """Kept per account, without the monitor's URL: it carries this session's key (a new one
+        every start), which never goes to the settings file."""
         if self.binding is not None:
-            self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", urls)
+            kept = [u for u in urls if not is_monitor_url(u)]
+            self.settings.setValue(f"recent_service_urls/{self.binding.profile.profile_id}", kept)
 
     def _on_receiver_status(self, _status: object) -> None:
         """The event pane reads the receiver's log once it is open, and follows its commits

@@ -419,3 +419,19 @@ async def test_activity_history_window_and_csv_export(rig: Rig, tmp_path: Path) 
     assert len(lines) == 2 and target in lines[1] and "wss://audit.example.com/x" in lines[1]
     assert "Exported 1 entry to" in dialog.summary.text()
     dialog.close()
+
+
+@pytest.mark.asyncio
+async def test_recent_urls_never_keep_the_monitor_key_and_leave_with_the_account(
+    rig: Rig,
+) -> None:
+    monitor = "wss://support.ngrok.app/plivo/stream-monitor?key=Kx9-session-key&format=l16-8000"
+    rig.console.streams.recent_urls_changed.emit([monitor, "wss://media.example.com/a"])
+    settings = rig.console.settings
+    key = f"recent_service_urls/{rig.profile.profile_id}"
+    assert settings.value(key) == ["wss://media.example.com/a"]  # no session key on disk
+    await rig.console.accounts.remove(rig.profile.profile_id)
+    settings.sync()
+    assert settings.value(key) is None  # what belonged to the account left with it
+    text = Path(settings.fileName()).read_text(encoding="utf-8")
+    assert "Kx9-session-key" not in text and "media.example.com/a" not in text

@@ -39,6 +39,18 @@ if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the
 
 _log = logging.getLogger(__name__)
 MONITOR_PATH = "/plivo/stream-monitor"  # console.monitor.endpoint.MONITOR_PATH
+
+
+def is_monitor_url(url: str) -> bool:
+    """A stream URL aimed at this console's monitor (it holds the session's key)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).path.rstrip("/").endswith(MONITOR_PATH)
+    except ValueError:
+        return False
+
+
 FRAME_INTERVAL_MS = 33  # ~30 fps for the visible panel
 SILENCE_CHECK_EVERY = 8  # ticks: every ~250 ms for all streams
 MAX_WAV_S = 60.0

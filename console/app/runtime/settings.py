@@ -72,7 +72,9 @@ class ProfileRepository:
         return profile
 
     def remove(self, profile_id: str) -> None:
+        """The profile and what belonged to it (its recent stream URLs)."""
         self._s.remove(f"profiles/{profile_id}")
+        self._s.remove(f"recent_service_urls/{profile_id}")
         if self.current_id() == profile_id:
             self._s.remove("current_profile")
         self._s.sync()
