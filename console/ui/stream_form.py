@@ -247,9 +247,11 @@ class StreamForm(StreamFormView):
 
     def set_default_service_url(self, url: str) -> None:
         """A stream URL that works out of the box (the demo's media sink): filled in when the
-        field is empty, and kept by Restore defaults and Esc."""
-        self._default_service_url = url
-        if url and not self.service_url.text():
+        field is empty, and kept by Restore defaults and Esc. The previous account's default,
+        still shown untouched, goes: the demo's sink never leaks into another account."""
+        previous, self._default_service_url = self._default_service_url, url
+        shown = self.service_url.text()
+        if not shown or (previous and shown == previous):
             self.service_url.setText(url)
 
     def defaults(self) -> StreamFormInput:

@@ -563,3 +563,17 @@ def test_a_long_headline_is_cut_to_two_lines_and_kept_whole_elsewhere(
     form.show_error("Plivo refused the stream.", "HTTP 400")
     assert result.headline.text() == "Plivo refused the stream."
     assert result.headline.toolTip() == "" and result.detail.toPlainText() == "HTTP 400"
+
+
+def test_the_demos_default_url_does_not_follow_into_another_account(
+    qtbot: QtBot, form: StreamForm
+) -> None:
+    sink = "ws://127.0.0.1:41000/_sim/media-sink"
+    form.set_default_service_url(sink)  # the demo
+    assert form.service_url.text() == sink
+    form.set_default_service_url("")  # a real account: no default stream URL
+    assert form.service_url.text() == ""
+    form.set_default_service_url(sink)
+    type_into(qtbot, form.service_url, "wss://bot.example.com/typed")  # the agent's own
+    form.set_default_service_url("")
+    assert form.service_url.text() == "wss://bot.example.com/typed"  # never thrown away
