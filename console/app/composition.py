@@ -267,6 +267,7 @@ class ConsoleApp:
         old, self.binding = self.binding, None
         self.calls.bind(None)
         self.streams.bind(None)
+        self.events.account_changed()
         if old is not None:
             await old.client.aclose()
         tokens: TokenSource

@@ -250,6 +250,12 @@ class EventsPane(QWidget):
         self.test_result.setStyleSheet(f"color: {colour_for(kind).name()};")
         self.test_result.setText(text)
 
+    def clear_test_result(self) -> None:
+        """The last test's verdict belonged to the account it was sent for."""
+        self.test_result.setStyleSheet("")
+        self.test_result.setText("")
+        self.send_test.setEnabled(True)
+
     def set_test_busy(self, busy: bool) -> None:
         self.send_test.setEnabled(not busy)
         if busy:

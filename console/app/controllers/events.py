@@ -97,6 +97,11 @@ class EventsController:
         )
 
     # --- wiring -------------------------------------------------------------------------------
+    def account_changed(self) -> None:
+        """Another account (or none): a test callback's verdict was about the previous one."""
+        self.tasks.cancel("events-test-callback")
+        self.pane.clear_test_result()
+
     def bind(
         self,
         reader: EventReader | None,
