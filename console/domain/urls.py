@@ -236,3 +236,18 @@ def api_on_this_computer(api_base_url: str) -> str:
     if not host or classify_host(host).kind is not HostKind.LOOPBACK:
         return ""
     return f"{host}:{port}" if port else host
+
+
+def why_plivo_cannot_reach(url: str) -> str:
+    """Why Plivo's servers on the internet could not reach `url` ('' when its host is public,
+    or cannot be judged)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    kind = classify_host(host).kind if host else None
+    if kind is None or kind is HostKind.PUBLIC:
+        return ""
+    return f"Plivo's servers on the internet cannot reach {host}: {HOST_KIND_REASONS[kind]}."

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import public_url_problem
-from console.domain.urls import listen_address_problem
+from console.domain.urls import listen_address_problem, why_plivo_cannot_reach
 from console.ui.plain_text import plain_label
 
 CALLBACK_PATH = "/plivo/stream-status"
@@ -96,6 +96,7 @@ class ReceiverDialog(QDialog):
         self.host.textChanged.connect(self._revalidate)
         self.port.valueChanged.connect(lambda _v: self.help.setHtml(help_html(self.port.value())))
         self._demo = False
+        self._plivo_api = True
         self.help.setHtml(help_html(self.port.value()))
         self._revalidate()
 
@@ -162,9 +163,20 @@ class ReceiverDialog(QDialog):
         layout.addWidget(buttons)
 
     # --- what the app tells it ------------------------------------------------------------------
-    def set_profile(self, name: str, public_url: str, *, demo: bool, local_url: str = "") -> None:
-        """The account whose public URL is edited; in demo the simulator needs none."""
+    def set_profile(
+        self,
+        name: str,
+        public_url: str,
+        *,
+        demo: bool,
+        local_url: str = "",
+        plivo_api: bool = True,
+    ) -> None:
+        """The account whose public URL is edited; in demo the simulator needs none.
+        `plivo_api`: the account's API is Plivo's (not one on this computer), so a public URL
+        that the internet cannot reach is warned about."""
         self._demo = demo
+        self._plivo_api = plivo_api
         self.profile_label.setText(name or "no account selected")
         self.public_url.setText(local_url if demo else public_url)
         self.public_url.setReadOnly(demo)
@@ -195,12 +207,21 @@ class ReceiverDialog(QDialog):
             problem = problem or "Enter the address to listen on (normally 127.0.0.1)."
         elif (bad_host := listen_address_problem(host)) is not None:
             problem = problem or f"Listen on: {bad_host}."
-        self.warning.setText(
-            ""
-            if not host or _is_loopback(host) or listen_address_problem(host)
-            else f"Listening on {host} lets other machines reach the receiver directly. "
-            "Use 127.0.0.1 with a tunnel unless you know you need this."
-        )
+        warnings = []
+        if not (self._demo or problem) and self._plivo_api and base:
+            unreachable = why_plivo_cannot_reach(base)
+            if unreachable:
+                warnings.append(
+                    f"{unreachable} Callbacks from Plivo to this address never arrive; use your "
+                    "tunnel's public address (a test callback from this computer proves nothing "
+                    "about Plivo's)."
+                )
+        if host and not _is_loopback(host) and not listen_address_problem(host):
+            warnings.append(
+                f"Listening on {host} lets other machines reach the receiver directly. "
+                "Use 127.0.0.1 with a tunnel unless you know you need this."
+            )
+        self.warning.setText("\n".join(warnings))
         self.error.setText(problem or "")
         self.save_button.setEnabled(problem is None)
 

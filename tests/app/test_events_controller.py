@@ -32,6 +32,12 @@ TOKEN = "Y2Q2ZDgxZmY5YWRiOTI5YmQ1Njg0MTAxZWIyOTc4"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+VERIFIED = (
+    "OK: the test event arrived and its signature verified (sent from this computer "
+    "through the public URL, not by Plivo)."
+)
+
+
 async def serve(handler: Handler) -> tuple[web.AppRunner, str]:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
@@ -118,7 +124,7 @@ async def server(setup: Setup) -> AsyncIterator[Callable[[Handler], Awaitable[st
 async def test_ok_when_the_event_arrives_and_verifies(qtbot: QtBot, setup: Setup) -> None:
     setup.public_url = setup.receiver.local_url + "/"  # a trailing slash is forgiven
     text = await setup.click(qtbot)
-    assert text == "OK: the test event arrived and its signature verified."
+    assert text == VERIFIED
     await wait_for(lambda: setup.pane.model.rowCount() == 1, what="test event listed")
     event = setup.pane.model.event_at(0)
     assert event.event == "StartStream" and event.params["ConsoleTest"] == "true"

@@ -52,3 +52,32 @@ def test_the_tunnel_help_ends_with_how_to_check_it() -> None:
         "<p>Then press <b>Send test callback</b> in the event pane to check it: a signed test "
         "event goes through the tunnel to this console and its verdict is shown.</p>"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://127.0.0.1:8765", "cannot reach 127.0.0.1: it means this computer itself"),
+        ("https://192.168.1.20", "cannot reach 192.168.1.20: it is a private network address"),
+        ("https://printer.local", "cannot reach printer.local: it is a name that only your local"),
+    ],
+)
+def test_a_public_url_the_internet_cannot_reach_is_warned_about_for_plivo(
+    qtbot: QtBot, url: str, words: str
+) -> None:
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_profile("Support", "", demo=False)
+    qtbot.keyClicks(dialog.public_url, url)
+    assert words in dialog.warning.text()
+    assert "proves nothing about Plivo's" in dialog.warning.text()
+    assert dialog.save_button.isEnabled()  # a warning: a lab setup may mean it
+
+
+def test_no_warning_for_a_tunnel_or_an_api_on_this_computer(qtbot: QtBot) -> None:
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_profile("Support", "https://a1b2.ngrok.app", demo=False)
+    assert dialog.warning.text() == ""
+    dialog.set_profile("Dev", "http://127.0.0.1:8765", demo=False, plivo_api=False)
+    assert dialog.warning.text() == ""  # a simulator on this computer does reach it

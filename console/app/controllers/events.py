@@ -253,7 +253,12 @@ class EventsController:
             return ProbeOutcome(
                 False, "signature", f"The test event arrived but was {arrived.verdict.value}."
             )
-        return ProbeOutcome(True, "ok", "OK: the test event arrived and its signature verified.")
+        return ProbeOutcome(
+            True,
+            "ok",
+            "OK: the test event arrived and its signature verified (sent from this computer "
+            "through the public URL, not by Plivo).",
+        )
 
 
 def _judge_answer(url: str, host: str, status: int, where: str) -> ProbeOutcome | None:

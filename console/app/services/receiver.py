@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from console.domain.accounts import Profile
 from console.domain.events import StoredEvent
+from console.domain.urls import api_on_this_computer
 from console.ui.receiver_dialog import ReceiverDialog
 from console.ui.status_indicator import Health
 
@@ -285,6 +286,7 @@ class ReceiverService:
             profile.public_url if profile else "",
             demo=bool(profile and profile.demo),
             local_url=self.receiver.local_url if self.receiver else "",
+            plivo_api=not (profile and api_on_this_computer(profile.api_base_url)),
         )
         dialog.set_listen(self.host, self.port)
         dialog.set_status(self.status_text(self.snapshot()))
