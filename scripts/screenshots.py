@@ -4,7 +4,7 @@
 
 Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
 main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks,
-service-check-passed,service-check-failed}.png, then the stream form's own set
+service-check-passed,service-check-failed,receiver-warning}.png, then the stream form's own set
 (scripts/screenshots_stream_form.py). `--only monitor` renders the two monitor ones alone,
 `--only service-check` the two service-check ones.
 """
@@ -224,9 +224,28 @@ async def service_check_scene(out: Path, workdir: Path) -> None:
     await console.shutdown()
 
 
+def receiver_warning_scene(out: Path) -> None:
+    """The Receiver dialog for a real account given a public URL the internet cannot reach."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui.receiver_dialog import ReceiverDialog
+
+    dialog = ReceiverDialog()
+    dialog.set_profile("Support EU", "http://127.0.0.1:8765", demo=False)
+    dialog.show()
+    for _ in range(5):
+        QApplication.processEvents()  # outside any coroutine: no task runs re-entrantly
+    grab(dialog, out / "receiver-warning.png")
+    dialog.close()
+
+
 def main(out: Path, only: str = "") -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = make_application()
+    if only in ("", "receiver-warning"):
+        receiver_warning_scene(out)
+    if only == "receiver-warning":
+        return 0
     with (
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
@@ -252,7 +271,7 @@ def main(out: Path, only: str = "") -> int:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--only"]
-    scenes = ("monitor", "service-check")
+    scenes = ("monitor", "service-check", "receiver-warning")
     only = next((a for a in args if a in scenes), "") if "--only" in sys.argv[1:] else ""
     paths = [a for a in args if a not in scenes]
     sys.exit(main(Path(paths[0] if paths else "docs/screenshots"), only))

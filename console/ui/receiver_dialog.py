@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.accounts import public_url_problem
 from console.domain.urls import listen_address_problem, why_plivo_cannot_reach
+from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import plain_label
 
 CALLBACK_PATH = "/plivo/stream-status"
@@ -120,7 +121,7 @@ class ReceiverDialog(QDialog):
         self.warning.setObjectName("receiver_warning")
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #d29922;")
+        set_text_tone(self.warning, Tone.WARNING)  # readable on light and dark palettes
         self.error = QLabel()
         self.error.setObjectName("receiver_error")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
