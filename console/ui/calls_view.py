@@ -179,6 +179,7 @@ class CallsView(QWidget):
         hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
 
     def _connect_table(self) -> None:
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move in it
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated_call.connect(self._open_current)

@@ -218,3 +218,17 @@ def test_calls_that_ended_are_not_counted_as_live(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: view.count.text() == "1 live call, 2 ended")
     view.model.apply([])
     qtbot.waitUntil(lambda: view.count.text() == "0 live calls, 3 ended")
+
+
+def test_tab_leaves_the_calls_list_instead_of_walking_its_cells(qtbot: QtBot) -> None:
+    view = CallsView(CallsTableModel(clock=Clock()))
+    qtbot.addWidget(view)
+    view.show()
+    view.model.apply([call(i) for i in range(3)])
+    qtbot.waitUntil(lambda: view.count.text() == "3 live calls")
+    view.select_call(view.model.uuids[0])
+    view.table.setFocus()
+    qtbot.waitUntil(view.table.hasFocus)
+    qtbot.keyClick(view.table, Qt.Key.Key_Tab)
+    assert not view.table.hasFocus()
+    assert view.selected_call() == view.model.uuids[0]  # Tab picked no other call
