@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import re
 import ssl
 import subprocess
 import sys
@@ -247,8 +248,9 @@ async def test_a_service_that_closes_on_start_says_when_and_why() -> None:
     assert received[0]["event"] == "start"
     assert report.failure is not None and report.failure.stage is Stage.MEDIA
     words = report.headline
-    assert words.startswith("The service closed the connection 2")  # about 200 ms
-    assert " ms after the start event" in words
+    after = re.match(r"The service closed the connection (\d+) ms after the start event", words)
+    assert after is not None, words
+    assert 100 <= int(after.group(1)) < 2000  # the service waited 200 ms (on a busy machine)
     assert "(code 1008: policy violation, 'unknown account')" in words
 
 
