@@ -174,7 +174,7 @@ class ConsoleApp:
             settings, self.profiles, self.credentials, data_dir, self.window, form=self.pane
         )
         self.accounts.profiles_changed.connect(
-            lambda: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
+            lambda _id: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
         self.receiver.feed.stats_changed.connect(self._on_receiver_status)
         # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
@@ -330,10 +330,12 @@ class ConsoleApp:
             "account", Health.OK, profile.display_name, f"{profile.auth_id} at {where}"
         )
 
-    def _on_profiles_changed(self) -> None:
-        """Edited or re-entered credentials take effect at once; a removed profile disconnects."""
+    def _on_profiles_changed(self, changed: str) -> None:
+        """Edited or re-entered credentials take effect at once; a removed profile disconnects.
+        Another account added, edited or removed leaves the one in use, and the call the agent
+        has selected, alone."""
         current = self.binding.profile.profile_id if self.binding else None
-        if current == DEMO_PROFILE_ID:
+        if current == DEMO_PROFILE_ID or (current is not None and changed != current):
             self._refresh_profile_list()
             return
         wanted = current if current and self.profiles.get(current) else self.profiles.current_id()

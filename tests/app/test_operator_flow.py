@@ -435,3 +435,29 @@ async def test_recent_urls_never_keep_the_monitor_key_and_leave_with_the_account
     assert settings.value(key) is None  # what belonged to the account left with it
     text = Path(settings.fileName()).read_text(encoding="utf-8")
     assert "Kx9-session-key" not in text and "media.example.com/a" not in text
+
+
+@pytest.mark.asyncio
+async def test_adding_or_removing_another_account_keeps_the_selected_call(rig: Rig) -> None:
+    from console.domain.accounts import Profile
+    from console.domain.secret import Secret
+
+    target = rig.sim.live_call_uuids()[1]
+    await rig.select(target)
+    assert rig.pane.call is not None and rig.pane.call.call_uuid == target
+    other = await rig.console.accounts.save_for_session(
+        Profile(profile_id="", display_name="Night shift", auth_id="MAOTHERACCOUNT000001"),
+        Secret("other-token-0123456789"),
+    )
+    combo = rig.console.window.profile_combo
+    listed = lambda: [combo.itemText(i) for i in range(combo.count())]  # noqa: E731
+    await wait_for(lambda: "Night shift" in listed(), what="the switcher lists the new account")
+    assert not rig.console.tasks.running("activate")  # nothing reconnects the account in use
+    assert rig.view.selected_call() == target  # still the call the agent picked
+    assert rig.pane.call is not None and rig.pane.call.call_uuid == target
+    await rig.console.accounts.remove(other.profile_id)
+    await wait_for(lambda: "Night shift" not in listed(), what="the switcher drops it")
+    assert not rig.console.tasks.running("activate")
+    assert rig.view.selected_call() == target
+    assert rig.console.binding is not None
+    assert rig.console.binding.profile.profile_id == rig.profile.profile_id

@@ -67,7 +67,7 @@ async def ask_plivo(profile: Profile, token: Secret) -> CredentialCheck:
 
 
 class AccountsController(QObject):
-    profiles_changed = Signal()
+    profiles_changed = Signal(str)  # the id of the profile saved or removed
 
     def __init__(
         self,
@@ -218,7 +218,7 @@ class AccountsController(QObject):
             if caution:
                 where = f"Token stored. {caution}"
             dialog.show_message(f"{saved.display_name}: {where}", error=bool(caution))
-        self.profiles_changed.emit()
+        self.profiles_changed.emit(saved.profile_id)
         return saved
 
     async def save_for_session(self, draft: Profile, token: Secret) -> Profile:
@@ -235,7 +235,7 @@ class AccountsController(QObject):
                 "be asked for it again next time.",
                 error=False,
             )
-        self.profiles_changed.emit()
+        self.profiles_changed.emit(saved.profile_id)
         return saved
 
     async def remove(self, profile_id: str) -> None:
@@ -253,4 +253,4 @@ class AccountsController(QObject):
                 self.dialog.start_new()
             name = profile.display_name if profile else "Account"
             self.dialog.show_message(f"{name} removed.{note}", error=bool(note))
-        self.profiles_changed.emit()
+        self.profiles_changed.emit(profile_id)
