@@ -199,9 +199,6 @@ def parse_url(text: str) -> ParsedUrl:
     return ParsedUrl(parts)
 
 
-_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-
-
 def listen_address_problem(host: str) -> str | None:
     """Why `host` cannot be an address to listen on, judged without DNS: an IP address, or a
     well-formed host name (whether the name resolves is for the caller to ask the system)."""
@@ -215,8 +212,7 @@ def listen_address_problem(host: str) -> str | None:
         pass
     if ":" in text or all(part.isdigit() for part in text.split(".")):
         return f"{text!r} is not a valid IP address"
-    labels = text.rstrip(".").split(".")
-    if len(text) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+    if classify_host(text.lower()).kind is None:  # the same rule as a URL's host
         return f"{text!r} is neither an IP address nor a host name"
     return None
 

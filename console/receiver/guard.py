@@ -110,11 +110,15 @@ class TroubleLog:
         self._timer: asyncio.TimerHandle | None = None
         self._since = 0.0
 
-    def note(self, kind: str) -> None:
+    def note(self, kind: str) -> bool:
+        """Count one; True when it is the first of its kind this interval (a caller may say
+        more about that one, e.g. its reason or traceback, once)."""
+        first = kind not in self._counts
         self._counts[kind] = self._counts.get(kind, 0) + 1
         if self._timer is None:
             self._since = time.monotonic()
             self._timer = asyncio.get_running_loop().call_later(self.interval_s, self.flush)
+        return first
 
     def flush(self) -> None:
         """Log what was counted since the last flush (also called when the receiver stops)."""

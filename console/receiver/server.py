@@ -59,6 +59,7 @@ from console.receiver.guard import (
     DEFAULT_MAX_CONNECTIONS,
     GuardedServer,
     RateLimiter,
+    TroubleLog,
 )
 
 T = TypeVar("T")
@@ -108,7 +109,6 @@ MAX_SIGNATURE_HEADER = 2_048  # a real header holds a few 44-character signature
 MAX_BACKLOG = 20_000  # writes waiting for the disk: beyond this, 503 rather than queue forever
 MAX_REJECTED_BACKLOG = 1_000  # refused requests are recorded only while the disk keeps up
 RECORD_RATE = 50.0  # refused requests recorded per second at most (bursts of 4x); the rest counted
-LOG_EVERY_S = 60.0  # a kind of trouble (503s, unrecorded refusals) is logged once per interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +226,26 @@ class CallbackReceiver:
         self.stats = ReceiverStats()
         self.limiter = RateLimiter(rate)  # charged by refused requests (and other paths) only
         self.recorder = RateLimiter(RECORD_RATE, 4 * RECORD_RATE)
-        self._said: dict[str, float] = {}  # kind of trouble -> when it was last logged
+        # Trouble from requests, a line per kind per interval (the guard does the same for
+        # connections): a flood of 503s or refusals is a few lines, never one per request.
+        self.trouble = TroubleLog(
+            {
+                "unavailable": (
+                    logging.WARNING,
+                    "answered 503 to {n} callbacks in the last {span}",
+                ),
+                "unrecorded": (
+                    logging.INFO,
+                    f"counted, not recorded, {{n}} refused requests in the last {{span}} (beyond"
+                    f" {RECORD_RATE:g}/s)",
+                ),
+                "unexpected": (
+                    logging.ERROR,
+                    "{n} requests in the last {span} failed unexpectedly (answered 400)",
+                ),
+            },
+            logger=log,
+        )
         self.body_deadline_s = body_deadline_s
         self._max_connections = max_connections
         self._header_deadline_s = header_deadline_s
@@ -293,6 +312,7 @@ class CallbackReceiver:
         listener, self._listener = self._listener, None
         listener.close()
         server = self._server
+        self.trouble.flush()
         if server is not None:
             server.stop_sweeping()
             server.pre_shutdown()
@@ -308,7 +328,7 @@ class CallbackReceiver:
         try:
             return await self._answer(request)
         except Exception:  # a bug, or input nobody foresaw: still a 4xx, never a traceback page
-            if self._first_in_interval("unexpected"):  # a flood of it is one traceback a minute
+            if self.trouble.note("unexpected"):  # a flood of it is one traceback an interval
                 log.exception("unexpected failure handling a callback request")
             self.stats.malformed += 1
             self._on_change()
@@ -437,20 +457,10 @@ class CallbackReceiver:
     def _unavailable(self, why: str, answer: str, retry_after_s: int) -> web.StreamResponse:
         """A verified callback that could not be kept: 503 so Plivo tries it again later."""
         self.stats.unavailable += 1
-        if self._first_in_interval("unavailable"):
-            log.warning(
-                "callbacks not stored, answered 503 (%s so far): %s", self.stats.unavailable, why
-            )
+        if self.trouble.note("unavailable"):
+            log.warning("callbacks not stored, answered 503: %s", why)
         self._on_change()
         return _text(503, answer, headers={"Retry-After": str(retry_after_s)})
-
-    def _first_in_interval(self, kind: str) -> bool:
-        """True at most once per `LOG_EVERY_S` for each kind of trouble: a flood is one line."""
-        now = time.monotonic()
-        if now - self._said.get(kind, -LOG_EVERY_S) < LOG_EVERY_S:
-            return False
-        self._said[kind] = now
-        return True
 
     async def _refuse(
         self,
@@ -485,8 +495,7 @@ class CallbackReceiver:
         up; beyond that only count it, so a flood costs the writer almost nothing."""
         if self.sink.pending_writes > MAX_REJECTED_BACKLOG or not self.recorder.allow():
             self.stats.unrecorded += 1
-            if self._first_in_interval("unrecorded"):
-                log.info("refused requests beyond %s/s are counted, not recorded", RECORD_RATE)
+            self.trouble.note("unrecorded")
             return
         try:
             await self.sink.reject(event)

@@ -9,6 +9,7 @@ Imports only argparse at import time (the GUI's start-up must not pay for aiohtt
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,32 +29,32 @@ def _port(text: str) -> int:
 
 
 MIN_RATE, MAX_RATE = 1.0, 1_000_000.0
-MAX_LOG_MB = 10_000_000.0
+MIN_LOG_MB, MAX_LOG_MB = 0.01, 10_000_000.0
 
 
-def _log_mb(text: str) -> float:
-    """The event log's budget in MB (a fraction is allowed for tests; nan and inf are not)."""
-    expected = f"expected megabytes from 0.01 to {MAX_LOG_MB:,.0f}"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(expected) from None
-    if not 0.01 <= value <= MAX_LOG_MB:  # also refuses nan
-        raise argparse.ArgumentTypeError(expected)
-    return value
+def _number_from(low: float, high: float, expected: str) -> Callable[[str], float]:
+    """An argparse type: a number from `low` to `high` (nan and inf are refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(expected) from None
+        if not low <= value <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(expected)
+        return value
+
+    return parse
 
 
-def _rate(text: str) -> float:
-    """Requests a second: below 1 the bucket (bursts of twice the rate) never holds a whole
-    token, so every request would be answered 429; nan and inf are not rates."""
-    expected = f"expected requests per second from {MIN_RATE:g} to {MAX_RATE:,.0f}"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(expected) from None
-    if not MIN_RATE <= value <= MAX_RATE:  # also refuses nan
-        raise argparse.ArgumentTypeError(expected)
-    return value
+# Requests a second: below 1 the bucket (bursts of twice the rate) never holds a whole token, so
+# every request would be answered 429. The log's budget may be a fraction of a MB (tests).
+_rate = _number_from(
+    MIN_RATE, MAX_RATE, f"expected requests per second from {MIN_RATE:g} to {MAX_RATE:,.0f}"
+)
+_log_mb = _number_from(
+    MIN_LOG_MB, MAX_LOG_MB, f"expected megabytes from {MIN_LOG_MB:g} to {MAX_LOG_MB:,.0f}"
+)
 
 
 def _host(text: str) -> str:
