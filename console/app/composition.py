@@ -28,6 +28,7 @@ from console.app.runtime.error_hooks import ErrorHooks
 from console.app.runtime.gc_guard import MainThreadCollector
 from console.app.runtime.settings import ProfileRepository
 from console.app.runtime.tasks import TaskRunner
+from console.app.services.active_account import ActiveAccount
 from console.app.services.binding import AccountBinding
 from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.services.history import ActivityHistory, CurrentHistory, TeamHistory
@@ -42,6 +43,7 @@ from console.credentials import (
     LayeredCredentialStore,
     MemoryCredentialStore,
 )
+from console.domain.accounts import Profile
 from console.store.activity_log import ActivityLog
 from console.ui.banners import Level
 from console.ui.call_pane import CallPane
@@ -83,6 +85,7 @@ class ConsoleApp:
         self.tasks = TaskRunner(on_error=self._task_failed)
         self.hooks = ErrorHooks(self.report_error)
         self.profiles = ProfileRepository(settings)
+        self.active = ActiveAccount(self.profiles)  # "the active account changed": one signal
         self.credentials = LayeredCredentialStore(
             keyring_store if keyring_store is not None else KeyringCredentialStore(),
             MemoryCredentialStore(),
@@ -171,8 +174,10 @@ class ConsoleApp:
     ) -> None:
         # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
         self.receiver = ReceiverService(
-            settings, self.profiles, self.credentials, data_dir, self.window, form=self.pane
-        )
+            settings, self.profiles, self.credentials, data_dir, self.window, self.active,
+            form=self.pane,
+        )  # fmt: skip
+        self.active.changed.connect(self._follow_account)
         self.accounts.profiles_changed.connect(
             lambda _id: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
         )
@@ -279,6 +284,7 @@ class ConsoleApp:
         else:
             found = self.profiles.get(profile_id) if profile_id else None
             if found is None:
+                self.active.choose(None)
                 self._refresh_profile_list()
                 self.region.show_first_run()
                 self.pane.show_call(None)
@@ -293,22 +299,29 @@ class ConsoleApp:
             broken_example_url=self.demo_backend.refusing_sink_url if profile.demo else None,
         )  # fmt: skip
         self.binding = binding
-        public_url = profile.public_url or None
-        if profile.demo or public_url:
+        if profile.demo or profile.public_url:
             await self.monitor.ensure_started()
-        self.monitor.set_demo(profile.demo)
-        self.monitor.set_public_url(public_url)
         self.pane.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
         # by Restore defaults.
         self.pane.set_default_service_url(binding.media_sink_url or "")
-        self.receiver.profile_activated(profile)
+        self.active.choose(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)
         self.region.show_calls()
         self._refresh_profile_list()
         self.window.set_light("api", Health.BUSY, "connecting…")
         return binding
+
+    def _follow_account(self, profile: Profile | None) -> None:
+        """Another account, or the same one's settings saved: the monitor's address and the last
+        test callback's verdict (about the old address) follow at once."""
+        self.events.account_changed()
+        public_url = profile.public_url if profile is not None and profile.public_url else None
+        if profile is not None and (profile.demo or public_url):
+            self.tasks.run("monitor-start", self.monitor.ensure_started())
+        self.monitor.set_demo(bool(profile and profile.demo))
+        self.monitor.set_public_url(public_url)
 
     def _refresh_profile_list(self) -> None:
         profiles = self.profiles.list()
@@ -405,7 +418,7 @@ class ConsoleApp:
             return "Choose an account first: the test callback is signed with its token."
         if self.receiver.receiver is None:
             return "The callback receiver is not running, so there is nowhere to send a test."
-        url = self.receiver.callback_url_for(binding.profile)
+        url = self.receiver.callback_url_for(self.active.profile)
         if not url:
             return (
                 "This account has no public URL yet: click Receiver in the status bar and enter "

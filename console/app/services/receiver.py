@@ -26,6 +26,7 @@ from console.ui.status_indicator import Health
 
 if TYPE_CHECKING:
     from console.app.runtime.settings import ProfileRepository
+    from console.app.services.active_account import ActiveAccount
     from console.credentials import CredentialStore
     from console.receiver.server import Credential, Route
     from console.receiver.thread import ThreadedReceiver
@@ -77,6 +78,7 @@ class ReceiverService:
         credentials: CredentialStore,
         data_dir: Path | None,
         window: MainWindow,
+        active: ActiveAccount,
         form: ReceiverUrlTarget | None = None,
     ) -> None:
         self.settings = settings
@@ -89,7 +91,8 @@ class ReceiverService:
         self.log: EventLog | None = None  # the EventReader for the event pane, once open
         self.receiver: ThreadedReceiver | None = None
         self.dialog: ReceiverDialog | None = None
-        self.profile: Profile | None = None
+        self.active = active
+        active.changed.connect(self.profile_activated)
         self.problem = ""
         self._known: list[Credential] = []
         self._demo: tuple[str, str] | None = None  # (auth id, token) of the demo account
@@ -242,9 +245,13 @@ class ReceiverService:
         self._known = known
         self._update_demo_credential()
 
-    def profile_activated(self, profile: Profile | None) -> None:
-        """The window now acts for `profile`: the stream form's toggle follows its URL."""
-        self.profile = profile
+    @property
+    def profile(self) -> Profile | None:
+        return self.active.profile
+
+    def profile_activated(self, _profile: Profile | None) -> None:
+        """The active account, or its settings, changed: the stream form's toggle and the open
+        dialog follow its URL."""
         self._push_receiver_url()
         if self.dialog is not None:
             self._fill_dialog(self.dialog)
@@ -315,8 +322,8 @@ class ReceiverService:
         profile = self.profile
         if profile is not None and not profile.demo:
             self.profiles.set_public_url(profile.profile_id, public_url)
-            self.profile = self.profiles.get(profile.profile_id) or profile
-            await self.refresh_credentials()
+            await self.refresh_credentials()  # before anyone can send to the new address
+            self.active.reload()  # every listener follows the new address at once
         current = self.receiver
         if current is None or host != self.host or port != self.port:
             await self.restart(host, port)
