@@ -8,9 +8,6 @@ is stood in for by the receiver's own loopback address under two spellings."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,34 +20,17 @@ from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
 from tests.app.conftest import wait_for
+from tests.app.sim_process import simulator_process
 from tests.app.test_receiver_service import _close, _start
 
-REPO = Path(__file__).resolve().parents[2]
 AUTH_ID = "MAFOLLOWSETTINGS0001"
 TOKEN = "follow-settings-token-0123456789abcd"
 
 
 @pytest.fixture
 def sim_base() -> Iterator[str]:
-    """A simulator as its own process, as a developer runs it; yields its base URL."""
-    sim = subprocess.Popen(
-        [
-            sys.executable, "-m", "console", "simulate", "--port", "0", "--calls", "2",
-            "--no-churn", "--auth-id", AUTH_ID, "--auth-token-env", "SIM_TOKEN",
-        ],
-        cwd=REPO, env=dict(os.environ, SIM_TOKEN=TOKEN),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert sim.stdout is not None
-        line = ""
-        while not line.startswith("listening on "):
-            line = sim.stdout.readline()
-            assert line, "the simulator ended before listening"
-        yield line.split()[-1]
-    finally:
-        sim.terminate()
-        sim.communicate(timeout=30)
+    with simulator_process(AUTH_ID, TOKEN, calls=2) as base:
+        yield base
 
 
 async def _save_public_url(console: ConsoleApp, url: str) -> None:

@@ -5,9 +5,6 @@ and says so. The simulator runs as its own process, as a trainer or developer ru
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +16,9 @@ from console.credentials import MemoryCredentialStore
 from console.domain.accounts import Profile
 from console.domain.secret import Secret
 from tests.app.conftest import wait_for
+from tests.app.sim_process import simulator_process
 from tests.app.test_receiver_service import _close, _start
 
-REPO = Path(__file__).resolve().parents[2]
 AUTH_ID = "MALOCALAPIACCOUNT001"
 TOKEN = "local-api-token-0123456789abcdef0123"
 
@@ -32,21 +29,7 @@ TOKEN = "local-api-token-0123456789abcdef0123"
 async def test_an_account_on_a_local_simulator_may_stream_to_this_computer(
     tmp_path: Path,
 ) -> None:
-    sim = subprocess.Popen(
-        [
-            sys.executable, "-m", "console", "simulate", "--port", "0", "--calls", "3",
-            "--no-churn", "--auth-id", AUTH_ID, "--auth-token-env", "SIM_TOKEN",
-        ],
-        cwd=REPO, env=dict(os.environ, SIM_TOKEN=TOKEN),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert sim.stdout is not None
-        line = ""
-        while not line.startswith("listening on "):
-            line = sim.stdout.readline()
-            assert line, "the simulator ended before listening"
-        base = line.split()[-1]
+    with simulator_process(AUTH_ID, TOKEN) as base:
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("receiver/port", 0)
         store = MemoryCredentialStore()
@@ -77,9 +60,6 @@ async def test_an_account_on_a_local_simulator_may_stream_to_this_computer(
             await wait_for(lambda: pane.streams.rowCount() == 1, timeout=15, what="started")
         finally:
             await _close(console, runner)
-    finally:
-        sim.terminate()
-        sim.communicate(timeout=30)
 
 
 @pytest.mark.asyncio
