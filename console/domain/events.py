@@ -22,6 +22,13 @@ class StreamEventName(StrEnum):
     DEGRADED = "DegradedStream"
 
 
+# The console's own "Send test callback" event: its own name, so it is marked as a test wherever it
+# appears (the pane, the type filter, exports) and never moves a stream or a count. Logs written
+# before it had a name of its own carry a StartStream with the marker parameter instead.
+TEST_EVENT = "ConsoleTestCallback"
+TEST_MARKER = "ConsoleTest"
+
+
 class Verdict(StrEnum):
     """What the receiver decided about one request."""
 
@@ -67,6 +74,11 @@ class StoredEvent:
     params: Mapping[str, str] = field(default_factory=dict)  # every parameter, verbatim
     headers: Mapping[str, str] = field(default_factory=dict)  # request headers, verbatim
     detail: str = ""  # why a request was refused; empty for accepted events
+
+    @property
+    def is_test(self) -> bool:
+        """Sent by this console's Send test callback, not by Plivo."""
+        return self.event == TEST_EVENT or self.params.get(TEST_MARKER) == "true"
 
     @property
     def error(self) -> str:

@@ -64,9 +64,10 @@ def buffer_percent(text: str) -> int | None:
 
 
 def stream_change(event: StoredEvent) -> StreamChange | None:
-    """What `event` says about its stream; None for other events or ones naming no stream."""
+    """What `event` says about its stream; None for other events, ones naming no stream, and the
+    console's own test callbacks (no stream of Plivo's)."""
     state = _STATES.get(event.event)
-    if state is None or not event.stream_id or not event.call_uuid:
+    if state is None or event.is_test or not event.stream_id or not event.call_uuid:
         return None
     return StreamChange(
         call_uuid=event.call_uuid,

@@ -57,6 +57,8 @@ def event_label(event: StoredEvent) -> str:
         return "Replay (answered, kept once)"
     if is_rejected(event):
         return f"Rejected ({event.verdict.value})"
+    if event.is_test:
+        return "Test callback (sent by this console)"
     return event.event or "(no Event)"
 
 

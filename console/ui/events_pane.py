@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.events import EventFilter, EventReader, StoredEvent, StreamEventName
+from console.domain.events import (
+    TEST_EVENT,
+    EventFilter,
+    EventReader,
+    StoredEvent,
+    StreamEventName,
+)
 from console.ui.events_details import EventDetails
 from console.ui.events_filter import matches
 from console.ui.events_model import Column, EventsTableModel
@@ -98,6 +104,7 @@ class EventsPane(QWidget):
         self.view_kind.addItem("All events", ALL_EVENTS)
         for name in StreamEventName:
             self.view_kind.addItem(name.value, name.value)
+        self.view_kind.addItem("Test callbacks", TEST_EVENT)
         self.view_kind.addItem("Rejected requests", REJECTED)
         self.view_kind.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.stream_filter = QLineEdit()

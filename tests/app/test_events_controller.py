@@ -19,10 +19,11 @@ from pytestqt.qtbot import QtBot
 
 from console.app.controllers.events import CallbackTarget, EventsController, ProbeOutcome
 from console.app.runtime.tasks import TaskRunner
-from console.domain.events import EventFilter
+from console.domain.events import TEST_EVENT, EventFilter
 from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential, callback_url
 from console.store.event_log import EventLog
 from console.ui.dialogs import Dialogs
+from console.ui.events_model import Column
 from console.ui.events_pane import EventsPane
 from tests.app.conftest import wait_for
 from tests.ui.events_support import MemoryFeed, open_log
@@ -127,10 +128,21 @@ async def test_ok_when_the_event_arrives_and_verifies(qtbot: QtBot, setup: Setup
     assert text == VERIFIED
     await wait_for(lambda: setup.pane.model.rowCount() == 1, what="test event listed")
     event = setup.pane.model.event_at(0)
-    assert event.event == "StartStream" and event.params["ConsoleTest"] == "true"
+    assert event.event == TEST_EVENT and event.params["ConsoleTest"] == "true"
     assert event.account == AUTH_ID
     [stored] = await setup.log.newest(EventFilter())
     assert stored.id == event.id
+    # Marked as a test where the agent looks: the Event column, and a type of its own.
+    model, kinds = setup.pane.model, setup.pane.view_kind
+    assert model.index(0, Column.EVENT).data() == "Test callback (sent by this console)"
+    kinds.setFocus()
+    while kinds.currentText() != "StartStream":
+        qtbot.keyClick(kinds, Qt.Key.Key_Down)
+    await wait_for(lambda: model.rowCount() == 0, what="not a StartStream")
+    qtbot.keyClick(kinds, Qt.Key.Key_End)
+    qtbot.keyClick(kinds, Qt.Key.Key_Up)
+    assert kinds.currentText() == "Test callbacks"
+    await wait_for(lambda: model.rowCount() == 1, what="listed under Test callbacks")
 
 
 @pytest.mark.asyncio

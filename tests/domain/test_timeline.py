@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.domain.activity import Action, ActivityEntry, Outcome
-from console.domain.events import StoredEvent, Verdict
+from console.domain.events import TEST_EVENT, TEST_MARKER, StoredEvent, Verdict
 from console.domain.timeline import (
     StreamState,
     TimelineKind,
@@ -43,6 +43,15 @@ def test_each_stream_event_is_a_state_and_others_are_none() -> None:
     slow = stream_change(_event(4, "DegradedStream", 1, BufferUsage="60"))
     assert slow is not None and slow.active and slow.buffer_percent == 60
     assert stream_change(_event(5, "ConsoleTest", 1)) is None
+
+
+def test_the_consoles_own_test_callback_moves_no_stream() -> None:
+    """Send test callback invents its IDs: it must never show as a stream or count as one, in
+    its own name or as the StartStream with a marker that older logs hold."""
+    test = _event(1, TEST_EVENT, 1)
+    legacy = _event(2, "StartStream", 1, **{TEST_MARKER: "true"})
+    assert test.is_test and legacy.is_test and not _event(3, "StartStream", 1).is_test
+    assert stream_change(test) is None and stream_change(legacy) is None
 
 
 def test_buffer_usage_outside_0_to_100_or_not_a_number_is_unknown() -> None:

@@ -27,7 +27,14 @@ import httpx
 
 from console.app.runtime.tasks import TaskRunner
 from console.app.services.events_export import export_matching, export_selection
-from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
+from console.domain.events import (
+    TEST_EVENT,
+    TEST_MARKER,
+    EventFilter,
+    EventReader,
+    StoredEvent,
+    Verdict,
+)
 from console.domain.signature import sign_request
 from console.store.event_log import EventLog
 from console.store.sqlite_writer import StoreUnavailable
@@ -37,7 +44,6 @@ from console.ui.events_pane import EventsPane
 _log = logging.getLogger(__name__)
 TEST_TIMEOUT_S = 8.0
 ARRIVAL_WAIT_S = 3.0
-TEST_MARKER = "ConsoleTest"  # a parameter only the test event carries
 _FILTERS = {"jsonl": "JSON Lines (*.jsonl)", "csv": "CSV files (*.csv)"}
 
 
@@ -124,7 +130,7 @@ class EventsController:
         if self._awaiting:
             for event in events:
                 waiter = self._awaiting.get(event.stream_id)
-                if waiter is not None and not waiter.done() and event.params.get(TEST_MARKER):
+                if waiter is not None and not waiter.done() and event.is_test:
                     waiter.set_result(event)
 
     # --- export -------------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class EventsController:
             )
         stream_id = str(uuid.uuid4())
         params = {
-            "Event": "StartStream",
+            "Event": TEST_EVENT,
             "StreamID": stream_id,
             "CallUUID": str(uuid.uuid4()),
             "Timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()) + ".000000+00:00",
