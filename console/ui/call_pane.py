@@ -397,6 +397,11 @@ class CallPane(QWidget):
     def mark_streams_stopped(self, stream_ids: list[str]) -> None:
         self.streams.mark_stopped(stream_ids)
 
+    def unmark_streams_stopped(self, stream_ids: list[str]) -> None:
+        """The stop failed: show the streams as they were, and Stop available again."""
+        self.streams.unmark_stopped(stream_ids)
+        self._update_buttons()
+
     def stream_ids(self) -> list[str]:
         return [stream.stream_id for stream in self.streams.streams()]
 

@@ -57,6 +57,7 @@ class StreamsTableModel(FlatTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Stream] = []
+        self._before_stop: dict[str, Stream] = {}  # rows as they were when "stopping…" was shown
         self._reasons: dict[str, str] = {}  # stream id -> why it failed (kept across calls)
         self._degraded: dict[str, str] = {}  # stream id -> "buffer 60% full" (DegradedStream)
 
@@ -184,7 +185,19 @@ class StreamsTableModel(FlatTableModel):
         """Grey out streams the agent just stopped, until Plivo's list says the rest."""
         for row, stream in enumerate(self._rows):
             if stream.stream_id in stream_ids and self.is_active(row):
+                self._before_stop[stream.stream_id] = stream
                 self._rows[row] = replace(stream, status=STOPPING_STATUS, end_time="…")
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
+
+    def unmark_stopped(self, stream_ids: list[str]) -> None:
+        """A stop that failed: the streams are shown as they were before it (still running),
+        not "stopping…" until Plivo's list comes back."""
+        for row, stream in enumerate(self._rows):
+            if stream.stream_id not in stream_ids:
+                continue
+            before = self._before_stop.pop(stream.stream_id, None)
+            if before is not None and stream.status == STOPPING_STATUS:
+                self._rows[row] = before
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(StreamColumn) - 1))
 
     def clear(self) -> None:

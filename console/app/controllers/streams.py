@@ -73,6 +73,9 @@ class StreamsController(QObject):
         # Streams started here or seen active: their failure goes into the activity history.
         self._watched: set[str] = set()
         self._failures_recorded: set[str] = set()
+        # Stops that did not reach Plivo, by stream: (call, reason, network), said until the
+        # stream is stopped or ends, so a later "updated" never hides that it still runs.
+        self._failed_stops: dict[str, tuple[str, str, bool]] = {}
         pane.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
@@ -135,12 +138,17 @@ class StreamsController(QObject):
         try:
             streams = await binding.client.list_streams(call_uuid, priority=priority)
         except ApiError as error:
-            if self._showing(call_uuid):
+            if self._showing(call_uuid) and not self._failed_stop_on(call_uuid):
                 self.notices.call_result(error.message, error=True)
             return None
+        active = {s.stream_id for s in streams if s.is_active}
+        for sid in [k for k, v in self._failed_stops.items() if v[0] == call_uuid]:
+            if sid not in active:
+                del self._failed_stops[sid]  # ended or stopped since: nothing left to say
         if self._showing(call_uuid):
             self.pane.set_streams(streams)
-            self.notices.call_result(time.strftime("updated %H:%M:%S"))
+            if not self._say_failed_stop(call_uuid, answered=True):
+                self.notices.call_result(time.strftime("updated %H:%M:%S"))
         self.calls.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
         await self._note_failures(call_uuid, streams)
         return streams
@@ -267,12 +275,18 @@ class StreamsController(QObject):
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
         except ApiError as error:
-            self.notices.call_result(error.message, error=True)
+            network = isinstance(error, NetworkError)
+            self._failed_stops[stream_id] = (call_uuid, error.message, network)
+            if self._showing(call_uuid):
+                self.pane.unmark_streams_stopped([stream_id])
+                self._say_failed_stop(call_uuid, answered=False)
             await self._record(
                 Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id, error.message, url
             )
-            await self.load_streams(call_uuid)
+            if not network:  # Plivo answered: its list says whether the stream still runs
+                await self.load_streams(call_uuid, quiet=True)
             return False
+        self._failed_stops.pop(stream_id, None)
         self.pane.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
             Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
@@ -280,6 +294,28 @@ class StreamsController(QObject):
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
             self.notices.call_result(stopped.message)
+        return True
+
+    def _failed_stop_on(self, call_uuid: str) -> list[str]:
+        return [sid for sid, (call, _r, _n) in self._failed_stops.items() if call == call_uuid]
+
+    def _say_failed_stop(self, call_uuid: str, *, answered: bool) -> bool:
+        """Say in the streams header that a stop failed and the stream still runs (False: no
+        failed stop on this call). Once Plivo answers again an unreachable Plivo is past, so
+        the header says so instead of repeating "Could not connect"."""
+        failed = self._failed_stop_on(call_uuid)
+        if not failed:
+            return False
+        _call, reason, network = self._failed_stops[failed[-1]]
+        if network and answered:
+            reason = "Plivo could not be reached then."
+        one = len(failed) == 1
+        which = f"Stream {failed[-1][:8]}… was" if one else f"{len(failed)} streams were"
+        self.notices.call_result(
+            f"{which} not stopped: {reason} {'It is' if one else 'They are'} still running: "
+            "select it and press Stop stream to try again.",
+            error=True,
+        )
         return True
 
     def _on_stop_all(self, call_uuid: str) -> None:
