@@ -23,7 +23,8 @@ def team_url_problem(url: str) -> str | None:
         return "The address cannot contain spaces or control characters."
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        for host in _hosts(parts.netloc):  # libpq's `a:5432,b:5432` lists a standby too
+            urlsplit(f"//{host}").port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return "This is not a valid address (check the port number)."
     if parts.scheme not in SCHEMES:
@@ -33,7 +34,7 @@ def team_url_problem(url: str) -> str | None:
             "Leave the password out of the address and type it into the Password field: "
             "the address is saved in plain settings, the password in the keyring."
         )
-    if not parts.hostname and "host=" not in parts.query:
+    if not any(_hosts(parts.netloc)) and "host=" not in parts.query:
         return f"Name the database server, e.g. {EXAMPLE_URL}"
     if parts.fragment:
         return "The address cannot have a # part."
@@ -44,13 +45,19 @@ def describe_team_url(url: str) -> str:
     """`agent@db.example.com:5432/console`: what the status bar and dialog show (no scheme)."""
     try:
         parts = urlsplit(url.strip())
-        port = parts.port
+        hosts = [urlsplit(f"//{host}") for host in _hosts(parts.netloc)]
+        places = [f"{h.hostname or 'localhost'}" + (f":{h.port}" if h.port else "") for h in hosts]
     except ValueError:  # shown as typed, but never its password
         return redact_db_text(url.strip(), url)
-    host = parts.hostname or "localhost"
     user = f"{unquote(parts.username)}@" if parts.username else ""
-    where = f"{host}:{port}" if port else host
-    return f"{user}{where}{parts.path or ''}"
+    return f"{user}{','.join(places) or 'localhost'}{parts.path or ''}"
+
+
+def _hosts(netloc: str) -> list[str]:
+    """The `host[:port]` items of an address's server part (libpq lists several, comma
+    separated: a primary and its standby); none when it names no host."""
+    servers = netloc.rpartition("@")[2]
+    return [item for item in servers.split(",") if item] if servers else []
 
 
 REWRITES_WARNING = (

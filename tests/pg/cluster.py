@@ -2,9 +2,10 @@
 a free port on 127.0.0.1, its socket in the temp dir; stopped and deleted at the end.
 
 initdb refuses to run as root, and the tests run as root in CI, so as root every server command
-runs as the `postgres` OS user (`runuser`) on a directory it owns. `fsync=off`: a throwaway
-cluster never outlives an OS crash, and the tests stop the server only cleanly (or kill
-collectors, not the server), so durability on disk is not what they measure.
+runs as the `postgres` OS user (`runuser`) on a directory it owns. `fsync=off` for the tests: a
+throwaway cluster never outlives an OS crash, and the tests stop the server only cleanly (or kill
+collectors, not the server), so durability on disk is not what they measure; the benchmarks ask
+for `durable=True`, the settings a team's server keeps.
 Superuser `stream` with a password for TCP (scram), trust on the socket (for the admin side).
 """
 
@@ -53,7 +54,7 @@ class PgCluster:
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stdout}{done.stderr}")
 
-    def init(self) -> None:
+    def init(self, *, durable: bool = False, max_connections: int = 200) -> None:
         self.sock.mkdir()
         pwfile = self.root / "pw"
         pwfile.write_text(PASSWORD + "\n")
@@ -74,10 +75,13 @@ class PgCluster:
                 f"port = {self.port}",
                 "listen_addresses = '127.0.0.1'",
                 f"unix_socket_directories = '{self.sock}'",
-                "fsync = off",
-                "full_page_writes = off",
+                *(
+                    ["fsync = on", "synchronous_commit = on", "full_page_writes = on"]
+                    if durable
+                    else ["fsync = off", "full_page_writes = off"]
+                ),
                 "shared_buffers = 32MB",
-                "max_connections = 200",
+                f"max_connections = {max_connections}",
                 "log_min_messages = warning",
             ]
         )
@@ -101,6 +105,10 @@ class PgCluster:
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
             "-w", "-t", "60", "start",
         )  # fmt: skip
+
+    def promote(self) -> None:
+        """Make this standby a primary (returns once it takes writes)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote")
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -145,8 +153,34 @@ class PgCluster:
         return len(rows)
 
 
-def started_cluster(tls: tuple[bytes, bytes] | None = None) -> PgCluster:
-    """A running cluster; `tls`: (certificate, key) PEM to serve TLS with."""
+def started_standby(primary: PgCluster) -> PgCluster:
+    """A hot standby of `primary`, streaming from it (pg_basebackup -R over the socket, where
+    initdb's rules trust replication), on a port and socket of its own."""
+    standby = PgCluster(primary.bin)
+    try:
+        standby.sock.mkdir()
+        if standby._as_postgres:
+            shutil.chown(standby.root, "postgres")
+            shutil.chown(standby.sock, "postgres")
+        os.chmod(standby.root, 0o700)
+        standby._run(
+            str(primary.bin / "pg_basebackup"), "-D", str(standby.data), "-h", str(primary.sock),
+            "-p", str(primary.port), "-U", USER, "-R", "-X", "stream", "-c", "fast",
+        )  # fmt: skip
+        with (standby.data / "postgresql.auto.conf").open("a") as f:  # later lines win
+            f.write(f"port = {standby.port}\nunix_socket_directories = '{standby.sock}'\n")
+        standby.start()
+    except BaseException:
+        standby.destroy()
+        raise
+    return standby
+
+
+def started_cluster(
+    tls: tuple[bytes, bytes] | None = None, *, durable: bool = False, max_connections: int = 200
+) -> PgCluster:
+    """A running cluster; `tls`: (certificate, key) PEM to serve TLS with; `durable`: fsync,
+    synchronous commit and full-page writes on, as a team's server runs (the benchmarks)."""
     bin_dir = server_bin()
     if bin_dir is None:
         raise RuntimeError(
@@ -155,7 +189,7 @@ def started_cluster(tls: tuple[bytes, bytes] | None = None) -> PgCluster:
         )
     cluster = PgCluster(bin_dir)
     try:
-        cluster.init()
+        cluster.init(durable=durable, max_connections=max_connections)
         if tls is not None:
             cluster.enable_tls(*tls)
         cluster.start()

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -176,3 +176,37 @@ async def send_to_all(urls: Sequence[str], body: str, headers: dict[str, str]) -
                 return r.status
 
         return list(await asyncio.gather(*(one(u) for u in urls)))
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"timed out: {what}"
+        await asyncio.sleep(0.02)
+
+
+async def through_an_outage(
+    urls: Sequence[str],
+    down: Callable[[], None],
+    up: Callable[[], None],
+    ready: Callable[[LoadResult], bool] = lambda live: len(live.acked) >= 50,
+) -> LoadResult:
+    """A retrying load over `urls` with an outage made inside it, not hoped for: `down()` (in a
+    thread) once `ready(live)` holds (50 acknowledgements), `up()` once a 503 was answered, and
+    the load goes on until 50 more callbacks were acknowledged after that."""
+    stop, live = asyncio.Event(), LoadResult()
+    task = asyncio.ensure_future(
+        load(urls, 0, concurrency=8, retry=True, stop_after_s=150, until=stop, result=live)
+    )
+    try:
+        await until(lambda: ready(live), "first acknowledgements")
+        await asyncio.to_thread(down)
+        await until(lambda: live.statuses.get(503, 0) > 0, "503 during the outage")
+        await asyncio.to_thread(up)
+        after = len(live.acked)
+        await until(lambda: len(live.acked) >= after + 50, "acknowledgements after it")
+    finally:
+        stop.set()
+    return await task

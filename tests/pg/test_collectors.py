@@ -29,6 +29,7 @@ from tests.pg.collectors import (
     callback,
     load,
     send_to_all,
+    through_an_outage,
 )
 
 
@@ -219,29 +220,8 @@ def test_database_restart_under_load_503_then_recovery_each_event_once(
     acknowledged, and the load goes on until 503s were seen and the restarted database has
     taken callbacks again."""
 
-    async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not condition():
-            assert asyncio.get_running_loop().time() < deadline, f"timed out: {what}"
-            await asyncio.sleep(0.02)
-
     async def load_through_a_restart() -> LoadResult:
-        stop = asyncio.Event()
-        live = LoadResult()
-        task = asyncio.ensure_future(
-            load([c.url for c in pair], 0, concurrency=8, retry=True, stop_after_s=120,
-                 until=stop, result=live)
-        )  # fmt: skip
-        try:
-            await until(lambda: len(live.acked) >= 50, "first acknowledgements")
-            await asyncio.to_thread(pg_cluster.stop)
-            await until(lambda: live.statuses.get(503, 0) > 0, "503 during the outage")
-            await asyncio.to_thread(pg_cluster.start)
-            after = len(live.acked)
-            await until(lambda: len(live.acked) >= after + 50, "acknowledgements after restart")
-        finally:
-            stop.set()
-        return await task
+        return await through_an_outage([c.url for c in pair], pg_cluster.stop, pg_cluster.start)
 
     result = asyncio.run(load_through_a_restart())
     assert result.statuses.get(503, 0) > 0, result.statuses  # the gap was answered 503

@@ -163,19 +163,14 @@ class TeamDatabaseService(QObject):
         self._connector = None
 
     async def _open(self) -> None:
-        from console.store.pg.activity_log import PgActivityLog
-        from console.store.pg.event_log import PgEventLog
+        from console.store.pg.console_stores import open_console_stores
 
         url, password = self.url, await self.password()
         remember_url_passwords(url)
-        log = PgEventLog(url, password=password)
-        activity = PgActivityLog(url, password=password)
-        try:
-            await asyncio.wait_for(log.open(), CONNECT_TIMEOUT_S)
-            await asyncio.wait_for(activity.open(), CONNECT_TIMEOUT_S)
-        except BaseException:
-            await _quietly_close(activity, log)
-            raise
+        # Two connections in all: LISTEN, and one pool both stores share (docs/team-mode.md).
+        log, activity = await asyncio.wait_for(
+            open_console_stores(url, password=password), CONNECT_TIMEOUT_S
+        )
         log.add_listener(self._committed)
         self.log, self.activity, self.problem = log, activity, ""
         _log.info("team database open at %s", describe_team_url(url))

@@ -39,20 +39,26 @@ class PgActivityLog:
         self.target = Target(url, password=password)
         self.recovered_from: Path | None = None  # a database is never moved aside
         self._pool: AsyncConnectionPool | None = None
+        self._borrowed = False
 
     @property
     def url(self) -> str:
         """The database URL with its password masked."""
         return self.target.shown
 
-    async def open(self) -> None:
+    async def open(self, *, pool: AsyncConnectionPool | None = None) -> None:
+        """Connect; with `pool` (a console's event log's), use that one and leave it open at
+        close, so a console holds one connection for everything but LISTEN."""
+        if pool is not None:
+            self._pool, self._borrowed = pool, True
+            return
         self._pool = await open_migrated(
             self.target, name="activity", max_size=POOL_SIZE, timeout_s=WAIT_S
         )
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
-        if pool is not None:
+        if pool is not None and not self._borrowed:
             await pool.close()
 
     async def append(self, entry: ActivityEntry) -> None:

@@ -73,7 +73,9 @@ class Target:
         for secret in (parsed.get("password"), password):
             if secret:
                 REDACTOR.add(str(secret))
-        kwargs: dict[str, Any] = {"application_name": APPLICATION_NAME}
+        kwargs: dict[str, Any] = {}
+        if "application_name" not in parsed:  # the URL's own name wins (a site counting them)
+            kwargs["application_name"] = APPLICATION_NAME
         if "connect_timeout" not in parsed:
             kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
         if password:

@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "stream_console_events"
 BATCH_MAX = 500
 DEFAULT_MAX_ROWS = 5_000_000  # PostgreSQL's disk bound: events kept at most (see docs)
-POOL_SIZE = 4  # the writer, the pane's reads, maintenance, one spare
+POOL_SIZE = 3  # a collector's: the writer, maintenance, one spare (docs/team-mode.md, Sizing)
 WAIT_S = 2.0  # how long a write or read waits for a connection before giving up (503)
 
 _MARKS = ",".join(["%s"] * 12)
@@ -108,8 +108,10 @@ class PgEventLog:
         max_rejected_bytes: int = DEFAULT_MAX_REJECTED_BYTES,
         maintenance_interval_s: float = MAINTENANCE_INTERVAL_S,
         reconnect: Backoff | None = None,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self.target = Target(url, password=password)
+        self._pool_size = pool_size
         self.max_age_s = max_age_s
         self.max_rows = max_rows
         self.max_rejected = max_rejected
@@ -155,6 +157,11 @@ class PgEventLog:
         return self._subscription.last_seen_id
 
     @property
+    def pool(self) -> AsyncConnectionPool | None:
+        """The open pool (a console's activity history shares it: docs/team-mode.md, Sizing)."""
+        return None if self._closed else self._pool
+
+    @property
     def pending_writes(self) -> int:
         return self._queue.qsize()
 
@@ -162,7 +169,7 @@ class PgEventLog:
         """Connect and bring the schema up to date. Raises StoreUnavailable when the database
         cannot be reached (nothing is left running)."""
         pool = await open_migrated(
-            self.target, name="event-log", max_size=POOL_SIZE, timeout_s=WAIT_S
+            self.target, name="event-log", max_size=self._pool_size, timeout_s=WAIT_S
         )
         try:
             async with pool.connection() as conn:

@@ -3,8 +3,9 @@
 A notification only says "something was committed" (its payload is the newest id): the rows are
 always read with `id > last_seen_id` in pages, so a lost or merged notification loses nothing,
 and since ids commit in order (the writers' advisory lock, docs/team-mode.md) paging by id never
-skips one. Between notifications the subscription still reads every `POLL_S`, which also finds
-a silently dead connection. On any connection failure it reconnects with backoff and catches up
+skips one. Reads are at least `GAP_S` apart, whatever the rate of commits. Between
+notifications the subscription still reads every `POLL_S`, which also finds a silently dead
+connection. On any connection failure it reconnects with backoff and catches up
 from `last_seen_id`: no gap, no duplicate. Listeners run on the loop, one page at a time.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 500
 POLL_S = 2.0
+GAP_S = 0.05  # the shortest time between two reads of one subscription
 
 ReadAfter = Callable[[psycopg.AsyncConnection[Any], int, int], Awaitable[list[StoredEvent]]]
 
@@ -112,8 +115,16 @@ class Subscription:
         if self.connections > 1:
             log.info("team event subscription connected again; catching up")
         while True:
+            read_at = time.monotonic()
             await self._catch_up(conn)
             async for _ in conn.notifies(timeout=POLL_S, stop_after=1):
+                pass
+            # At most one read per GAP_S: commits arriving meanwhile are read together, so 200
+            # consoles do not each run a query per commit (docs/team-mode.md, Sizing).
+            rest = GAP_S - (time.monotonic() - read_at)
+            if rest > 0:
+                await asyncio.sleep(rest)
+            async for _ in conn.notifies(timeout=0):  # those merged into the coming read
                 pass
 
     async def _catch_up(self, conn: psycopg.AsyncConnection[Any]) -> None:
