@@ -4,7 +4,7 @@
 
 Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
 main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks,
-service-check-passed,service-check-failed,receiver-warning}.png, then the stream form's own set
+service-check-passed,service-check-failed,receiver-warning,stream-setups}.png, then the stream form's own set
 (scripts/screenshots_stream_form.py). `--only monitor` renders the two monitor ones alone,
 `--only service-check` the two service-check ones.
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings
 from PySide6.QtWidgets import QWidget
 
 REPO = Path(__file__).resolve().parent.parent
@@ -224,6 +224,56 @@ async def service_check_scene(out: Path, workdir: Path) -> None:
     await console.shutdown()
 
 
+async def setups_scene(out: Path, workdir: Path) -> None:
+    """The stream form's setup picker: three saved setups, one chosen, one field changed."""
+    from console.domain.setups import StreamSetup
+
+    settings = QSettings(str(workdir / "setups.ini"), QSettings.Format.IniFormat)
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=workdir / "setups-data",
+        demo_backend=DemoBackend(calls=6, seed=7),
+    )  # fmt: skip
+    window = console.window
+    window.resize(1280, 720)
+    runner = asyncio.ensure_future(console.run())
+    await until(window.isVisible)
+    console.select_profile("demo")
+    view = console.region.calls
+    await until(lambda: view.model.rowCount() >= 6)
+    view.select_call(view.model.uuids[1])
+    await until(lambda: console.pane.call is not None)
+    for setup in (
+        StreamSetup("Sales bot", "wss://bot.example.com/sales", bidirectional=True,
+                    callbacks_to_console=True, extra_headers="team=sales"),
+        StreamSetup("Transcription EU", "wss://transcribe.example.com/live",
+                    audio_track="both", content_type="audio/x-l16;rate=16000"),
+        StreamSetup("QA recorder", "wss://qa.example.com/record", stream_timeout="3600"),
+    ):  # fmt: skip
+        console.setups.save_new(setup)
+    console.setups.set_default("Sales bot")
+    form = console.pane.form
+    form.set_setups(console.setups.setups, default="Sales bot", chosen="Sales bot")
+    form.apply_setup(console.setups.setups[0])
+    form.extra_headers.setText("team=sales,ticket=48213")
+    await settle(1.0)
+    # The Setups menu open beside the form: a popup is a window of its own, so the screen is
+    # grabbed where the pane is (Xvfb has no compositor to get in the way).
+    button = form.setup_picker.menu_button
+    menu = form.setup_picker.menu
+    below = button.mapToGlobal(button.rect().bottomRight())
+    menu.popup(below - QPoint(menu.sizeHint().width(), 0))  # inside the window, as Qt would
+    await settle(0.6)
+    corner = console.pane.mapToGlobal(console.pane.rect().topLeft())
+    pane = console.pane.size()
+    shot = window.screen().grabWindow(0, corner.x(), corner.y(), pane.width(), pane.height())
+    shot.save(str(out / "stream-setups.png"))
+    print(f"wrote {out / 'stream-setups.png'}")
+    menu.hide()
+    window.close()
+    await runner
+    await console.shutdown()
+
+
 def receiver_warning_scene(out: Path) -> None:
     """The Receiver dialog for a real account given a public URL the internet cannot reach."""
     from PySide6.QtWidgets import QApplication
@@ -250,6 +300,10 @@ def main(out: Path, only: str = "") -> int:
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
+        if only in ("", "setups"):
+            runner.run(setups_scene(out, Path(tmp)))
+        if only == "setups":
+            return 0
         if only in ("", "service-check"):
             runner.run(service_check_scene(out, Path(tmp)))
         if only == "service-check":
@@ -271,7 +325,7 @@ def main(out: Path, only: str = "") -> int:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--only"]
-    scenes = ("monitor", "service-check", "receiver-warning")
+    scenes = ("monitor", "service-check", "receiver-warning", "setups")
     only = next((a for a in args if a in scenes), "") if "--only" in sys.argv[1:] else ""
     paths = [a for a in args if a not in scenes]
     sys.exit(main(Path(paths[0] if paths else "docs/screenshots"), only))

@@ -23,6 +23,7 @@ from console.app.controllers.events import CallbackTarget, EventsController
 from console.app.controllers.help import HelpController
 from console.app.controllers.monitor import MONITOR_PATH, MonitorController, is_monitor_url
 from console.app.controllers.service_check import ServiceCheckController
+from console.app.controllers.setups import SetupsController
 from console.app.controllers.streams import StreamsController
 from console.app.runtime.error_hooks import ErrorHooks
 from console.app.runtime.gc_guard import MainThreadCollector
@@ -54,6 +55,7 @@ from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
+from console.ui.stream_form import StreamForm
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
@@ -110,7 +112,8 @@ class ConsoleApp:
     def _build_window(self, window: MainWindow | None, demo: bool) -> CallsView:
         self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
         calls_view = CallsView()
-        region, pane = CallsRegion(calls_view), CallPane()
+        self.form = StreamForm()  # the setups controller drives it; the pane lays it out
+        region, pane = CallsRegion(calls_view), CallPane(self.form)
         self.window.set_regions(region, pane)
         self.region: CallsRegion = region
         self.pane: CallPane = pane
@@ -139,6 +142,11 @@ class ConsoleApp:
             self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
         self.streams.recent_urls_changed.connect(self._save_recent_urls)
+        self.setups = SetupsController(
+            self.form, self.settings, self.profiles, self.tasks, self.notices, self.window
+        )
+        self.form.setup_label_changed.connect(self.streams.use_setup_label)
+        self.accounts.profiles_changed.connect(self.setups.profile_changed)
         self.calls.refreshed.connect(self.streams.on_calls_refreshed)
         self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
         self.events_pane = EventsPane()
@@ -303,8 +311,10 @@ class ConsoleApp:
             await self.monitor.ensure_started()
         self.pane.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
-        # by Restore defaults.
-        self.pane.set_default_service_url(binding.media_sink_url or "")
+        # by Restore defaults. Each account gets its own last form and setups.
+        self.setups.switch_to(
+            profile.profile_id, binding.target, default_service_url=binding.media_sink_url or ""
+        )
         self.active.choose(profile)
         self.streams.bind(binding)
         self.calls.bind(binding)

@@ -231,3 +231,29 @@ def _setup_from(entry: Any) -> tuple[StreamSetup | None, str]:
     if setup is None:
         return None, "it has no name"
     return replace(setup, name=clean_name(setup.name)), ""
+
+
+def load_stored(text: str) -> list[StreamSetup]:
+    """The setups kept in the settings file (written by `export_text`): read leniently, since
+    the form's rules may have moved since they were saved; an unreadable entry is left out."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return []
+    entries = body.get("setups") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        return []
+    kept: dict[str, StreamSetup] = {}
+    for entry in entries[:MAX_SETUPS]:
+        setup, _ = _setup_from(entry)
+        if setup is not None and setup.name and setup.name.casefold() not in kept:
+            kept[setup.name.casefold()] = setup
+    return list(kept.values())
+
+
+def used_label(setup: StreamSetup | None, changed: Sequence[str]) -> str:
+    """How the activity history and Copy as code name the setup a request came from:
+    "Sales bot", "Sales bot (changed: Stream URL)", or "" when none was chosen."""
+    if setup is None:
+        return ""
+    return f"{setup.name} (changed: {', '.join(changed)})" if changed else setup.name

@@ -1,5 +1,6 @@
 """Copy as code: the current request in curl, the seven official SDKs and Plivo XML, one tab per
-language, each with a Copy button."""
+language, each with a Copy button; the stream setup the form came from is named in the note and
+in a comment of each snippet (docs/stream-setups.md)."""
 
 from __future__ import annotations
 
@@ -65,23 +66,26 @@ class CodeDialog(QDialog):
         *,
         call_uuid: str | None,
         api_base_url: str,
+        setup: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("code_dialog")
         self.setWindowTitle("Start this stream from code")
         self.resize(760, 520)
+        origin = f"From the stream setup {setup}. " if setup else ""
         note = QLabel(
-            "The same request as code. Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN in the "
+            f"{origin}The same request as code. Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN in the "
             "environment first; only the parameters you changed are included.",
             self,
         )
+        note.setObjectName("code_note")
         note.setWordWrap(True)
         make_plain(note)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("snippet_tabs")
         self.pages: dict[Language, _SnippetPage] = {}
-        snippets = render_all(request, call_uuid=call_uuid, api_base_url=api_base_url)
+        snippets = render_all(request, call_uuid=call_uuid, api_base_url=api_base_url, setup=setup)
         for language, code in snippets.items():
             page = _SnippetPage(language, code, self.tabs)
             self.pages[language] = page

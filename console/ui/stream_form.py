@@ -4,7 +4,8 @@ It renders the domain validator's report as the agent types (inline messages, St
 with a tooltip that says why), and emits `start_requested(StreamRequest)`; it never talks to the
 network. The app layer drives it through `set_call`, `set_target_is_simulator`, `set_busy`,
 `show_started`, `show_error`, `stream_ended`, `clear_connection_errors`, `set_receiver_url`,
-`set_default_service_url` and `set_recent_service_urls`.
+`set_default_service_url` and `set_recent_service_urls`; for stream setups (docs/stream-setups.md)
+`set_setups`, `state` and `restore`, and the `setup_*` intent signals.
 
 Results and the busy state belong to a call: an answer that arrives after the agent moved to
 another call is kept for its own call and shown when the agent returns to it.
@@ -12,8 +13,10 @@ another call is kept for its own call and shown when the agent returns to it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QKeyCombination, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QWidget,
@@ -23,6 +26,7 @@ from console.domain.accounts import DEFAULT_API_BASE_URL
 from console.domain.durations import format_duration
 from console.domain.extra_headers import split_entries
 from console.domain.service_check import CheckRequest
+from console.domain.setups import StreamSetup, differences, used_label
 from console.domain.stream_params import (
     DEFAULT_AUDIO_TRACK,
     DEFAULT_CALLBACK_METHOD,
@@ -42,6 +46,7 @@ from console.domain.streams import StreamStarted
 from console.domain.validation import ValidationReport
 from console.ui.code_dialog import CodeDialog
 from console.ui.plain_text import tooltip_text
+from console.ui.setup_picker import QUICK_KEYS
 from console.ui.stream_form_fields import (
     CONTENT_TYPE_SHORT,
     FIELDS,
@@ -62,11 +67,29 @@ CHECK_KEY = QKeyCombination(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """What an account's form showed when the agent left it: the values (the console's callback
+    address kept as that intent, never the address) and the chosen setup's name."""
+
+    values: StreamSetup
+    chosen: str = ""
+
+
 class StreamForm(StreamFormView):
     """Build with no arguments; connect `start_requested` to the controller."""
 
     start_requested = Signal(object)
     check_requested = Signal(object)  # CheckRequest: the URL and format to check, no call needed
+    setup_save_requested = Signal(object)  # StreamSetup: the form as shown, under a new name
+    setup_update_requested = Signal(object)  # StreamSetup: the chosen setup, as the form shows it
+    setup_rename_requested = Signal(str, str)
+    setup_duplicate_requested = Signal(str)
+    setup_delete_requested = Signal(str)
+    setup_default_requested = Signal(str)
+    setups_export_requested = Signal()
+    setups_import_requested = Signal()
+    setup_label_changed = Signal(str)  # how a start now names its setup (`used_label`)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,8 +110,11 @@ class StreamForm(StreamFormView):
         # An empty Stream URL is not an error to shout about before the agent has typed in it:
         # Start stays disabled and its hint says why; the inline message waits for an edit.
         self._url_untouched = True
+        self._callbacks_wanted = False  # a setup asked for callbacks here before the receiver ran
+        self._setup_label = ""
 
         self._connect()
+        self._connect_setups()
         self.set_call(None)
         self.set_target_is_simulator(False)
         self.set_receiver_url(None)
@@ -109,6 +135,26 @@ class StreamForm(StreamFormView):
         self.restore_button.clicked.connect(self.reset_to_defaults)
         self.undo_reset_button.clicked.connect(self.undo_reset)
         self.check_button.clicked.connect(self.request_check)
+
+    def _connect_setups(self) -> None:
+        picker = self.setup_picker
+        picker.chosen.connect(self._setup_picked)
+        picker.save_requested.connect(
+            lambda name: self.setup_save_requested.emit(self.as_setup(name))
+        )
+        picker.update_requested.connect(
+            lambda name: self.setup_update_requested.emit(self.as_setup(name))
+        )
+        picker.rename_requested.connect(self.setup_rename_requested)
+        picker.duplicate_requested.connect(self.setup_duplicate_requested)
+        picker.delete_requested.connect(self.setup_delete_requested)
+        picker.default_requested.connect(self.setup_default_requested)
+        picker.export_requested.connect(self.setups_export_requested)
+        picker.import_requested.connect(self.setups_import_requested)
+        for number in range(1, QUICK_KEYS + 1):
+            quick = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            quick.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            quick.activated.connect(lambda n=number: picker.pick(n))
 
     # --- the app layer's interface ------------------------------------------------------------
 
@@ -232,7 +278,10 @@ class StreamForm(StreamFormView):
     def set_receiver_url(self, url: str | None) -> None:
         """The console's public callback address, once its receiver runs (None: not running)."""
         self._receiver_url = url or None
-        if self.callbacks_to_console.isChecked():
+        if self._callbacks_wanted and self._receiver_url is not None:
+            self._callbacks_wanted = False
+            self.callbacks_to_console.setChecked(True)
+        elif self.callbacks_to_console.isChecked():
             if self._receiver_url is None:
                 self.callbacks_to_console.setChecked(False)
             else:
@@ -302,6 +351,7 @@ class StreamForm(StreamFormView):
     def load(self, raw: StreamFormInput) -> None:
         """Show `raw` in the widgets (e.g. to restore a previous request)."""
         self._url_untouched = True
+        self._callbacks_wanted = False
         self.callbacks_to_console.setChecked(False)
         self.service_url.setText(raw.service_url)
         self._track_before_bidirectional = None
@@ -336,8 +386,9 @@ class StreamForm(StreamFormView):
         if self._request is None:
             return None
         dialog = CodeDialog(
-            self._request, call_uuid=self._call_uuid, api_base_url=self._api_base_url, parent=self
-        )
+            self._request, call_uuid=self._call_uuid, api_base_url=self._api_base_url,
+            setup=self._setup_label, parent=self,
+        )  # fmt: skip
         dialog.open()
         return dialog
 
@@ -384,6 +435,7 @@ class StreamForm(StreamFormView):
         style = self.status_callback_url.style()
         style.unpolish(self.status_callback_url)  # re-apply the read-only look
         style.polish(self.status_callback_url)
+        self._update_setup_state()
 
     def _update_callbacks_toggle(self) -> None:
         available = self._receiver_url is not None and self._call_uuid is not None
@@ -437,6 +489,7 @@ class StreamForm(StreamFormView):
         else:
             self.stream_timeout_duration.setText(f"= {format_duration(seconds)}" if seconds else "")
         self._update_actions()
+        self._update_setup_state()
 
     def _update_actions(self) -> None:
         reason, hint = "", ""
@@ -521,3 +574,64 @@ class StreamForm(StreamFormView):
             timeout = format_duration(DEFAULT_STREAM_TIMEOUT_S)
             return f"Plivo's defaults: {timeout} timeout, POST callbacks, PCM 8 kHz, no headers."
         return "Changed: " + " · ".join(changed)
+
+    # --- stream setups ------------------------------------------------------------------------
+
+    def set_setups(
+        self, setups: list[StreamSetup], *, default: str = "", chosen: str | None = None
+    ) -> None:
+        """The account's setups for the picker (`chosen` None keeps the current choice)."""
+        self.setup_picker.set_setups(setups, default=default, chosen=chosen)
+        self._update_setup_state()
+
+    def as_setup(self, name: str) -> StreamSetup:
+        """The form as shown, as a setup named `name` (callbacks to this console as intent)."""
+        return StreamSetup.from_form(
+            name, self.form_input(), callbacks_to_console=self.callbacks_to_console.isChecked()
+        )
+
+    def apply_setup(self, setup: StreamSetup) -> None:
+        """Show `setup`; "callbacks to this console" takes the console's address now, or as soon
+        as the receiver has one."""
+        self.load(setup.form_input())
+        if setup.callbacks_to_console:
+            if self._receiver_url is not None:
+                self.callbacks_to_console.setChecked(True)
+            else:
+                self._callbacks_wanted = True
+        self._update_setup_state()
+
+    def state(self) -> FormState:
+        """What this form shows, to give back with `restore` (an account's last form)."""
+        return FormState(self.as_setup(""), self.setup_picker.chosen_name())
+
+    def restore(self, state: FormState | None) -> None:
+        """An account's last form, or (None) the defaults with no setup chosen."""
+        self.setup_picker.choose(state.chosen if state is not None else "")
+        blank = StreamSetup("", service_url=self.defaults().service_url)
+        self.apply_setup(state.values if state is not None else blank)
+        self._undo = None
+        self.undo_reset_button.setVisible(False)
+
+    def setup_label(self) -> str:
+        """How a start from this form names its setup ("" when none is chosen)."""
+        return self._setup_label
+
+    def _setup_picked(self, name: str) -> None:
+        setup = self.setup_picker.setup(name)
+        if setup is not None:
+            self.apply_setup(setup)
+        else:
+            self._update_setup_state()
+
+    def _update_setup_state(self) -> None:
+        chosen = self.setup_picker.chosen_setup()
+        on = self.callbacks_to_console.isChecked() or self._callbacks_wanted
+        changed = differences(chosen, self.form_input(), callbacks_to_console=on) if chosen else []
+        self.setup_picker.show_differences(changed)
+        errors = self._report.errors
+        self.setup_picker.set_can_save(not errors, "Fix the form's errors first." if errors else "")
+        label = used_label(chosen, changed)
+        if label != self._setup_label:
+            self._setup_label = label
+            self.setup_label_changed.emit(label)

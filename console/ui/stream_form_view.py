@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from console.domain.stream_params import DEFAULT_STREAM_TIMEOUT_S
 from console.ui.extra_headers_editor import ExtraHeadersEditor
 from console.ui.plain_text import make_plain, set_placeholder
+from console.ui.setup_picker import SetupPicker
 from console.ui.steady_inputs import SteadyComboBox
 from console.ui.stream_form_fields import (
     AUDIO_TRACK_LABELS,
@@ -104,6 +105,7 @@ class StreamFormView(QWidget):
         self.target_label.setWordWrap(True)
         self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         colored(self.target_label, HINT_COLOR)
+        self.setup_picker = SetupPicker()
 
     def _build_inputs(self) -> None:
         self.service_url = QLineEdit()
@@ -252,6 +254,7 @@ class StreamFormView(QWidget):
         fields.setContentsMargins(0, 0, 4, 0)
         fields.addWidget(self.call_label)
         fields.addWidget(self.target_label)
+        fields.addWidget(self.setup_picker)
         fields.addLayout(form)
         fields.addStretch(1)
         self.fields_scroll = QScrollArea()
@@ -325,6 +328,8 @@ class StreamFormView(QWidget):
     def _set_tab_order(self) -> None:
         editor = self.extra_headers_editor
         chain: list[QWidget] = [
+            self.setup_picker.combo,
+            self.setup_picker.menu_button,
             self.service_url,
             self.check_button,
             self.bidirectional,

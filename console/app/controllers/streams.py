@@ -42,6 +42,11 @@ def _host_name() -> str:
         return ""
 
 
+def with_setup(detail: str, setup: str) -> str:
+    """A start's detail naming the stream setup the form came from, when there was one."""
+    return f"{detail} Setup: {setup}.".strip() if setup else detail
+
+
 class StreamsController(QObject):
     recent_urls_changed = Signal(list)  # the stream URLs to offer, newest first (to keep)
     recorded = Signal(object)  # an ActivityEntry just written (e.g. for the call timeline)
@@ -76,12 +81,17 @@ class StreamsController(QObject):
         # Stops that did not reach Plivo, by stream: (call, reason, network), said until the
         # stream is stopped or ends, so a later "updated" never hides that it still runs.
         self._failed_stops: dict[str, tuple[str, str, bool]] = {}
+        self._setup_label = ""  # the stream setup the form shows now (docs/stream-setups.md)
         pane.start_requested.connect(self._on_start)
         pane.stop_requested.connect(self._on_stop)
         pane.stop_all_requested.connect(self._on_stop_all)
         pane.refresh_streams_requested.connect(self.reload)
         calls.call_selected.connect(self._on_call_selected)
         calls.stop_all_requested.connect(self._on_stop_all)
+
+    def use_setup_label(self, label: str) -> None:
+        """How the form now names its setup: a start records it in the activity history."""
+        self._setup_label = label
 
     @property
     def activity(self) -> ActivityHistory | None:
@@ -195,11 +205,14 @@ class StreamsController(QObject):
             return
         self.notices.call_result("")
         # Never preempted: cancelling a start mid-flight would leave its outcome unknown.
-        self.tasks.run(
-            f"start-{call.call_uuid}", self.start(call.call_uuid, request), preempt=False
-        )
+        start = self.start(call.call_uuid, request, setup=self._setup_label)
+        self.tasks.run(f"start-{call.call_uuid}", start, preempt=False)
 
-    async def start(self, call_uuid: str, request: StreamRequest) -> StreamStarted | None:
+    async def start(
+        self, call_uuid: str, request: StreamRequest, *, setup: str = ""
+    ) -> StreamStarted | None:
+        """Start `request` on the call; `setup` (the form's setup, if any) goes into the
+        activity history's detail."""
         binding = self.binding
         pane = self.pane
         if binding is None:
@@ -219,7 +232,8 @@ class StreamsController(QObject):
             # `checked`: the call's streams were listed and none to this URL is active (a found
             # one is returned as started), so the history can say "not started" for certain.
             outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
-            await self._record(Action.START_STREAM, call_uuid, outcome, request, "", error.message)
+            detail = with_setup(error.message, setup)
+            await self._record(Action.START_STREAM, call_uuid, outcome, request, "", detail)
             # The start has used its deadline: the table's own reload runs on its own time.
             self.reload(call_uuid)
             return None
@@ -229,9 +243,8 @@ class StreamsController(QObject):
                 connection=isinstance(error, NetworkError),
             )  # fmt: skip
             self.pane.reveal_result()
-            await self._record(
-                Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", error.message
-            )
+            detail = with_setup(error.message, setup)
+            await self._record(Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", detail)
             return None
         pane.show_started(started, call_uuid)
         self._watched.add(started.stream_id)
@@ -245,13 +258,9 @@ class StreamsController(QObject):
             ))  # fmt: skip
             self.pane.select_stream(started.stream_id)
         self._remember_url(request.service_url)
+        detail = with_setup(started.message or "", setup)
         await self._record(
-            Action.START_STREAM,
-            call_uuid,
-            Outcome.OK,
-            request,
-            started.stream_id,
-            started.message or "",
+            Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id, detail
         )
         await self.load_streams(call_uuid)
         return started

@@ -8,6 +8,7 @@ embedded: every snippet reads PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN from the enviro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from console.domain.accounts import DEFAULT_API_BASE_URL
@@ -87,11 +88,44 @@ def render_all(
     *,
     call_uuid: str | None = None,
     api_base_url: str = DEFAULT_API_BASE_URL,
+    setup: str = "",
 ) -> dict[Language, str]:
+    """Every language; `setup` (the stream setup the form came from) is named in a comment."""
     return {
-        language: render_snippet(language, request, call_uuid=call_uuid, api_base_url=api_base_url)
+        language: with_setup_comment(
+            language,
+            render_snippet(language, request, call_uuid=call_uuid, api_base_url=api_base_url),
+            setup,
+        )
         for language in Language
     }
+
+
+_COMMENT_SAFE = re.compile(r"[^\w .,:;()+&'@/=-]")
+_FIRST_LINE_STAYS = ("<?php", "<?xml", "#!")
+
+
+def with_setup_comment(language: Language, code: str, setup: str) -> str:
+    """`code` with a first comment naming the setup. The name is outside input (an imported
+    file): only letters, digits and plain punctuation are kept, and never "--", so it cannot
+    close the comment in any language (PHP's "?>", XML's "-->", Java's \\u escapes)."""
+    name = _COMMENT_SAFE.sub("_", setup).strip()
+    while "--" in name:
+        name = name.replace("--", "-")
+    if not name:
+        return code
+    text = f"Stream setup: {name}"
+    match language:
+        case Language.XML:
+            comment = f"<!-- {text} -->"
+        case Language.CURL | Language.PYTHON | Language.RUBY:
+            comment = f"# {text}"
+        case _:
+            comment = f"// {text}"
+    first, _, rest = code.partition("\n")
+    if first.startswith(_FIRST_LINE_STAYS):
+        return f"{first}\n{comment}\n{rest}"
+    return f"{comment}\n{code}"
 
 
 __all__ = [
@@ -102,4 +136,5 @@ __all__ = [
     "LanguageInfo",
     "render_all",
     "render_snippet",
+    "with_setup_comment",
 ]
