@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from console.domain.events import StoredEvent, Verdict
+from console.domain.failure_words import explain
 from console.ui.events_filter import cell_text, is_rejected
 
 VALUE_MAX = 20_000  # characters of one value shown; longer values are cut with a note
@@ -37,9 +38,11 @@ def details_text(event: StoredEvent) -> str:
     verdict = _VERDICTS.get(event.verdict, event.verdict.value).format(
         account=event.account or "a known account"
     )
+    words = explain(event.error)  # the parameters below keep the text as Plivo sent it
     lines = [
         f"Verdict: {verdict}",
         *([f"Reason: {_value(event.detail)}"] if event.detail else []),
+        *([f"In plain words: {words.plain}"] if words.technical else []),
         f"Received: {at}.{int(event.received_at * 1000) % 1000:03d} (local time)",
         f"From: {event.source}",
         f"Request: {event.method} {_value(event.url)}",
