@@ -295,6 +295,7 @@ class EventsPane(QWidget):
         self._overflowed = False
         self._reset_paused_count()
         self.model.reload(self.current_filter())
+        self.details.follow_filter(self.model.filter)
         self._update_status()
 
     # --- live ---------------------------------------------------------------------------------
