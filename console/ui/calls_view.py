@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.calls import LiveCall
+from console.ui.accessible import clear_button, follow_at_selection
 from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
 from console.ui.calls_model import (
@@ -128,7 +129,7 @@ class CallsView(QWidget):
         self.search.setObjectName("call_search")
         self.search.setPlaceholderText("Search number, caller name or call UUID  (Ctrl+F)")
         self.search.setAccessibleName("Search calls")
-        self.search.setClearButtonEnabled(True)
+        clear_button(self.search)
         self.search.textChanged.connect(self._on_search)
         self.direction = SteadyComboBox()
         self.direction.setObjectName("direction_filter")
@@ -197,6 +198,7 @@ class CallsView(QWidget):
         self._recheck_timer.setInterval(0)
         self._recheck_timer.timeout.connect(self.recheck_selection)
         self.table.selected_in_place.connect(self.recheck_selection)
+        follow_at_selection(self.table)  # a screen reader's row pick opens the call too
 
     def _build_notes(self) -> None:
         self.empty = EmptyState(

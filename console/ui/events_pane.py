@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.events import EventFilter, EventReader, StoredEvent, StreamEventName
+from console.ui.accessible import clear_button
 from console.ui.events_details import EventDetails
 from console.ui.events_filter import matches
 from console.ui.events_model import Column, EventsTableModel
@@ -104,12 +105,12 @@ class EventsPane(QWidget):
         self.stream_filter.setObjectName("events_stream_filter")
         self.stream_filter.setPlaceholderText("Stream ID")
         self.stream_filter.setAccessibleName("Stream ID filter")
-        self.stream_filter.setClearButtonEnabled(True)
+        clear_button(self.stream_filter)
         self.text_filter = QLineEdit()
         self.text_filter.setObjectName("events_text_filter")
         self.text_filter.setPlaceholderText("Search any parameter")
         self.text_filter.setAccessibleName("Search events")
-        self.text_filter.setClearButtonEnabled(True)
+        clear_button(self.text_filter)
         for edit in (self.stream_filter, self.text_filter):
             edit.textChanged.connect(lambda _t: self._typing_timer.start())
             edit.returnPressed.connect(self.apply_filter)
