@@ -95,7 +95,13 @@ def test_known_reasons_read_as_plain_words_with_the_text_kept(reason: str, plain
 
 
 @pytest.mark.parametrize(
-    "reason", ["dropped on demand", "internal simulator error (OverflowError)", "api_request"]
+    "reason",
+    [
+        "dropped on demand",
+        "internal simulator error (OverflowError)",
+        "api_request",
+        "stream_timeout",
+    ],
 )
 def test_unknown_texts_stay_as_they_are(reason: str) -> None:
     assert explain(reason) == FailureWords(reason)
