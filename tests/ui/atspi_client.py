@@ -4,7 +4,7 @@ Runs under the system Python with Debian's `python3-pyatspi` (not on PyPI), in i
 on the same session D-Bus as the console it reads (tests/ui/test_atspi.py starts both). It finds
 the console on the accessibility bus, then either audits the tree (`audit`) or starts and stops a
 stream using only AT-SPI calls (`start-stop`): the Table interface to pick rows, EditableText to
-type, Action to press buttons. Each command prints one JSON object on stdout.
+type, Action to press buttons. Usage: `atspi_client.py audit|start-stop PID`; each prints one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -53,11 +53,16 @@ def wait(what: str, probe: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def application() -> Node:
+    """The console with the process id given on the command line (another one may be closing)."""
+    pid = int(sys.argv[2])
+
     def probe() -> Node:
         desktop = pyatspi.Registry.getDesktop(0)
         for i in range(desktop.childCount):
             app = desktop.getChildAtIndex(i)
-            if app is not None and app.name == APP_NAME and app.childCount:
+            if app is None or app.name != APP_NAME or not app.childCount:
+                continue
+            if app.get_process_id() == pid:
                 return app
         return None
 

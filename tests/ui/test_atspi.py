@@ -99,10 +99,8 @@ def console(display: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def run_client(command: str, app: subprocess.Popen[bytes]) -> dict[str, Any]:
-    done = subprocess.run(
-        [SYSTEM_PYTHON, str(CLIENT), command], capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
+    argv = [SYSTEM_PYTHON, str(CLIENT), command, str(app.pid)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert app.poll() is None, "the console exited"
     lines = done.stdout.strip().splitlines()
     assert done.returncode == 0 and lines, f"{done.stdout}\n{done.stderr}"
