@@ -4,7 +4,8 @@ Runs under the system Python with Debian's `python3-pyatspi` (not on PyPI), in i
 on the same session D-Bus as the console it reads (tests/ui/test_atspi.py starts both). It finds
 the console on the accessibility bus, then either audits the tree (`audit`) or starts and stops a
 stream using only AT-SPI calls (`start-stop`): the Table interface to pick rows, EditableText to
-type, Action to press buttons. Usage: `atspi_client.py audit|start-stop PID`; each prints one JSON object on stdout.
+type, Action to press buttons. Usage: `atspi_client.py audit|start-stop PID`; each prints one
+JSON object on stdout.
 """
 
 from __future__ import annotations
