@@ -14,6 +14,8 @@ client: docs/accessibility.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from PySide6.QtGui import QAccessible, QAction
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
@@ -29,17 +31,22 @@ def clear_button(edit: QLineEdit) -> None:
         action.setText(f"Clear {edit.accessibleName() or edit.placeholderText()}".strip())
 
 
-def follow_at_selection(view: QAbstractItemView) -> None:
-    """Make the one selected row `view`'s current row when an AT selected it."""
+def follow_at_selection(view: QAbstractItemView, picked: Callable[[], None] | None = None) -> None:
+    """Make the one selected row `view`'s current row when an AT selected it, then call
+    `picked` (also when the row was current already: focus marks a row without selecting it)."""
     selection = view.selectionModel()
 
     def on_selection(selected: QItemSelection, _deselected: QItemSelection) -> None:
         if not QAccessible.isActive() or selected.isEmpty():
             return
         rows = selection.selectedRows()
+        if len(rows) != 1:
+            return
         current = view.currentIndex()
-        if len(rows) == 1 and rows[0].row() != current.row():
+        if rows[0].row() != current.row():
             flag = QItemSelectionModel.SelectionFlag.NoUpdate
             selection.setCurrentIndex(rows[0].siblingAtColumn(max(current.column(), 0)), flag)
+        if picked is not None:
+            picked()
 
     selection.selectionChanged.connect(on_selection)

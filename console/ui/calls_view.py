@@ -198,7 +198,7 @@ class CallsView(QWidget):
         self._recheck_timer.setInterval(0)
         self._recheck_timer.timeout.connect(self.recheck_selection)
         self.table.selected_in_place.connect(self.recheck_selection)
-        follow_at_selection(self.table)  # a screen reader's row pick opens the call too
+        follow_at_selection(self.table, self.recheck_selection)  # a screen reader's pick
 
     def _build_notes(self) -> None:
         self.empty = EmptyState(

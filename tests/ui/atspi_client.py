@@ -102,10 +102,15 @@ def find(app: Node, role: str, name: Callable[[str], bool] | str) -> Node:
     return None
 
 
-def press(node: Node) -> None:
+def do(node: Node, name: str) -> None:
+    """Run `node`'s AT-SPI action called `name` ("Press", "SetFocus", ...)."""
     action = node.queryAction()
     names = [action.getName(i) for i in range(action.nActions)]
-    action.doAction(names.index("Press"))
+    action.doAction(names.index(name))
+
+
+def press(node: Node) -> None:
+    do(node, "Press")
 
 
 def text_of(node: Node) -> str:
@@ -134,6 +139,7 @@ def pick_first_call(app: Node) -> list[str]:
     calls = wait("live calls", lambda: find(app, "table", "Live calls"))
     wait("rows in the calls list", lambda: calls.queryTable().nRows > 0)
     picked = table_rows(calls, 1)[0]
+    do(calls, "SetFocus")  # into the list first, as Orca's focus does: Qt marks the top row
     calls.queryTable().addRowSelection(0)
     wait("the call's form", lambda: not find(app, "label", "No call selected"))
     return picked

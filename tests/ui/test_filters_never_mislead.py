@@ -1,23 +1,24 @@
 """Filters and details never mislead: the agent types into the filter fields as on the screen.
 
 The Stream ID filter takes any part of an ID (tables show shortened ones), the details panel
-never keeps an event the filters have hidden as if it were listed, and the new-calls bar says how
-many of the new calls a search would show."""
+never keeps an event the filters have hidden as if it were listed, the new-calls bar says how
+many of the new calls a search would show, and a row a screen reader selects is the call picked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAccessible
 from pytestqt.qtbot import QtBot
 
 from console.domain.calls import LiveCall
 from console.domain.events import EventFilter
 from console.store.event_log import EventLog
-from console.ui.calls_model import CallsTableModel
+from console.ui.calls_model import UUID_ROLE, CallsTableModel
 from console.ui.calls_view import CallsView
 from console.ui.events_filter import matches
 from console.ui.events_pane import EventsPane
@@ -167,3 +168,33 @@ def test_new_calls_bar_counts_the_direction_filter_too(qtbot: QtBot, view: Calls
     while view.direction.currentIndex() != index:
         qtbot.keyClick(view.direction, Qt.Key.Key_Down)
     assert view.held_count_text() == "2 new calls arrived, 1 matches the filters"
+
+
+# --- a screen reader's pick ------------------------------------------------------------------
+
+
+@pytest.fixture
+def screen_reader() -> Iterator[None]:
+    """Qt as it runs with an AT connected (the AT-SPI tests use a real one: test_atspi.py)."""
+    QAccessible.setActive(True)
+    yield
+    QAccessible.setActive(False)
+
+
+def test_a_row_an_at_selects_is_the_call_picked_even_where_focus_marked_it(
+    qtbot: QtBot, view: CallsView, screen_reader: None
+) -> None:
+    picked: list[str | None] = []
+    view.call_selected.connect(picked.append)
+    view.focus_list()  # focus marks the top row current without selecting it
+    qtbot.waitUntil(lambda: view.table.currentIndex().isValid())
+    assert picked == []
+    # What Qt's AT-SPI Table.addRowSelection does: select the row, leave the current index.
+    rows = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    top = view.table.model().index(0, 0)
+    view.table.selectionModel().select(top, rows)
+    assert picked == [top.data(UUID_ROLE)]
+    third = view.table.model().index(2, 0)
+    only = QItemSelectionModel.SelectionFlag.ClearAndSelect | rows
+    view.table.selectionModel().select(third, only)
+    assert picked[-1] == third.data(UUID_ROLE) and view.table.currentIndex().row() == 2
