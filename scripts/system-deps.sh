@@ -3,7 +3,8 @@
 #   scripts/system-deps.sh run    Qt's X11 libraries, so the window can open on a desktop or Xvfb
 #   scripts/system-deps.sh test   Qt offscreen libraries, D-Bus and gnome-keyring for the real
 #                                 Secret Service used by the tests, Xvfb for screenshots,
-#                                 the PostgreSQL server for the team-database tests
+#                                 the PostgreSQL server for the team-database tests, the AT-SPI
+#                                 bus and python3-pyatspi for the screen-reader tests
 #   scripts/system-deps.sh package  what `make package` needs: every library the PyInstaller
 #                                 bundle takes in or links, binutils (objcopy) and dpkg-deb
 # Only missing packages are installed, so a second run costs nothing.
@@ -29,6 +30,9 @@ case "${1:-run}" in
     command -v node >/dev/null 2>&1 || wanted+=(nodejs)
     # tests/pg start a throwaway PostgreSQL cluster with the server's own binaries.
     wanted+=(postgresql)
+    # tests/ui/test_atspi.py reads the window as Orca does: the accessibility bus, and the
+    # system Python's AT-SPI client (not on PyPI).
+    wanted+=(at-spi2-core python3-pyatspi)
     ;;
   package) wanted=("${common[@]}" "${x11[@]}" "${wayland[@]}" binutils dpkg) ;;
   *) echo "usage: $0 run|test|package" >&2; exit 2 ;;

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from console.domain.activity import Action, ActivityEntry, Outcome
 from console.domain.events import StoredEvent, StreamEventName
+from console.domain.failure_words import explain
 
 MAX_TEXT_CHARS = 300
 MAX_LINE_CHARS = 400
@@ -116,7 +117,10 @@ def _callback_text(event: StoredEvent) -> str:
         text += f" {_short(event.stream_id)}"
     change = stream_change(event)
     if change is not None and change.reason:
-        text += f": {clean_text(change.reason, 160)}"
+        reason = (
+            explain(change.reason).plain if change.state is StreamState.FAILED else change.reason
+        )
+        text += f": {clean_text(reason, 160)}"
     elif change is not None and change.state is StreamState.DEGRADED:
         pct = change.buffer_percent
         text += f": buffer {pct}% full" if pct is not None else ": buffer filling"

@@ -144,9 +144,9 @@ def where(
     if flt.call_uuid:
         clauses.append(f"call_uuid = {mark}")
         args.append(flt.call_uuid)
-    if flt.stream_id:
-        clauses.append(f"stream_id = {mark}")
-        args.append(flt.stream_id)
+    if flt.stream_id:  # any part of the ID: tables show shortened ones (docs/events-pane.md)
+        clauses.append(f"stream_id {like} {mark} ESCAPE '\\'")
+        args.append(f"%{_literal(flt.stream_id)}%")
     if flt.since is not None:
         clauses.append(f"received_at >= {mark}")
         args.append(flt.since)
@@ -158,10 +158,14 @@ def where(
             if clause:
                 clauses.append(clause)
                 args.extend(clause_args)
-        pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(f"params {like} {mark} ESCAPE '\\'")
-        args.append(f"%{pattern}%")
+        args.append(f"%{_literal(needle)}%")
     return (" AND ".join(clauses) or "1=1"), args
+
+
+def _literal(needle: str) -> str:
+    """`needle` as a LIKE pattern matching only itself (its `%`, `_` and `\\` escaped)."""
+    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def notify(listeners: list[Listener], events: list[StoredEvent]) -> None:

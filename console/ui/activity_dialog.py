@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.activity import ActivityEntry, Outcome
 from console.domain.numbers import display_number
+from console.ui.accessible import clear_button
 from console.ui.palette import Tone, tone_color
 from console.ui.plain_text import plain_label, tooltip_text
 
@@ -146,7 +147,7 @@ class ActivityDialog(QDialog):
         self.call_filter.setPlaceholderText("call UUID")
         for edit in (self.user_filter, self.call_filter):
             edit.setMaxLength(MAX_FILTER_TEXT)
-            edit.setClearButtonEnabled(True)
+            clear_button(edit)
             edit.returnPressed.connect(self.refresh_requested)
         now = QDateTime.currentDateTime()
         self.since_check = QCheckBox("&From")

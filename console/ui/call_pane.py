@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from console.domain.calls import LiveCall
 from console.domain.numbers import display_number
 from console.domain.streams import Stream, StreamStarted
+from console.ui.accessible import follow_at_selection
 from console.ui.call_timeline import CallTimeline
 from console.ui.empty_state import EmptyState
 from console.ui.monitor_toggle import MonitorToggle
@@ -122,6 +123,7 @@ class CallPane(QWidget):
             StreamColumn.SERVICE_URL, QHeaderView.ResizeMode.Stretch
         )
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        follow_at_selection(self.table)  # a screen reader's row pick is the stream Stop acts on
         for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
                        self.streams.dataChanged):  # fmt: skip
             signal.connect(self._update_buttons)

@@ -7,7 +7,7 @@ When the list cannot be refreshed, a line above it says as of when it shows the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -36,9 +36,15 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.calls import LiveCall
+from console.ui.accessible import clear_button, follow_at_selection
 from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
+from console.ui.calls_model import (
+    UUID_ROLE,
+    ApplyResult,
+    CallsTableModel,
+    _search_key,  # the list's own search key, for the bar
+)
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
@@ -108,6 +114,7 @@ class CallsView(QWidget):
         self.model = model if model is not None else CallsTableModel(parent=self)
         self.proxy = CallsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
+        self._held: list[LiveCall] = []  # arrived while the agent worked; behind the bar
 
         header = self._build_filters()
         self._build_table()
@@ -122,7 +129,7 @@ class CallsView(QWidget):
         self.search.setObjectName("call_search")
         self.search.setPlaceholderText("Search number, caller name or call UUID  (Ctrl+F)")
         self.search.setAccessibleName("Search calls")
-        self.search.setClearButtonEnabled(True)
+        clear_button(self.search)
         self.search.textChanged.connect(self._on_search)
         self.direction = SteadyComboBox()
         self.direction.setObjectName("direction_filter")
@@ -191,6 +198,7 @@ class CallsView(QWidget):
         self._recheck_timer.setInterval(0)
         self._recheck_timer.timeout.connect(self.recheck_selection)
         self.table.selected_in_place.connect(self.recheck_selection)
+        follow_at_selection(self.table, self.recheck_selection)  # a screen reader's pick
 
     def _build_notes(self) -> None:
         self.empty = EmptyState(
@@ -334,10 +342,28 @@ class CallsView(QWidget):
         self.stale.setText(text or "")
         self.stale.setVisible(bool(text))
 
-    def set_held(self, count: int) -> None:
-        """How many calls wait behind the bar (0 hides it)."""
+    def set_held(self, calls: Sequence[LiveCall]) -> None:
+        """The calls waiting behind the bar (none hides it)."""
+        self._held = list(calls)
+        self._update_held()
+
+    def _update_held(self) -> None:
+        """While a search or the direction filter is on, the bar says how many of the new calls
+        the list would show: "4 new calls arrived" under "1 of 13" must not promise four."""
+        count = len(self._held)
         noun = "new call" if count == 1 else "new calls"
-        self.held_label.setText(f"{count} {noun} arrived")
+        text = f"{count} {noun} arrived"
+        direction = str(self.direction.currentData() or "")
+        needles = self.proxy.search_text.split()
+        if count and (needles or direction):
+            keys = [(c.direction or "", _search_key(c)) for c in self._held]
+            hits = sum(
+                (not direction or way == direction) and all(n in key for n in needles)
+                for way, key in keys
+            )
+            what = "the search" if not direction else "the filters"
+            text += f", {hits or 'none'} {'matches' if hits == 1 else 'match'} {what}"
+        self.held_label.setText(text)
         self.held_bar.setVisible(count > 0)
 
     def held_count_text(self) -> str:
@@ -364,10 +390,12 @@ class CallsView(QWidget):
     def _on_search(self, text: str) -> None:
         self.proxy.set_search(text)
         self._update_counts()
+        self._update_held()
 
     def _on_direction(self, _index: int) -> None:
         self.proxy.set_direction(str(self.direction.currentData()))
         self._update_counts()
+        self._update_held()
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and not self.table.selectionModel().isSelected(current):

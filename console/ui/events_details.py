@@ -11,9 +11,11 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from console.domain.events import StoredEvent, Verdict
-from console.ui.events_filter import cell_text, is_rejected
+from console.domain.events import EventFilter, StoredEvent, Verdict
+from console.domain.failure_words import explain
+from console.ui.events_filter import cell_text, is_rejected, matches
 
+PROMPT = "Select an event to see every parameter, header and the verdict."
 VALUE_MAX = 20_000  # characters of one value shown; longer values are cut with a note
 
 _VERDICTS = {
@@ -37,9 +39,11 @@ def details_text(event: StoredEvent) -> str:
     verdict = _VERDICTS.get(event.verdict, event.verdict.value).format(
         account=event.account or "a known account"
     )
+    words = explain(event.error)  # the parameters below keep the text as Plivo sent it
     lines = [
         f"Verdict: {verdict}",
         *([f"Reason: {_value(event.detail)}"] if event.detail else []),
+        *([f"In plain words: {words.plain}"] if words.technical else []),
         f"Received: {at}.{int(event.received_at * 1000) % 1000:03d} (local time)",
         f"From: {event.source}",
         f"Request: {event.method} {_value(event.url)}",
@@ -58,7 +62,8 @@ def details_text(event: StoredEvent) -> str:
 class EventDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Select an event to see every parameter, header and the verdict.")
+        self.shown_event: StoredEvent | None = None  # the event shown, None when none is
+        self.title = QLabel(PROMPT)
         self.title.setObjectName("event_details_title")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
@@ -73,10 +78,28 @@ class EventDetails(QWidget):
         layout.addWidget(self.text, 1)
 
     def show_event(self, event: StoredEvent | None) -> None:
+        self.shown_event = event
         if event is None:
-            self.title.setText("Select an event to see every parameter, header and the verdict.")
+            self.title.setText(PROMPT)
             self.text.clear()
             return
-        name = f"Rejected request #{event.id}" if is_rejected(event) else f"Event #{event.id}"
-        self.title.setText(f"{name}: {cell_text(event.event) or '(no Event parameter)'}")
+        self.title.setText(_name(event))
         self.text.setPlainText(details_text(event))
+
+    def follow_filter(self, flt: EventFilter) -> None:
+        """The list now shows `flt`: an event shown here that the filters leave out must not look
+        as if it were still listed (a reload clears the table's selection without a signal)."""
+        event = self.shown_event
+        if event is None or matches(flt, event):
+            return
+        self.shown_event = None
+        self.title.setText(
+            f"{_name(event)} is hidden by the filters. Select an event in the list, or change "
+            "the filters to see it again."
+        )
+        self.text.clear()
+
+
+def _name(event: StoredEvent) -> str:
+    name = f"Rejected request #{event.id}" if is_rejected(event) else f"Event #{event.id}"
+    return f"{name}: {cell_text(event.event) or '(no Event parameter)'}"

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 
 from console.domain.events import EventFilter, EventReader, StoredEvent, Verdict
+from console.domain.failure_words import explain
 from console.ui.events_filter import cell_text, is_rejected, matches, tooltip_html
 from console.ui.events_style import colour_for, icon_for, kind_of
 from console.ui.table_model import FlatTableModel, Index
@@ -62,13 +63,15 @@ def event_label(event: StoredEvent) -> str:
     return event.event or "(no Event)"
 
 
-def details_of(event: StoredEvent) -> str:
-    """The one-line summary: the error or reason, the buffer fill, or why it was refused."""
+def details_of(event: StoredEvent, *, technical: bool = False) -> str:
+    """The one-line summary: the error or reason (in plain words, with the text as received
+    too when `technical`: docs/failure-words.md), the buffer fill, or why it was refused."""
     if is_rejected(event):
         return event.detail
     parts = []
     if event.error:
-        parts.append(event.error)
+        words = explain(event.error)
+        parts.append(words.one_line if technical else words.plain)
     if event.buffer_usage:
         parts.append(f"buffer {event.buffer_usage} %")
     return " · ".join(parts)
@@ -153,7 +156,7 @@ class EventsTableModel(FlatTableModel):
         elif col == Column.STREAM:
             text = event.stream_id
         elif col == Column.DETAILS:
-            text = details_of(event)
+            text = details_of(event, technical=True)
         else:
             text = f"{event_label(event)} from {event.source}"
         return tooltip_html(cell_text(text, 1000)) if text else ""

@@ -36,6 +36,7 @@ from console.domain.events import (
     StoredEvent,
     StreamEventName,
 )
+from console.ui.accessible import clear_button
 from console.ui.events_details import EventDetails
 from console.ui.events_filter import matches
 from console.ui.events_model import Column, EventsTableModel
@@ -111,12 +112,12 @@ class EventsPane(QWidget):
         self.stream_filter.setObjectName("events_stream_filter")
         self.stream_filter.setPlaceholderText("Stream ID")
         self.stream_filter.setAccessibleName("Stream ID filter")
-        self.stream_filter.setClearButtonEnabled(True)
+        clear_button(self.stream_filter)
         self.text_filter = QLineEdit()
         self.text_filter.setObjectName("events_text_filter")
         self.text_filter.setPlaceholderText("Search any parameter")
         self.text_filter.setAccessibleName("Search events")
-        self.text_filter.setClearButtonEnabled(True)
+        clear_button(self.text_filter)
         for edit in (self.stream_filter, self.text_filter):
             edit.textChanged.connect(lambda _t: self._typing_timer.start())
             edit.returnPressed.connect(self.apply_filter)
@@ -302,6 +303,7 @@ class EventsPane(QWidget):
         self._overflowed = False
         self._reset_paused_count()
         self.model.reload(self.current_filter())
+        self.details.follow_filter(self.model.filter)
         self._update_status()
 
     # --- live ---------------------------------------------------------------------------------

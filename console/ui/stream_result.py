@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.failure_words import explain
 from console.domain.streams import StreamStarted
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain, tooltip_text
 from console.ui.stream_form_fields import HINT_COLOR, colored
 
 HEADLINE_LINES = 2  # more would push the form's fields out of view at 1280x720
+FAILED_PREFIX = "The stream failed: "  # how a FAILED record's headline gives Plivo's reason
 
 
 def fit_lines(text: str, font: QFont, width: int, lines: int = HEADLINE_LINES) -> str:
@@ -93,6 +95,18 @@ class ResultRecord:
             started.api_id or "",
             started.message or "",
         )
+
+
+def in_plain_words(record: ResultRecord) -> tuple[str, str]:
+    """The headline and technical detail to show for `record`: a failure's reason in plain words
+    first, the text as received under "Show technical detail" (docs/failure-words.md)."""
+    if record.kind is not ResultKind.FAILED or not record.headline.startswith(FAILED_PREFIX):
+        return record.headline, record.detail
+    words = explain(record.headline[len(FAILED_PREFIX) :])
+    if not words.technical:
+        return record.headline, record.detail
+    detail = f"Reason as Plivo sent it: {words.technical}"
+    return FAILED_PREFIX + words.plain, f"{detail}\n\n{record.detail}" if record.detail else detail
 
 
 class _CopyableId(QWidget):
@@ -233,9 +247,10 @@ class StreamResultView(QFrame):
         self.api_id.field.setVisible(bool(record.api_id))
         self.api_id.copy.setVisible(bool(record.api_id))
         self.api_id.title.setVisible(bool(record.api_id))
-        self._set_detail(record.detail)
+        headline, detail = in_plain_words(record)
+        self._set_detail(detail)
         self.setVisible(True)
-        self._set_message(record.headline, bold=True)
+        self._set_message(headline, bold=True)
 
     def show_started(self, started: StreamStarted) -> None:
         self.show_record(ResultRecord.started(started))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from console.domain.failure_words import FailureWords, explain
 from console.domain.streams import Stream
 from console.ui.palette import Tone, tone_color
 from console.ui.plain_text import tooltip_text
@@ -70,9 +71,9 @@ class StreamsTableModel(FlatTableModel):
         stream = self._rows[index.row()]
         failed = (stream.status or "").lower() == FAILED_STATUS
         if role == Qt.ItemDataRole.ToolTipRole and failed:
-            return tooltip_text(f"This stream failed: {self.failure_reason(stream.stream_id)}")
+            return tooltip_text(f"This stream failed: {self.failure_words(stream).one_line}")
         if role == Qt.ItemDataRole.DisplayRole and failed and index.column() == StreamColumn.STATUS:
-            return f"failed: {self.failure_reason(stream.stream_id)}"
+            return f"failed: {self.failure_words(stream).plain}"
         if role == Qt.ItemDataRole.DisplayRole:
             text = _text(stream, StreamColumn(index.column()))
             note = self._degraded.get(stream.stream_id)
@@ -112,8 +113,12 @@ class StreamsTableModel(FlatTableModel):
         return stream.status == PENDING_STATUS or stream.is_active
 
     def failure_reason(self, stream_id: str) -> str:
-        """Why the stream failed, in plain words; says how to find out when not known."""
+        """Why the stream failed, as received; says how to find out when not known."""
         return self._reasons.get(stream_id, UNKNOWN_REASON)
+
+    def failure_words(self, stream: Stream) -> FailureWords:
+        """The reason in plain words, the text as received kept (docs/failure-words.md)."""
+        return explain(self.failure_reason(stream.stream_id))
 
     def set_failure_reason(self, stream_id: str, text: str) -> None:
         """Record why `stream_id` failed (e.g. from a status callback's DroppedStream). `text`

@@ -6,6 +6,7 @@ callbacks and not from asking Plivo again."""
 from __future__ import annotations
 
 import asyncio
+import html
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,7 +32,12 @@ from console.ui.desktop_notifier import (
 from console.ui.streams_model import StreamColumn
 from tests.app.conftest import wait_for
 
-REASON = "WebSocket closed by the service <b>1011</b>"
+# Library text as Plivo sends it, with markup that must show as typed (never as bold).
+REASON = (
+    "could not connect to service_url after 3 attempts (ClientConnectorDNSError: Cannot connect "
+    "to host <b>bad</b>.invalid:443 ssl:default [Name or service not known])"
+)
+PLAIN = "Plivo could not find the stream URL's host (<b>bad</b>.invalid): check the URL"
 
 
 def test_notification_decision() -> None:
@@ -161,23 +167,27 @@ async def test_a_drop_reaches_table_counts_banner_history_and_timeline(tmp_path:
         srow = pane.streams.row_of(sid)
         assert srow is not None
         status = pane.streams.index(srow, StreamColumn.STATUS)
-        await wait_for(lambda: status.data() == f"failed: {REASON}", timeout=3, what="row failed")
+        await wait_for(lambda: status.data() == f"failed: {PLAIN}", timeout=3, what="row failed")
         assert loop.time() - dropped_at < 1.0
         assert console.calls.refreshes == refreshes  # the callback did it, not a refresh
         red = status.data(Qt.ItemDataRole.ForegroundRole)
         assert red is not None and red.red() > 150 and red.green() < 100
-        assert REASON in str(status.data(Qt.ItemDataRole.ToolTipRole)).replace("&lt;", "<").replace(
-            "&gt;", ">"
-        )
+        tip = html.unescape(str(status.data(Qt.ItemDataRole.ToolTipRole)))
+        assert f"{PLAIN} (technical detail: {REASON})" in tip
         assert calls.model.streams[row] == 0
-        assert form.result.message == f"The stream failed: {REASON}"
+        assert form.result.message == f"The stream failed: {PLAIN}"
+        assert form.result.detail.toPlainText().startswith(f"Reason as Plivo sent it: {REASON}")
+        assert form.result.detail_toggle.text() == "Show technical detail"
+        assert not form.result.detail.isVisibleTo(form.result)  # collapsed until asked for
 
         banners = console.window.banners
         texts = [banners.banner(k).text.text() for k in banners.active_keys()]  # type: ignore[union-attr]
         frm, to = calls.model.froms[row], calls.model.tos[row]
         dropped = [t for t in texts if "dropped" in t]
         assert dropped, texts
-        assert REASON in dropped[0]
+        assert PLAIN in dropped[0] and REASON not in dropped[0]
+        drop_key = next(k for k in banners.active_keys() if PLAIN in banners.banner(k).text.text())  # type: ignore[union-attr]
+        assert REASON in banners.banner(drop_key).detail.text()  # type: ignore[union-attr]
         assert frm[-4:] in dropped[0] and to[-4:] in dropped[0]
         assert console.notifier.last_decision == OFF and console.notifier.shown == []
 
@@ -188,13 +198,14 @@ async def test_a_drop_reaches_table_counts_banner_history_and_timeline(tmp_path:
         )  # fmt: skip
         history = await log.for_call(call)
         failed = [e for e in history if e.action is Action.STREAM_FAILED]
-        assert len(failed) == 1 and REASON in failed[0].detail
+        assert len(failed) == 1 and failed[0].detail.startswith(f"The stream failed: {PLAIN}")
+        assert REASON in failed[0].detail
         lines = timeline.lines()
         start = next(i for i, line in enumerate(lines) if "start stream" in line)
         started = next(i for i, line in enumerate(lines) if "StartStream" in line)
         drop = next(i for i, line in enumerate(lines) if "DroppedStream" in line)
         assert start < started < drop, lines
-        assert REASON in lines[drop]
+        assert PLAIN in lines[drop]
         assert console.calls.refreshes == refreshes
     finally:
         console.window.close()

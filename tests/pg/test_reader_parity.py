@@ -88,6 +88,8 @@ async def test_filters_paging_and_free_text(store: EventStore) -> None:
     assert await store.count(EventFilter(events=frozenset({"DegradedStream", "X"}))) == 10
     assert await store.count(EventFilter(call_uuid="call-3")) == len(range(3, 50, 7))
     assert await store.count(EventFilter(stream_id="stream-7")) == 1
+    assert await store.count(EventFilter(stream_id="REAM-4")) == 11  # any part, any case
+    assert await store.count(EventFilter(stream_id="%")) == 0
     assert await store.count(EventFilter(text='50% "FULL"')) == 10  # any case, % literal
     assert await store.count(EventFilter(text="_")) == 0  # LIKE wildcards are literal
     assert await store.count(EventFilter(since=1_800_000_000.0 + 45)) == 5

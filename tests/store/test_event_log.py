@@ -76,6 +76,8 @@ async def test_filters_paging_and_free_text(tmp_path: Path) -> None:
     assert await log.count(degraded) == 10
     assert await log.count(EventFilter(call_uuid="call-3")) == len(range(3, 50, 7))
     assert await log.count(EventFilter(stream_id="stream-7")) == 1
+    assert await log.count(EventFilter(stream_id="REAM-4")) == 11  # any part, any case: 4, 40-49
+    assert await log.count(EventFilter(stream_id="%")) == 0  # LIKE wildcards are literal
     assert await log.count(EventFilter(text='50% "FULL"')) == 10  # case-insensitive, % literal
     assert await log.count(EventFilter(text="_")) == 0  # LIKE wildcards are literal
     assert await log.count(EventFilter(since=1_800_000_000.0 + 45)) == 5

@@ -14,6 +14,7 @@ from console.app.runtime.tasks import TaskRunner
 from console.app.services.notices import Notices
 from console.domain.activity import ActivityEntry
 from console.domain.events import EventFilter, EventReader, StoredEvent
+from console.domain.failure_words import explain
 from console.domain.numbers import display_number
 from console.domain.timeline import (
     StreamChange,
@@ -127,13 +128,16 @@ class CallbackReactions:
 
     def _alert(self, change: StreamChange, reason: str, note: str) -> None:
         label = self._call_label(change.call_uuid)
+        words = explain(reason)
         if change.state is StreamState.FAILED:
-            level, text = Level.ERROR, f"A stream on the call {label} dropped: {reason}"
+            level, text = Level.ERROR, f"A stream on the call {label} dropped: {words.plain}"
             title = "Stream dropped"
         else:
             level, text = Level.WARNING, f"A stream on the call {label} is falling behind: {note}."
             title = "Stream degraded"
         detail = f"Stream {clean_text(change.stream_id, 80)} · call {clean_text(change.call_uuid)}"
+        if words.technical and change.state is StreamState.FAILED:
+            detail += f"\nTechnical detail: {words.technical}"
         key = "stream_" + "".join(c for c in change.stream_id[:64] if c.isalnum() or c == "-")
         self.notices.problem(key, level, text, detail)
         self.notices.desktop(title, text)

@@ -64,7 +64,7 @@ class CallsController(QObject):
         self.refreshes = 0
         self.last_ok_at = None
         self.held = []
-        self.view.set_held(0)
+        self.view.set_held([])
         self.view.set_stale(None)
         self.view.clear_calls()
         self.pane.show_call(None)
@@ -120,7 +120,7 @@ class CallsController(QObject):
             self.held = []
         keep = [u for u in (self.view.selected_call(),) if u]
         await self.view.show_calls_in_slices(calls, keep=keep)
-        self.view.set_held(len(self.held))
+        self.view.set_held(self.held)
 
     def show_held(self) -> None:
         """The agent asked for the calls that arrived: add them now."""
@@ -129,7 +129,7 @@ class CallsController(QObject):
         keep = [u for u in (self.view.selected_call(),) if u]
         self.view.show_calls(list(self.calls.values()), keep=keep)
         self.held = []
-        self.view.set_held(0)
+        self.view.set_held([])
         self.view.scroll_to_top()
 
     def _set_live_empty_text(self, binding: AccountBinding) -> None:

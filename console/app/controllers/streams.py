@@ -16,6 +16,7 @@ from console.app.services.binding import AccountBinding
 from console.app.services.history import ActivityHistory, CurrentHistory
 from console.app.services.notices import Notices
 from console.domain.activity import Action, ActivityEntry, Outcome
+from console.domain.failure_words import explain
 from console.domain.stream_request import StreamRequest
 from console.domain.stream_rules import Target, validate_stream_request
 from console.domain.streams import Stream, StreamStarted
@@ -191,7 +192,7 @@ class StreamsController(QObject):
         self._failures_recorded.add(stream_id)
         await self._record(
             Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, stream_id,
-            f"The stream failed: {reason}", url,
+            f"The stream failed: {explain(reason).one_line}", url,
         )  # fmt: skip
 
     def _showing(self, call_uuid: str) -> bool:
