@@ -126,7 +126,7 @@ class SetupPicker(QWidget):
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(16)
+        self.combo.setMinimumContentsLength(10)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.label.setBuddy(self.combo)
         self.combo.activated.connect(self._picked)
@@ -174,9 +174,8 @@ class SetupPicker(QWidget):
         row.addWidget(self.menu_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
         layout.addLayout(row)
-        layout.addWidget(self.differs)
+        # `differs` is laid out by the form, under the line the picker shares with its hint.
 
     # --- what the form and the app call -------------------------------------------------------
 
