@@ -133,7 +133,8 @@ def test_pick_with_one_click_then_ctrl_digit_and_see_what_differs(
 def test_keys_pick_the_setup_from_the_list_too(qtbot: QtBot, form: StreamForm) -> None:
     form.set_setups([SALES, QA])
     combo = form.setup_picker.combo
-    combo.setFocus()
+    qtbot.keyClick(form.service_url, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # "Set&up:"
+    qtbot.waitUntil(combo.hasFocus)
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # "No setup" → the first setup
     assert form.service_url.text() == SALES.service_url
     qtbot.keyClick(combo, Qt.Key.Key_Down)
