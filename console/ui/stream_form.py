@@ -626,7 +626,8 @@ class StreamForm(StreamFormView):
 
     def _update_setup_state(self) -> None:
         chosen = self.setup_picker.chosen_setup()
-        on = self.callbacks_to_console.isChecked() or self._callbacks_wanted
+        # Honest while the receiver has no address yet: the start would go without callbacks.
+        on = self.callbacks_to_console.isChecked()
         changed = differences(chosen, self.form_input(), callbacks_to_console=on) if chosen else []
         self.setup_picker.show_differences(changed)
         errors = self._report.errors

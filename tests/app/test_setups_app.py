@@ -242,3 +242,26 @@ async def test_export_delete_import_round_trip_asks_about_names_and_refuses_bad_
     close.click()
     await wait_for(lambda: setups.questions.current is None, what="refusal closed")
     assert form.setup_picker.names() == ["EU bot", "EU bot (2)", "QA recorder"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_rename_keeps_the_default_and_duplicate_picks_the_copy(rig: Rig) -> None:
+    form = rig.pane.form
+    picker = form.setup_picker
+    await type_url(rig, EU_URL)
+    await save_as(form, "EU bot")
+    menu_action(form, "setup_default").trigger()
+    menu_action(form, "setup_rename").trigger()
+    await wait_for(lambda: picker.name_dialog is not None, what="name dialog")
+    dialog = picker.name_dialog
+    assert dialog is not None and dialog.name.text() == "EU bot"  # the old name, selected
+    QTest.keyClicks(dialog.name, "EU main")
+    QTest.keyClick(dialog.name, Qt.Key.Key_Return)
+    await wait_for(lambda: picker.names() == ["EU main"], what="renamed")
+    assert picker.combo.currentText() == "EU main  (default)"
+    menu_action(form, "setup_duplicate").trigger()
+    assert picker.names() == ["EU main", "EU main (2)"]
+    assert picker.combo.currentText() == "EU main (2)" and form.setup_label() == "EU main (2)"
+    stored = rig.console.settings.value(f"stream_setups/{rig.profile.profile_id}/default")
+    assert stored == "EU main"

@@ -147,10 +147,12 @@ def test_callbacks_to_this_console_wait_for_the_receiver(qtbot: QtBot, form: Str
     form.set_setups([SALES])
     form.setup_picker.pick(1)
     assert not form.callbacks_to_console.isChecked()
-    assert not form.setup_picker.differs.isVisible()
+    differs = form.setup_picker.differs
+    assert differs.text() == "Differs from setup Sales bot: Callbacks to this console."
     form.set_receiver_url(RECEIVER)
     assert form.callbacks_to_console.isChecked()
     assert form.status_callback_url.text() == RECEIVER
+    assert not differs.isVisible() and form.setup_label() == "Sales bot"
 
 
 def test_outside_names_show_as_typed(qtbot: QtBot, form: StreamForm) -> None:
