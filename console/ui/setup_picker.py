@@ -128,6 +128,10 @@ class SetupPicker(QWidget):
         )
         self.combo.setMinimumContentsLength(10)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.combo.setToolTip("Fill the form with a saved stream setup (Ctrl+1 … Ctrl+9)")
+        self.combo.setAccessibleDescription(
+            "The stream setups saved for this account; picking one fills every field."
+        )
         self.label.setBuddy(self.combo)
         self.combo.activated.connect(self._picked)
         self.menu_button = QToolButton()
@@ -135,6 +139,7 @@ class SetupPicker(QWidget):
         self.menu_button.setText("Setups")
         self.menu_button.setAccessibleName("Setups menu")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setToolTip("Save, rename, duplicate, delete, export or import setups")
         self.differs = QLabel()
         self.differs.setObjectName("setup_differs")
         self.differs.setWordWrap(True)

@@ -265,3 +265,35 @@ async def test_rename_keeps_the_default_and_duplicate_picks_the_copy(rig: Rig) -
     assert picker.combo.currentText() == "EU main (2)" and form.setup_label() == "EU main (2)"
     stored = rig.console.settings.value(f"stream_setups/{rig.profile.profile_id}/default")
     assert stored == "EU main"
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_import_replace_keeps_the_name_and_skip_leaves_the_list_alone(
+    rig: Rig, tmp_path: Path
+) -> None:
+    form = rig.pane.form
+    setups = rig.console.setups
+    status = rig.console.window.statusBar()
+    await type_url(rig, EU_URL)
+    await save_as(form, "EU bot")
+    shared = tmp_path / "lead.json"
+    incoming = [
+        StreamSetup("eu BOT", "wss://eu2.example.com/bot"),
+        StreamSetup("New one", "wss://new.example.com/"),
+    ]
+    shared.write_text(export_text(incoming), encoding="utf-8")
+
+    menu_action(form, "setup_import").trigger()
+    await choose_file(rig, shared)
+    await answer(lambda: setups.questions.current, "clash_replace")
+    await wait_for(lambda: len(form.setup_picker.names()) == 2, what="imported")
+    assert form.setup_picker.names() == ["EU bot", "New one"]  # the account's name stays
+    assert form.setup_picker.setups()[0].service_url == "wss://eu2.example.com/bot"
+    assert status.currentMessage() == "Imported 2 setups."
+
+    menu_action(form, "setup_import").trigger()
+    await choose_file(rig, shared)
+    await answer(lambda: setups.questions.current, "clash_skip")
+    await wait_for(lambda: status.currentMessage().startswith("Nothing imported"), what="skip")
+    assert form.setup_picker.names() == ["EU bot", "New one"]
