@@ -10,7 +10,7 @@ as plain text only (combo items, plain labels, menu texts with their "&" doubled
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -152,7 +152,7 @@ class SetupPicker(QWidget):
         self.menu = QMenu(self)
         self.menu.setObjectName("setup_actions")
 
-        def add(name: str, text: str, slot: object) -> QAction:
+        def add(name: str, text: str, slot: Callable[..., object]) -> QAction:
             action = self.menu.addAction(text)
             action.setObjectName(name)
             action.triggered.connect(slot)
@@ -272,13 +272,15 @@ class SetupPicker(QWidget):
         self.default_action.setChecked(bool(chosen) and chosen == self._default)
         self.export_action.setEnabled(bool(self._setups))
 
-    def _ask(self, title: str, prompt: str, initial: str, taken: list[str], then: object) -> None:
+    def _ask(
+        self, title: str, prompt: str, initial: str, taken: list[str], then: Callable[[str], None]
+    ) -> None:
         dialog = SetupNameDialog(title, prompt, initial, taken, self)
         self.name_dialog = dialog
 
         def finished(code: int) -> None:
             self.name_dialog = None
-            if code == QDialog.DialogCode.Accepted and callable(then):
+            if code == QDialog.DialogCode.Accepted:
                 then(dialog.chosen_name())
             dialog.deleteLater()
 
