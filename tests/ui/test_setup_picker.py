@@ -153,6 +153,13 @@ def test_callbacks_to_this_console_wait_for_the_receiver(qtbot: QtBot, form: Str
     assert form.callbacks_to_console.isChecked()
     assert form.status_callback_url.text() == RECEIVER
     assert not differs.isVisible() and form.setup_label() == "Sales bot"
+    # The receiver goes (another account without a public URL), then comes back elsewhere.
+    form.set_receiver_url(None)
+    assert not form.callbacks_to_console.isChecked() and differs.isVisible()
+    form.set_receiver_url("https://other.example.com/cb")
+    assert form.callbacks_to_console.isChecked()
+    assert form.status_callback_url.text() == "https://other.example.com/cb"
+    assert not differs.isVisible()
 
 
 def test_outside_names_show_as_typed(qtbot: QtBot, form: StreamForm) -> None:
