@@ -33,6 +33,7 @@ from console.ui.plain_text import make_plain
 from console.ui.stream_form_fields import HINT_COLOR, colored
 
 NO_SETUP = "No setup"
+NO_SETUPS_YET = "No setups yet"
 QUICK_KEYS = 9  # Ctrl+1 … Ctrl+9 pick the first nine setups
 
 
@@ -128,7 +129,6 @@ class SetupPicker(QWidget):
         )
         self.combo.setMinimumContentsLength(10)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.combo.setToolTip("Fill the form with a saved stream setup (Ctrl+1 … Ctrl+9)")
         self.combo.setAccessibleDescription(
             "The stream setups saved for this account; picking one fills every field."
         )
@@ -196,7 +196,12 @@ class SetupPicker(QWidget):
         self._chosen = found.name if found is not None else ""
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(NO_SETUP, "")
+        self.combo.addItem(NO_SETUP if self._setups else NO_SETUPS_YET, "")
+        self.combo.setToolTip(
+            "Fill the form with a saved stream setup (Ctrl+1 … Ctrl+9)"
+            if self._setups
+            else "Fill in the form, then Setups → Save form as new setup…"
+        )
         for index, setup in enumerate(self._setups, 1):
             is_default = setup.name == self._default
             self.combo.addItem(setup.name + ("  (default)" if is_default else ""), setup.name)

@@ -126,7 +126,8 @@ async def test_each_account_keeps_its_own_form_and_the_demo_sink_stays_in_the_de
     assert form.setup_picker.names() == [] and form.setup_label() == ""
     await switch_account(rig, us.profile_id)
     assert form.service_url.text() == ""  # neither the demo's sink nor the EU account's bot
-    assert form.setup_picker.names() == [] and form.setup_picker.combo.currentText() == "No setup"
+    assert form.setup_picker.names() == []
+    assert form.setup_picker.combo.currentText() == "No setups yet"
     await type_url(rig, "wss://us.example.com/bot")
 
     await switch_account(rig, rig.profile.profile_id)
