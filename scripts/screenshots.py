@@ -4,7 +4,7 @@
 
 Writes docs/screenshots/{first-run,main-window,main-window-dark,main-window-1280x720,
 main-window-1920x1080,account-dialog,banner,activity-history,monitor,monitor-both-tracks,
-service-check-passed,service-check-failed,receiver-warning,stream-setups}.png, then the stream form's own set
+service-check-passed,service-check-failed,receiver-warning}.png, then the stream form's own set
 (scripts/screenshots_stream_form.py). `--only monitor` renders the two monitor ones alone,
 `--only service-check` the two service-check ones.
 """
@@ -225,7 +225,7 @@ async def service_check_scene(out: Path, workdir: Path) -> None:
 
 
 async def setups_scene(out: Path, workdir: Path) -> None:
-    """The stream form's setup picker: three saved setups, one chosen, one field changed."""
+    """stream-setups.png (`--only setups`): the setup picker, one setup chosen and changed."""
     from console.domain.setups import StreamSetup
 
     settings = QSettings(str(workdir / "setups.ini"), QSettings.Format.IniFormat)

@@ -191,7 +191,9 @@ def parse_import(data: bytes, *, target: Target, taken: Iterable[str] = ()) -> I
     seen: set[str] = set()
     for index, entry in enumerate(entries, 1):
         setup, why = _setup_from(entry)
-        label = f"Setup {index}" + (f" ({setup.name})" if setup is not None and setup.name else "")
+        named = entry.get("name") if isinstance(entry, dict) else None
+        name = clean_name(named) if isinstance(named, str) else ""
+        label = f"Setup {index}" + (f" ({name})" if name else "")
         if setup is None:
             errors.append(f"{label}: {why}")
             continue

@@ -10,7 +10,7 @@ as plain text only (combo items, plain labels, menu texts with their "&" doubled
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -33,6 +33,7 @@ from console.ui.plain_text import make_plain
 from console.ui.stream_form_fields import HINT_COLOR, colored
 
 NO_SETUP = "No setup"
+NO_SETUPS_YET = "No setups yet"
 QUICK_KEYS = 9  # Ctrl+1 … Ctrl+9 pick the first nine setups
 
 
@@ -126,8 +127,11 @@ class SetupPicker(QWidget):
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(16)
+        self.combo.setMinimumContentsLength(10)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.combo.setAccessibleDescription(
+            "The stream setups saved for this account; picking one fills every field."
+        )
         self.label.setBuddy(self.combo)
         self.combo.activated.connect(self._picked)
         self.menu_button = QToolButton()
@@ -135,6 +139,7 @@ class SetupPicker(QWidget):
         self.menu_button.setText("Setups")
         self.menu_button.setAccessibleName("Setups menu")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setToolTip("Save, rename, duplicate, delete, export or import setups")
         self.differs = QLabel()
         self.differs.setObjectName("setup_differs")
         self.differs.setWordWrap(True)
@@ -147,7 +152,7 @@ class SetupPicker(QWidget):
         self.menu = QMenu(self)
         self.menu.setObjectName("setup_actions")
 
-        def add(name: str, text: str, slot: object) -> QAction:
+        def add(name: str, text: str, slot: Callable[..., object]) -> QAction:
             action = self.menu.addAction(text)
             action.setObjectName(name)
             action.triggered.connect(slot)
@@ -174,9 +179,8 @@ class SetupPicker(QWidget):
         row.addWidget(self.menu_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
         layout.addLayout(row)
-        layout.addWidget(self.differs)
+        # `differs` is laid out by the form, under the line the picker shares with its hint.
 
     # --- what the form and the app call -------------------------------------------------------
 
@@ -192,7 +196,12 @@ class SetupPicker(QWidget):
         self._chosen = found.name if found is not None else ""
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(NO_SETUP, "")
+        self.combo.addItem(NO_SETUP if self._setups else NO_SETUPS_YET, "")
+        self.combo.setToolTip(
+            "Fill the form with a saved stream setup (Ctrl+1 … Ctrl+9)"
+            if self._setups
+            else "Fill in the form, then Setups → Save form as new setup…"
+        )
         for index, setup in enumerate(self._setups, 1):
             is_default = setup.name == self._default
             self.combo.addItem(setup.name + ("  (default)" if is_default else ""), setup.name)
@@ -268,13 +277,15 @@ class SetupPicker(QWidget):
         self.default_action.setChecked(bool(chosen) and chosen == self._default)
         self.export_action.setEnabled(bool(self._setups))
 
-    def _ask(self, title: str, prompt: str, initial: str, taken: list[str], then: object) -> None:
+    def _ask(
+        self, title: str, prompt: str, initial: str, taken: list[str], then: Callable[[str], None]
+    ) -> None:
         dialog = SetupNameDialog(title, prompt, initial, taken, self)
         self.name_dialog = dialog
 
         def finished(code: int) -> None:
             self.name_dialog = None
-            if code == QDialog.DialogCode.Accepted and callable(then):
+            if code == QDialog.DialogCode.Accepted:
                 then(dialog.chosen_name())
             dialog.deleteLater()
 

@@ -276,7 +276,9 @@ class StreamForm(StreamFormView):
             self.result.show_record(record)
 
     def set_receiver_url(self, url: str | None) -> None:
-        """The console's public callback address, once its receiver runs (None: not running)."""
+        """The console's public callback address, once its receiver runs (None: not running).
+        "Send status callbacks to this console" waits while there is none (another account's
+        address, a receiver restarting) and takes the next address that comes."""
         self._receiver_url = url or None
         if self._callbacks_wanted and self._receiver_url is not None:
             self._callbacks_wanted = False
@@ -284,6 +286,8 @@ class StreamForm(StreamFormView):
         elif self.callbacks_to_console.isChecked():
             if self._receiver_url is None:
                 self.callbacks_to_console.setChecked(False)
+                self._callbacks_wanted = True
+                self._update_setup_state()
             else:
                 self.status_callback_url.setText(self._receiver_url)
         self._update_callbacks_toggle()
@@ -626,7 +630,8 @@ class StreamForm(StreamFormView):
 
     def _update_setup_state(self) -> None:
         chosen = self.setup_picker.chosen_setup()
-        on = self.callbacks_to_console.isChecked() or self._callbacks_wanted
+        # Honest while the receiver has no address yet: the start would go without callbacks.
+        on = self.callbacks_to_console.isChecked()
         changed = differences(chosen, self.form_input(), callbacks_to_console=on) if chosen else []
         self.setup_picker.show_differences(changed)
         errors = self._report.errors

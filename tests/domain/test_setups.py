@@ -84,7 +84,7 @@ def test_one_bad_setup_imports_nothing_and_each_is_named() -> None:
     assert not report.ok and report.setups == ()
     assert [e.split(":")[0] for e in report.errors] == [
         "Setup 3 (Local)",
-        "Setup 4",
+        "Setup 4 (Typed)",  # named even when its fields are of the wrong type
         "Setup 5 (Both ways)",
     ]
     assert "127.0.0.1" in report.errors[0] and "true or false" in report.errors[1]

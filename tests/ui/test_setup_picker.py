@@ -133,7 +133,8 @@ def test_pick_with_one_click_then_ctrl_digit_and_see_what_differs(
 def test_keys_pick_the_setup_from_the_list_too(qtbot: QtBot, form: StreamForm) -> None:
     form.set_setups([SALES, QA])
     combo = form.setup_picker.combo
-    combo.setFocus()
+    qtbot.keyClick(form.service_url, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # "Set&up:"
+    qtbot.waitUntil(combo.hasFocus)
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # "No setup" → the first setup
     assert form.service_url.text() == SALES.service_url
     qtbot.keyClick(combo, Qt.Key.Key_Down)
@@ -146,10 +147,19 @@ def test_callbacks_to_this_console_wait_for_the_receiver(qtbot: QtBot, form: Str
     form.set_setups([SALES])
     form.setup_picker.pick(1)
     assert not form.callbacks_to_console.isChecked()
-    assert not form.setup_picker.differs.isVisible()
+    differs = form.setup_picker.differs
+    assert differs.text() == "Differs from setup Sales bot: Callbacks to this console."
     form.set_receiver_url(RECEIVER)
     assert form.callbacks_to_console.isChecked()
     assert form.status_callback_url.text() == RECEIVER
+    assert not differs.isVisible() and form.setup_label() == "Sales bot"
+    # The receiver goes (another account without a public URL), then comes back elsewhere.
+    form.set_receiver_url(None)
+    assert not form.callbacks_to_console.isChecked() and differs.isVisible()
+    form.set_receiver_url("https://other.example.com/cb")
+    assert form.callbacks_to_console.isChecked()
+    assert form.status_callback_url.text() == "https://other.example.com/cb"
+    assert not differs.isVisible()
 
 
 def test_outside_names_show_as_typed(qtbot: QtBot, form: StreamForm) -> None:

@@ -231,7 +231,8 @@ class SetupsController(QObject):
         self.setups = merged[0] + merged[1]
         names = [*merged[2], *(s.name for s in merged[1])]
         count = len(names)
-        self._keep(None, f"Imported {count} setup{'' if count == 1 else 's'}.")
+        done = f"Imported {count} setup{'' if count == 1 else 's'}." if count else ""
+        self._keep(None, done or "Nothing imported: every setup in the file was skipped.")
         return names
 
     def _merge(
