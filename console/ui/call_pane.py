@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedLayout,
     QStackedWidget,
@@ -34,6 +35,8 @@ from console.ui.streams_model import (
     StreamColumn,
     StreamsTableModel,
 )
+
+WIDTH_CHARS = 78  # the pane's width, in average characters of its font
 
 
 class CallPane(QWidget):
@@ -77,6 +80,10 @@ class CallPane(QWidget):
         self.meta = QLabel()
         self.meta.setObjectName("call_meta")
         make_plain(self.title, self.meta)  # caller names and numbers come from outside
+        for label in (self.title, self.meta):
+            # A long caller name or UUID is cut, never widens the pane (which would squeeze the
+            # calls list and shift the pane sideways between calls).
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_uuid = QToolButton()
         self.copy_uuid.setObjectName("copy_call_uuid")
@@ -256,6 +263,12 @@ class CallPane(QWidget):
         if want > form_height:
             self.height_wanted.emit()
 
+    def width_wanted(self) -> int:
+        """The pane's fixed width for the font in use: the form's fields without a horizontal
+        scroll bar, and room for the streams table's first columns."""
+        text = self.fontMetrics().horizontalAdvance("x" * WIDTH_CHARS)
+        return max(text, self.form.fields.minimumSizeHint().width() + 40)
+
     def needed_height(self) -> int:
         """The pane's height that shows the header, every field of the form and the streams
         table at its minimum."""
@@ -295,6 +308,7 @@ class CallPane(QWidget):
             self.stack.setCurrentWidget(self.empty)
             self.form.set_call(None)
             self.streams.clear()
+            self.streams.set_call_ended(False)
             return
         self.stack.setCurrentWidget(self.content)
         frm = display_number(call.from_number) or "unknown"
@@ -309,6 +323,7 @@ class CallPane(QWidget):
             self.streams.clear()
             self.timeline.set_lines([])
             self.streams_status.setText("")
+        self.streams.set_call_ended(ended)
         self._update_buttons()
 
     def reveal_result(self) -> None:
@@ -443,8 +458,8 @@ class CallPane(QWidget):
 
     def _sync_result(self) -> None:
         """A "Stream started" whose stream the list now shows ended or failed says so."""
-        if self.call is None:
-            return
+        if self.call is None or self.streams.call_ended:
+            return  # an ended call's form shows no result (and its label says why)
         call_uuid = self.call.call_uuid
         stream_id = self.form.reported_stream_id(call_uuid)
         row = self.streams.row_of(stream_id) if stream_id else None
@@ -476,6 +491,11 @@ class CallPane(QWidget):
         )  # fmt: skip
         count = self.streams.rowCount()
         self.streams_label.setText(
-            f"Streams on this call ({active} active of {count})" if count
+            "Streams on this call (the call has ended: its streams ended with it)"
+            if self.streams.call_ended
+            else f"Streams on this call ({active} active of {count})" if count
             else "Streams on this call (none yet)"
         )  # fmt: skip
+        if self.streams.call_ended:
+            for button in (self.stop_button, self.stop_all_button):
+                button.setToolTip("The call has ended: no stream of it is running")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -19,7 +20,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -43,6 +51,13 @@ from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
 
+# Widths in characters ("x") of the list's font; the caller's name gets the rest.
+COLUMN_CHARS = {
+    Column.FROM: 17, Column.TO: 17, Column.DIRECTION: 10, Column.STATUS: 11,
+    Column.STARTED: 10, Column.DURATION: 8, Column.STREAMS: 8,
+}  # fmt: skip
+CALLER_MIN_CHARS = 14
+
 
 class CallsTable(QTableView):
     """Enter opens the stream form on the current call. Rows removed above the current row are
@@ -50,6 +65,30 @@ class CallsTable(QTableView):
 
     activated_call = Signal()
     selected_in_place = Signal()  # the current row became selected without moving
+
+    def size_columns(self) -> None:
+        """Column widths in characters of the font in use (a larger system font widens them);
+        the caller's name takes the width left over, never less than CALLER_MIN_CHARS."""
+        char = self.fontMetrics().horizontalAdvance("x")
+        for column, chars in COLUMN_CHARS.items():
+            self.setColumnWidth(column, chars * char)
+        self.fit_caller()
+
+    def fit_caller(self) -> None:
+        char = self.fontMetrics().horizontalAdvance("x")
+        others = sum(self.columnWidth(c) for c in Column if c is not Column.CALLER)
+        width = max(CALLER_MIN_CHARS * char, self.viewport().width() - others)
+        if self.columnWidth(Column.CALLER) != width:
+            self.setColumnWidth(Column.CALLER, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_caller()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.size_columns()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -67,6 +106,15 @@ class CallsTable(QTableView):
                 self.selected_in_place.emit()
                 return
         super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on the row the focus already marks (the top row at launch) selects it without
+        changing the current row, so no `currentRowChanged` says so: say it here, or the row
+        turns blue while the pane still shows no call."""
+        super().mousePressEvent(event)
+        current = self.currentIndex()
+        if current.isValid() and self.selectionModel().isSelected(current):
+            self.selected_in_place.emit()
 
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -163,20 +211,8 @@ class CallsView(QWidget):
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (Column.FROM, 125),
-            (Column.TO, 125),
-            (Column.DIRECTION, 75),
-            (Column.CALLER, 110),
-            (Column.STATUS, 85),
-            (Column.STARTED, 70),
-            (Column.DURATION, 65),
-            (Column.STREAMS, 55),
-        ):
-            self.table.setColumnWidth(column, width)
-        # Extra width goes to the caller's name, not to a far-away Streams count.
         hh.setStretchLastSection(False)
-        hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
+        self.table.size_columns()
 
     def _connect_table(self) -> None:
         self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move in it

@@ -40,6 +40,7 @@ TYPING_PAUSE_MS = 250
 PENDING_MAX = 10_000  # queued live events beyond this are dropped: a reload brings them back
 ALL_EVENTS = ""
 REJECTED = "__rejected__"
+ROWS_ALWAYS_SHOWN = 5
 
 
 class EventsPane(QWidget):
@@ -196,6 +197,11 @@ class EventsPane(QWidget):
         ):
             table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
+        # Five events in view however short the window (the calls list gives way first).
+        table.setMinimumHeight(
+            header.sizeHint().height() + ROWS_ALWAYS_SHOWN * rows.defaultSectionSize()
+            + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2
+        )  # fmt: skip
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().currentRowChanged.connect(self._on_current_changed)
