@@ -7,14 +7,18 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
 # A desktop-sized offscreen screen (Qt's default is 800x800, where the window opens maximised,
 # docs/layout.md); tests of laptop sizes resize the window themselves.
-if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={FIXTURES / 'offscreen-screen.json'}"
+os.environ["QT_QPA_PLATFORM"] = (
+    f"offscreen:configfile={Path(__file__).parent / 'fixtures' / 'offscreen-screen.json'}"
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen"
+    else os.environ["QT_QPA_PLATFORM"]
+)
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:

@@ -35,8 +35,14 @@ from console.ui.streams_model import (
     StreamColumn,
     StreamsTableModel,
 )
+from console.ui.table_widths import size_columns
 
 WIDTH_CHARS = 78  # the pane's width, in average characters of its font
+STREAM_COLUMN_CHARS = {
+    StreamColumn.STREAM_ID: 15, StreamColumn.SERVICE_URL: 26, StreamColumn.TRACK: 9,
+    StreamColumn.BIDIRECTIONAL: 13, StreamColumn.STATUS: 21, StreamColumn.STARTED: 10,
+    StreamColumn.ENDED: 10,
+}  # fmt: skip
 
 
 class CallPane(QWidget):
@@ -113,26 +119,34 @@ class CallPane(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # Extra width goes to the service URL (and the status before it stays readable).
         self.table.horizontalHeader().setStretchLastSection(False)
-        for column, width in (
-            (StreamColumn.STREAM_ID, 110),
-            (StreamColumn.SERVICE_URL, 190),
-            (StreamColumn.TRACK, 65),
-            (StreamColumn.BIDIRECTIONAL, 90),
-            (StreamColumn.STATUS, 150),
-            (StreamColumn.STARTED, 70),
-            (StreamColumn.ENDED, 70),
-        ):
-            self.table.setColumnWidth(column, width)
+        self._size_stream_columns()
         # Status (and why a stream failed) right after the id, where a narrow pane still shows it.
         self.table.horizontalHeader().moveSection(StreamColumn.STATUS, 1)
-        self.table.horizontalHeader().setSectionResizeMode(
-            StreamColumn.SERVICE_URL, QHeaderView.ResizeMode.Stretch
-        )
+        self.table.viewport().installEventFilter(self)  # resized: the URL takes the rest
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
                        self.streams.dataChanged):  # fmt: skip
             signal.connect(self._update_buttons)
             signal.connect(self._sync_result)
+
+    def _size_stream_columns(self) -> None:
+        """Widths in characters of the font in use: a larger system font widens them."""
+        size_columns(self.table, STREAM_COLUMN_CHARS)
+
+    def _fit_url_column(self) -> None:
+        """Extra width goes to the service URL, which never gets less than its own width."""
+        char = self.table.fontMetrics().horizontalAdvance("x")
+        url = StreamColumn.SERVICE_URL
+        others = sum(self.table.columnWidth(c) for c in StreamColumn if c is not url)
+        width = max(STREAM_COLUMN_CHARS[url] * char, self.table.viewport().width() - others)
+        if self.table.columnWidth(url) != width:
+            self.table.setColumnWidth(url, width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_stream_columns()
+            self._fit_url_column()
 
     def _build_stream_actions(self) -> None:
         self.streams_label = QLabel("Streams on this call")
@@ -243,6 +257,10 @@ class CallPane(QWidget):
         self._fit_timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport():
+            if event.type() == QEvent.Type.Resize:
+                self._fit_url_column()
+            return False
         if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide) or (
             watched is self.splitter and event.type() == QEvent.Type.Resize
         ):

@@ -50,6 +50,7 @@ from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
+from console.ui.table_widths import size_columns
 
 # Widths in characters ("x") of the list's font; the caller's name gets the rest.
 COLUMN_CHARS = {
@@ -69,9 +70,7 @@ class CallsTable(QTableView):
     def size_columns(self) -> None:
         """Column widths in characters of the font in use (a larger system font widens them);
         the caller's name takes the width left over, never less than CALLER_MIN_CHARS."""
-        char = self.fontMetrics().horizontalAdvance("x")
-        for column, chars in COLUMN_CHARS.items():
-            self.setColumnWidth(column, chars * char)
+        size_columns(self, COLUMN_CHARS)
         self.fit_caller()
 
     def fit_caller(self) -> None:

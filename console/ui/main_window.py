@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from console.domain.screen_fit import Rect, clamp, first_placement
 from console.identity import DOCS_URL, NAME
 from console.ui.banners import BannerBar, Level
-from console.ui.palette import focus_style_sheet
+from console.ui.focus_ring import add_focus_rings
 from console.ui.plain_text import make_plain
 from console.ui.status_indicator import Health, StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
-        self.setStyleSheet(focus_style_sheet())
+        add_focus_rings(self)
         self.place_on(None)
 
     def _build_splitters(self, events_region: QWidget) -> None:
@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         self.calls_region = calls_region
         self.call_region = call_region
         self._fix_call_width()
+        add_focus_rings(self)
 
     def set_events_region(self, events_region: QWidget) -> None:
         """Swap in the working event pane for the first paint's placeholder."""
@@ -299,11 +300,13 @@ class MainWindow(QMainWindow):
         self.lower_tabs.setCurrentWidget(events_region)
         self.events_region = events_region
         old.deleteLater()
+        add_focus_rings(events_region)
 
     def add_lower_tab(self, widget: QWidget, title: str) -> None:
         """A panel sharing the event pane's place (the stream monitor on a laptop screen): the
         calls list and the call pane keep their widths."""
         self.lower_tabs.addTab(widget, title)
+        add_focus_rings(widget)
         self.show_lower_tab(widget)
 
     def set_monitor_available(self, available: bool) -> None:

@@ -144,13 +144,3 @@ def dark_reference() -> QPalette:
     ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
     return p
-
-
-def focus_style_sheet() -> str:
-    """A focus ring the agent can see, in light and dark: Fusion marks a focused table only with
-    a dotted cell, invisible under a selected row. The ring follows the palette's highlight, so
-    a desktop switching to dark mode needs no new sheet."""
-    return (
-        "QAbstractItemView:focus, QPlainTextEdit:focus, QTextEdit:focus, QAbstractScrollArea:focus"
-        " { border: 2px solid palette(highlight); }"
-    )
