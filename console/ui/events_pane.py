@@ -182,6 +182,7 @@ class EventsPane(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setWordWrap(False)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
         table.setAlternatingRowColors(True)
         rows = table.verticalHeader()
         rows.setVisible(False)

@@ -1,22 +1,26 @@
-"""A focus ring the agent can see on tables and text panes, in light and dark (docs/layout.md).
+"""A focus ring the agent can see on every control of the window, in light and dark
+(docs/layout.md).
 
-Fusion marks a focused table only with a dotted current cell, invisible under a selected row.
-The ring is a small child drawn over the widget's frame while it has the keyboard focus, in the
-palette's highlight colour (so it follows a switch to dark mode). Not a style sheet: a sheet on
-the window stops a changed system font from reaching the widgets under it.
+Fusion marks a focused table only with a dotted current cell (invisible under a selected row),
+and under some platforms draws no focus mark on buttons, boxes and tick boxes at all. So the
+control that has the keyboard focus gets a ring: a small child drawn over its edge while it has
+the focus, in the palette's highlight colour (it follows a switch to dark mode). Not a style
+sheet: a sheet on the window stops a changed system font from reaching the widgets under it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 RING_PX = 2
 
 
 class FocusRing(QWidget):
-    def __init__(self, target: QAbstractScrollArea) -> None:
+    """The ring of one control: shown while it has the focus, resized with it."""
+
+    def __init__(self, target: QWidget) -> None:
         super().__init__(target)
         self.setObjectName("focus_ring")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -25,6 +29,7 @@ class FocusRing(QWidget):
         target.installEventFilter(self)
         self.setGeometry(target.rect())
         self.setVisible(target.hasFocus())
+        self.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -37,19 +42,25 @@ class FocusRing(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        colour = self._target.palette().color(QPalette.ColorRole.Highlight)
-        pen = QPen(colour, RING_PX)
+        pen = QPen(self._target.palette().color(QPalette.ColorRole.Highlight), RING_PX)
         pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
         painter.setPen(pen)
         painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
 
 
-def add_focus_rings(root: QWidget) -> None:
-    """A ring on every table and text pane under `root` that has none yet."""
-    for area in root.findChildren(QAbstractScrollArea):
-        if area.window() is not root.window():
-            continue  # a combo box's popup list
-        if area.focusPolicy() & Qt.FocusPolicy.TabFocus and not area.findChild(
-            FocusRing, options=Qt.FindChildOption.FindDirectChildrenOnly
-        ):
-            FocusRing(area)
+class FocusRings(QObject):
+    """Gives each control of `window` its ring the first time it takes the focus, so controls
+    made later (a banner's buttons, a monitor's panel) get one too."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or new.window() is not self._window or new is self._window:
+            return
+        if new.findChild(FocusRing, options=Qt.FindChildOption.FindDirectChildrenOnly) is None:
+            FocusRing(new)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from console.domain.screen_fit import Rect, clamp, first_placement
 from console.identity import DOCS_URL, NAME
 from console.ui.banners import BannerBar, Level
-from console.ui.focus_ring import add_focus_rings
+from console.ui.focus_ring import FocusRings
 from console.ui.plain_text import make_plain
 from console.ui.status_indicator import Health, StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
-        add_focus_rings(self)
+        self._focus_rings = FocusRings(self)
         self.place_on(None)
 
     def _build_splitters(self, events_region: QWidget) -> None:
@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self.lower_tabs.setObjectName("lower_tabs")
         self.lower_tabs.setTabBarAutoHide(True)  # a tab bar only once the monitor shares it
         self.lower_tabs.setDocumentMode(True)
+        # Tab passes through to the pane (a tab widget hands its focus to its tab bar, hidden
+        # while there is one tab: Tab would stop there).
+        self.lower_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lower_tabs.addTab(events_region, "&Events")
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.setObjectName("left_splitter")
@@ -286,7 +289,6 @@ class MainWindow(QMainWindow):
         self.calls_region = calls_region
         self.call_region = call_region
         self._fix_call_width()
-        add_focus_rings(self)
 
     def set_events_region(self, events_region: QWidget) -> None:
         """Swap in the working event pane for the first paint's placeholder."""
@@ -300,13 +302,11 @@ class MainWindow(QMainWindow):
         self.lower_tabs.setCurrentWidget(events_region)
         self.events_region = events_region
         old.deleteLater()
-        add_focus_rings(events_region)
 
     def add_lower_tab(self, widget: QWidget, title: str) -> None:
         """A panel sharing the event pane's place (the stream monitor on a laptop screen): the
         calls list and the call pane keep their widths."""
         self.lower_tabs.addTab(widget, title)
-        add_focus_rings(widget)
         self.show_lower_tab(widget)
 
     def set_monitor_available(self, available: bool) -> None:

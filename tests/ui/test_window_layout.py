@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from console.domain.calls import LiveCall
 from console.domain.streams import Stream
 from console.ui.call_pane import CallPane
+from console.ui.calls_region import CallsRegion
+from console.ui.calls_view import CallsView
+from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.monitor_dock import MonitorDock
 from console.ui.palette import accessible_palette, dark_reference
@@ -105,33 +108,60 @@ def light_then_dark() -> Iterator[None]:
     app.setPalette(before)
 
 
-def _ring(table: QTableView) -> QColor:
-    image: QImage = table.grab().toImage()
+def _edge(widget: QWidget) -> QColor:
+    image: QImage = widget.grab().toImage()
     return image.pixelColor(image.width() // 2, 0)
 
 
 @pytest.mark.parametrize("dark", [False, True])
-def test_a_focused_table_shows_a_ring_in_light_and_dark(
+def test_every_control_tabbed_to_shows_a_focus_ring_in_light_and_dark(
     qtbot: QtBot, dark: bool, light_then_dark: None
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     if dark:
         app.setPalette(accessible_palette(dark_reference()))
-    table = QTableView()
-    table.setObjectName("some_table")
-    window = _window(qtbot, events=table)
+    pane = CallPane()
+    calls = CallsRegion(CallsView())
+    calls.show_calls()
+    calls.calls.show_calls([CALL])
+    window = _window_of(qtbot, calls, pane, EventsPane())
+    pane.show_call(CALL)
+    pane.set_streams([Stream("s-1", CALL.call_uuid, "wss://a.example.com/x", status="in-progress")])
+    pane.form.service_url.setText("wss://b.example.com/x")  # Start enabled
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.profile_combo.setFocus()
+    qtbot.waitUntil(window.profile_combo.hasFocus)
+    visited: set[str] = set()
+    order: list[str] = []
+    for _ in range(40):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        visited.add(focused.objectName())
+        order.append(focused.objectName())
+        highlight = focused.palette().color(QPalette.ColorRole.Highlight)
+        assert _edge(focused) == highlight, focused.objectName()
+    assert {"calls_table", "service_url", "start_stream", "events_pause"} <= visited, " ".join(
+        order
+    )
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)  # the streams table
+    qtbot.waitUntil(pane.table.hasFocus)
+    assert _edge(pane.table) == pane.table.palette().color(QPalette.ColorRole.Highlight)
+    window.profile_combo.setFocus()
+    qtbot.waitUntil(lambda: not pane.table.hasFocus())
+    assert _edge(pane.table) != pane.table.palette().color(QPalette.ColorRole.Highlight)
+
+
+def _window_of(qtbot: QtBot, calls: QWidget, call: QWidget, events: QWidget) -> MainWindow:
+    window = MainWindow(calls, QLabel("call"), events)
+    qtbot.addWidget(window)
+    window.set_regions(calls, call)
+    window.resize(1400, 900)
     window.show()
     qtbot.waitExposed(window)
-    other = window.profile_combo
-    other.setFocus()
-    qtbot.waitUntil(other.hasFocus)
-    unfocused = _ring(table)
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(table.hasFocus)
-    focused = _ring(table)
-    highlight = table.palette().color(QPalette.ColorRole.Highlight)
-    assert focused == highlight and unfocused != highlight
+    return window
 
 
 def test_a_call_that_has_ended_has_no_running_stream(qtbot: QtBot) -> None:
