@@ -37,7 +37,7 @@ from console.ui.streams_model import (
 )
 from console.ui.table_widths import size_columns
 
-WIDTH_CHARS = 78  # the pane's width, in average characters of its font
+WIDTH_CHARS = 76  # the pane's width, in average characters of its font
 STREAM_COLUMN_CHARS = {
     StreamColumn.STREAM_ID: 15, StreamColumn.SERVICE_URL: 26, StreamColumn.TRACK: 9,
     StreamColumn.BIDIRECTIONAL: 13, StreamColumn.STATUS: 21, StreamColumn.STARTED: 10,

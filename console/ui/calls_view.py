@@ -54,10 +54,10 @@ from console.ui.table_widths import size_columns
 
 # Widths in characters ("x") of the list's font; the caller's name gets the rest.
 COLUMN_CHARS = {
-    Column.FROM: 17, Column.TO: 17, Column.DIRECTION: 10, Column.STATUS: 11,
-    Column.STARTED: 10, Column.DURATION: 8, Column.STREAMS: 8,
+    Column.FROM: 16, Column.TO: 16, Column.DIRECTION: 9, Column.STATUS: 11,
+    Column.STARTED: 10, Column.DURATION: 7, Column.STREAMS: 7,
 }  # fmt: skip
-CALLER_MIN_CHARS = 14
+CALLER_MIN_CHARS = 13
 
 
 class CallsTable(QTableView):

@@ -37,6 +37,7 @@ from console.ui.steady_inputs import SteadyComboBox
 
 Light = Literal["account", "api", "receiver", "team"]  # the status bar's lights
 CALL_PANE_WIDTH = 580  # px: the call pane's width when the pane does not say (placeholders)
+CALL_PANE_ROOMY = 760  # px: the call pane's share of a wide window, at most (two fifths below)
 
 
 class MainWindow(QMainWindow):
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         # Tab passes through to the pane (a tab widget hands its focus to its tab bar, hidden
         # while there is one tab: Tab would stop there).
         self.lower_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.lower_tabs.addTab(events_region, "&Events")
+        self.lower_tabs.addTab(events_region, "Events")
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.setObjectName("left_splitter")
         self.left_splitter.addWidget(self.calls_region)
@@ -297,7 +298,7 @@ class MainWindow(QMainWindow):
             return
         events_region.setObjectName(events_region.objectName() or "events_region")
         index = self.lower_tabs.indexOf(old)
-        self.lower_tabs.insertTab(index, events_region, "&Events")
+        self.lower_tabs.insertTab(index, events_region, "Events")
         self.lower_tabs.removeTab(index + 1)
         self.lower_tabs.setCurrentWidget(events_region)
         self.events_region = events_region
@@ -314,12 +315,13 @@ class MainWindow(QMainWindow):
         self.monitor_action.setEnabled(available)
 
     def show_lower_tab(self, widget: QWidget) -> None:
-        """`widget`'s tab brought forward, the shared place made tall enough for it (the calls
-        list keeps at least its minimum)."""
+        """`widget`'s tab brought forward, the shared place made tall enough for it (up to three
+        fifths of the column: the calls list keeps the rest)."""
         self.toggle_events.setChecked(True)
         self.lower_tabs.setCurrentWidget(widget)
         calls, lower = self.left_splitter.sizes()
-        want = widget.minimumSizeHint().height() + self.lower_tabs.tabBar().sizeHint().height()
+        bar = self.lower_tabs.tabBar().sizeHint().height()
+        want = min(widget.sizeHint().height() + bar, (calls + lower) * 3 // 5)
         give = min(want - lower, calls - self.calls_region.minimumSizeHint().height())
         if give > 0:
             self.left_splitter.setSizes([calls - give, lower + give])
@@ -422,10 +424,12 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def reset_layout(self) -> None:
-        """The call pane at its fixed width, the rest to the lists; the event pane gets two
+        """The call pane at two fifths of the width (never below its fixed minimum, nor above
+        CALL_PANE_ROOMY), the rest to the lists; the event pane gets two
         fifths of the height (never less than it needs for its filters, rows and buttons)."""
         width, height = max(self.width(), 1), max(self.height(), 1)
-        call = max(self.call_region.minimumWidth(), min(CALL_PANE_WIDTH, width * 9 // 20))
+        floor = self.call_region.minimumWidth() or CALL_PANE_WIDTH
+        call = max(floor, min(width * 2 // 5, CALL_PANE_ROOMY))
         self.top_splitter.setSizes([max(width - call, 1), call])
         events = max(self.lower_tabs.minimumSizeHint().height(), height * 2 // 5)
         self.left_splitter.setSizes([max(height - events, 1), events])

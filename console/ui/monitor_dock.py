@@ -23,7 +23,7 @@ class MonitorDock(QObject):
         self.dock: QDockWidget | None = None
         self._sized = False
         if isinstance(window, MainWindow) and window.width() < WIDE_WINDOW:
-            window.add_lower_tab(content, "Stream &monitor")
+            window.add_lower_tab(content, "Stream monitor")
         else:
             self.dock = QDockWidget("Stream monitor", window)
             self.dock.setObjectName("stream_monitor_dock")

@@ -19,7 +19,7 @@ def title_width(table: QTableView, column: int) -> int:
     style = header.style()
     margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
     arrow = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
-    return header.fontMetrics().horizontalAdvance(title) + 3 * margin + arrow
+    return header.fontMetrics().horizontalAdvance(title) + 2 * margin + arrow
 
 
 def size_columns(table: QTableView, chars: Mapping[Col, int]) -> None:
