@@ -173,3 +173,30 @@ async def test_a_larger_system_font_cuts_off_no_button_or_column_title(
     for column in Column:
         title = title_width(demo.region.calls.table, column)
         assert calls.sectionSize(column) >= title, column.name
+
+
+@pytest.mark.asyncio
+async def test_a_call_that_hangs_up_leaves_no_stream_to_stop(rig: Rig) -> None:
+    view, pane, form = rig.view, rig.pane, rig.pane.form
+    target = rig.sim.live_call_uuids()[0]
+    row = next(
+        r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data(UUID_ROLE) == target
+    )
+    _click_row(view, view.table, row)
+    await wait_for(lambda: pane.call is not None and pane.call.call_uuid == target)
+    form.service_url.setFocus()
+    QTest.keyClicks(form.service_url, "wss://hangup.example.com/x")
+    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: pane.active_stream_count() == 1, what="the stream running")
+    assert pane.stop_all_button.isEnabled()
+
+    rig.sim.hangup(target)  # the caller hangs up
+    await rig.refreshed()
+    await wait_for(lambda: pane.ended, what="the pane knows the call ended")
+    await wait_for(lambda: not pane.stop_all_button.isEnabled(), what="Stop all off")
+    assert not pane.stop_button.isEnabled()
+    assert "the call has ended" in pane.streams_label.text()
+    statuses = {
+        pane.streams.index(r, StreamColumn.STATUS).data() for r in range(pane.streams.rowCount())
+    }
+    assert "in-progress" not in statuses and statuses
