@@ -68,8 +68,9 @@ class CallsTable(QTableView):
     selected_in_place = Signal()  # the current row became selected without moving
 
     def size_columns(self) -> None:
-        """Column widths in characters of the font in use (a larger system font widens them);
+        """Row height and column widths from the font in use (a larger system font widens them);
         the caller's name takes the width left over, never less than CALLER_MIN_CHARS."""
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         size_columns(self, COLUMN_CHARS)
         self.fit_caller()
 
@@ -205,7 +206,6 @@ class CallsView(QWidget):
         rows.setVisible(False)
         # Uniform fixed-height rows: the header need not track 10,000 section sizes on inserts.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
