@@ -54,7 +54,6 @@ class CallPane(QWidget):
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
-    height_wanted = Signal()  # the form cannot show all its fields: the window may give more
 
     def __init__(self, form: StreamForm | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -279,23 +278,12 @@ class CallPane(QWidget):
         form_height = max(min(want, total - floor), self.form.minimumSizeHint().height())
         if self.splitter.sizes()[0] != form_height:
             self.splitter.setSizes([form_height, max(total - form_height, 0)])
-        if want > form_height:
-            self.height_wanted.emit()
 
     def width_wanted(self) -> int:
         """The pane's fixed width for the font in use: the form's fields without a horizontal
         scroll bar, and room for the streams table's first columns."""
         text = self.fontMetrics().horizontalAdvance("x" * WIDTH_CHARS)
         return max(text, self.form.fields.minimumSizeHint().width() + 40)
-
-    def needed_height(self) -> int:
-        """The pane's height that shows the header, every field of the form and the streams
-        table at its minimum."""
-        if not self.content.isVisible():
-            return 0
-        spare = self.height() - self.splitter.height()  # header, margins, spacing
-        floor = self.streams_box.minimumSizeHint().height()
-        return spare + self.form.fields_height_hint() + self.splitter.handleWidth() + floor
 
     def focus_part(self, part: str) -> bool:
         """Keyboard focus to "form" (its first field), "stream_url" (the stream URL, its text

@@ -88,7 +88,7 @@ async def _start_with_result(demo: ConsoleApp) -> None:
     view, pane, form = demo.region.calls, demo.pane, demo.pane.form
     _click_row(view, view.table, 1)
     await wait_for(lambda: pane.call is not None, what="a call opened")
-    await wait_for(form.callbacks_to_console.isEnabled, what="the receiver")
+    await wait_for(form.callbacks_to_console.isEnabled, timeout=20, what="the receiver")
     if not form.callbacks_to_console.isChecked():
         QTest.mouseClick(form.callbacks_to_console, Qt.MouseButton.LeftButton)
     QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
