@@ -77,14 +77,20 @@ async def console_scene(out: Path, workdir: Path, *, dark: bool = False) -> None
     form = console.pane.form
     await until(form.callbacks_to_console.isEnabled)
     form.callbacks_to_console.setChecked(True)  # the event pane shows what Plivo reports
-    form.start_button.click()  # the demo's own media sink: a stream that really connects
-    await until(lambda: console.pane.streams.active_count() == 1)
-    await settle(1.5)
+    sink = form.service_url.text()  # the demo's own media sink: streams that really connect
+    for n in range(4):  # a few streams, so the event pane has rows to show
+        form.service_url.setText(sink if n == 0 else f"{sink}{'&' if '?' in sink else '?'}n={n}")
+        await until(form.start_button.isEnabled)
+        form.start_button.click()
+        await until(lambda n=n: console.pane.streams.active_count() == n + 1)
+        await settle(0.5)
+    await settle(1.0)
     form.service_url.setText("wss://transcribe.example.com/live")
     form.bidirectional.setChecked(True)
     form.extra_headers.setText("ticket=48213,agent=ann")
     form.start_button.click()
-    await until(lambda: console.pane.streams.rowCount() == 2)
+    await until(lambda: console.pane.streams.rowCount() == 5)
+    await until(lambda: console.events_pane.model.rowCount() >= 5)
     await settle(1.5)
     grab(window, out / ("main-window-dark.png" if dark else "main-window.png"))
     if not dark:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedLayout,
     QStackedWidget,
@@ -35,6 +36,14 @@ from console.ui.streams_model import (
     StreamColumn,
     StreamsTableModel,
 )
+from console.ui.table_widths import size_columns
+
+WIDTH_CHARS = 76  # the pane's width, in average characters of its font
+STREAM_COLUMN_CHARS = {
+    StreamColumn.STREAM_ID: 15, StreamColumn.SERVICE_URL: 26, StreamColumn.TRACK: 9,
+    StreamColumn.BIDIRECTIONAL: 13, StreamColumn.STATUS: 21, StreamColumn.STARTED: 10,
+    StreamColumn.ENDED: 10,
+}  # fmt: skip
 
 
 class CallPane(QWidget):
@@ -46,7 +55,6 @@ class CallPane(QWidget):
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
-    height_wanted = Signal()  # the form cannot show all its fields: the window may give more
 
     def __init__(self, form: StreamForm | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +86,10 @@ class CallPane(QWidget):
         self.meta = QLabel()
         self.meta.setObjectName("call_meta")
         make_plain(self.title, self.meta)  # caller names and numbers come from outside
+        for label in (self.title, self.meta):
+            # A long caller name or UUID is cut, never widens the pane (which would squeeze the
+            # calls list and shift the pane sideways between calls).
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_uuid = QToolButton()
         self.copy_uuid.setObjectName("copy_call_uuid")
@@ -104,30 +116,39 @@ class CallPane(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # Extra width goes to the service URL (and the status before it stays readable).
         self.table.horizontalHeader().setStretchLastSection(False)
-        for column, width in (
-            (StreamColumn.STREAM_ID, 110),
-            (StreamColumn.SERVICE_URL, 190),
-            (StreamColumn.TRACK, 65),
-            (StreamColumn.BIDIRECTIONAL, 90),
-            (StreamColumn.STATUS, 150),
-            (StreamColumn.STARTED, 70),
-            (StreamColumn.ENDED, 70),
-        ):
-            self.table.setColumnWidth(column, width)
+        self._size_stream_columns()
         # Status (and why a stream failed) right after the id, where a narrow pane still shows it.
         self.table.horizontalHeader().moveSection(StreamColumn.STATUS, 1)
-        self.table.horizontalHeader().setSectionResizeMode(
-            StreamColumn.SERVICE_URL, QHeaderView.ResizeMode.Stretch
-        )
+        self.table.viewport().installEventFilter(self)  # resized: the URL takes the rest
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         follow_at_selection(self.table)  # a screen reader's row pick is the stream Stop acts on
         for signal in (self.streams.rowsInserted, self.streams.rowsRemoved,
                        self.streams.dataChanged):  # fmt: skip
             signal.connect(self._update_buttons)
             signal.connect(self._sync_result)
+
+    def _size_stream_columns(self) -> None:
+        """Widths in characters of the font in use: a larger system font widens them."""
+        size_columns(self.table, STREAM_COLUMN_CHARS)
+
+    def _fit_url_column(self) -> None:
+        """Extra width goes to the service URL, which never gets less than its own width."""
+        char = self.table.fontMetrics().horizontalAdvance("x")
+        url = StreamColumn.SERVICE_URL
+        others = sum(self.table.columnWidth(c) for c in StreamColumn if c is not url)
+        width = max(STREAM_COLUMN_CHARS[url] * char, self.table.viewport().width() - others)
+        if self.table.columnWidth(url) != width:
+            self.table.setColumnWidth(url, width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_stream_columns()
+            self._fit_url_column()
 
     def _build_stream_actions(self) -> None:
         self.streams_label = QLabel("Streams on this call")
@@ -238,6 +259,10 @@ class CallPane(QWidget):
         self._fit_timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport():
+            if event.type() == QEvent.Type.Resize:
+                self._fit_url_column()
+            return False
         if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide) or (
             watched is self.splitter and event.type() == QEvent.Type.Resize
         ):
@@ -255,17 +280,12 @@ class CallPane(QWidget):
         form_height = max(min(want, total - floor), self.form.minimumSizeHint().height())
         if self.splitter.sizes()[0] != form_height:
             self.splitter.setSizes([form_height, max(total - form_height, 0)])
-        if want > form_height:
-            self.height_wanted.emit()
 
-    def needed_height(self) -> int:
-        """The pane's height that shows the header, every field of the form and the streams
-        table at its minimum."""
-        if not self.content.isVisible():
-            return 0
-        spare = self.height() - self.splitter.height()  # header, margins, spacing
-        floor = self.streams_box.minimumSizeHint().height()
-        return spare + self.form.fields_height_hint() + self.splitter.handleWidth() + floor
+    def width_wanted(self) -> int:
+        """The pane's fixed width for the font in use: the form's fields without a horizontal
+        scroll bar, and room for the streams table's first columns."""
+        text = self.fontMetrics().horizontalAdvance("x" * WIDTH_CHARS)
+        return max(text, self.form.fields.minimumSizeHint().width() + 40)
 
     def focus_part(self, part: str) -> bool:
         """Keyboard focus to "form" (its first field), "stream_url" (the stream URL, its text
@@ -297,6 +317,7 @@ class CallPane(QWidget):
             self.stack.setCurrentWidget(self.empty)
             self.form.set_call(None)
             self.streams.clear()
+            self.streams.set_call_ended(False)
             return
         self.stack.setCurrentWidget(self.content)
         frm = display_number(call.from_number) or "unknown"
@@ -311,6 +332,7 @@ class CallPane(QWidget):
             self.streams.clear()
             self.timeline.set_lines([])
             self.streams_status.setText("")
+        self.streams.set_call_ended(ended)
         self._update_buttons()
 
     def reveal_result(self) -> None:
@@ -450,8 +472,8 @@ class CallPane(QWidget):
 
     def _sync_result(self) -> None:
         """A "Stream started" whose stream the list now shows ended or failed says so."""
-        if self.call is None:
-            return
+        if self.call is None or self.streams.call_ended:
+            return  # an ended call's form shows no result (and its label says why)
         call_uuid = self.call.call_uuid
         stream_id = self.form.reported_stream_id(call_uuid)
         row = self.streams.row_of(stream_id) if stream_id else None
@@ -483,6 +505,11 @@ class CallPane(QWidget):
         )  # fmt: skip
         count = self.streams.rowCount()
         self.streams_label.setText(
-            f"Streams on this call ({active} active of {count})" if count
+            "Streams on this call (the call has ended: its streams ended with it)"
+            if self.streams.call_ended
+            else f"Streams on this call ({active} active of {count})" if count
             else "Streams on this call (none yet)"
         )  # fmt: skip
+        if self.streams.call_ended:
+            for button in (self.stop_button, self.stop_all_button):
+                button.setToolTip("The call has ended: no stream of it is running")

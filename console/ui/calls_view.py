@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -19,7 +20,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -48,6 +56,14 @@ from console.ui.calls_model import (
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
+from console.ui.table_widths import size_columns
+
+# Widths in characters ("x") of the list's font; the caller's name gets the rest.
+COLUMN_CHARS = {
+    Column.FROM: 16, Column.TO: 16, Column.DIRECTION: 9, Column.STATUS: 11,
+    Column.STARTED: 10, Column.DURATION: 7, Column.STREAMS: 7,
+}  # fmt: skip
+CALLER_MIN_CHARS = 13
 
 
 class CallsTable(QTableView):
@@ -56,6 +72,29 @@ class CallsTable(QTableView):
 
     activated_call = Signal()
     selected_in_place = Signal()  # the current row became selected without moving
+
+    def size_columns(self) -> None:
+        """Row height and column widths from the font in use (a larger system font widens them);
+        the caller's name takes the width left over, never less than CALLER_MIN_CHARS."""
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        size_columns(self, COLUMN_CHARS)
+        self.fit_caller()
+
+    def fit_caller(self) -> None:
+        char = self.fontMetrics().horizontalAdvance("x")
+        others = sum(self.columnWidth(c) for c in Column if c is not Column.CALLER)
+        width = max(CALLER_MIN_CHARS * char, self.viewport().width() - others)
+        if self.columnWidth(Column.CALLER) != width:
+            self.setColumnWidth(Column.CALLER, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_caller()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.size_columns()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -73,6 +112,15 @@ class CallsTable(QTableView):
                 self.selected_in_place.emit()
                 return
         super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on the row the focus already marks (the top row at launch) selects it without
+        changing the current row, so no `currentRowChanged` says so: say it here, or the row
+        turns blue while the pane still shows no call."""
+        super().mousePressEvent(event)
+        current = self.currentIndex()
+        if current.isValid() and self.selectionModel().isSelected(current):
+            self.selected_in_place.emit()
 
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -165,25 +213,12 @@ class CallsView(QWidget):
         rows.setVisible(False)
         # Uniform fixed-height rows: the header need not track 10,000 section sizes on inserts.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (Column.FROM, 125),
-            (Column.TO, 125),
-            (Column.DIRECTION, 75),
-            (Column.CALLER, 110),
-            (Column.STATUS, 85),
-            (Column.STARTED, 70),
-            (Column.DURATION, 65),
-            (Column.STREAMS, 55),
-        ):
-            self.table.setColumnWidth(column, width)
-        # Extra width goes to the caller's name, not to a far-away Streams count.
         hh.setStretchLastSection(False)
-        hh.setSectionResizeMode(Column.CALLER, QHeaderView.ResizeMode.Stretch)
+        self.table.size_columns()
 
     def _connect_table(self) -> None:
         self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move in it

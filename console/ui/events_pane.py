@@ -9,7 +9,7 @@ again on resume. Filters are applied by the event log, off the GUI loop; the pan
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,12 +41,15 @@ from console.ui.events_details import EventDetails
 from console.ui.events_filter import matches
 from console.ui.events_model import Column, EventsTableModel
 from console.ui.events_style import Kind, colour_for
+from console.ui.table_widths import size_columns
 
 MAX_UPDATES_PER_S = 20
 TYPING_PAUSE_MS = 250
 PENDING_MAX = 10_000  # queued live events beyond this are dropped: a reload brings them back
 ALL_EVENTS = ""
 REJECTED = "__rejected__"
+ROWS_ALWAYS_SHOWN = 5
+EVENT_COLUMN_CHARS = {Column.TIME: 14, Column.EVENT: 21, Column.CALL: 21, Column.STREAM: 21}
 
 
 class EventsPane(QWidget):
@@ -189,26 +192,37 @@ class EventsPane(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setWordWrap(False)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
         table.setAlternatingRowColors(True)
         rows = table.verticalHeader()
         rows.setVisible(False)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        for column, width in (
-            (Column.TIME, 95),
-            (Column.EVENT, 150),
-            (Column.CALL, 150),
-            (Column.STREAM, 150),
-        ):
-            table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
+        table.horizontalHeader().setHighlightSections(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        self.table = table
+        self._size_table()
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
-        self.table = table
+
+    def _size_table(self) -> None:
+        """Rows, columns and the table's least height from the font in use: five events in view
+        however short the window (the calls list gives way first)."""
+        table = self.table
+        rows = table.verticalHeader()
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 6)
+        size_columns(table, EVENT_COLUMN_CHARS)
+        table.setMinimumHeight(
+            table.horizontalHeader().sizeHint().height()
+            + ROWS_ALWAYS_SHOWN * rows.defaultSectionSize()
+            + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2
+        )  # fmt: skip
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a larger system font
+            self._size_table()
 
     def _table_stack_widget(self) -> QWidget:
         holder = QWidget()

@@ -7,35 +7,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
+    QGuiApplication,
     QIcon,
     QKeySequence,
-    QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QFrame,
     QLabel,
     QMainWindow,
     QMenuBar,
-    QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from console.domain.screen_fit import Rect, clamp, first_placement
 from console.identity import DOCS_URL, NAME
 from console.ui.banners import BannerBar, Level
+from console.ui.focus_ring import FocusRings
 from console.ui.plain_text import make_plain
 from console.ui.status_indicator import Health, StatusIndicator
 from console.ui.steady_inputs import SteadyComboBox
 
 Light = Literal["account", "api", "receiver", "team"]  # the status bar's lights
-EVENTS_FLOOR = 100  # px the events region keeps when the call pane needs the rest
+CALL_PANE_WIDTH = 580  # px: the call pane's width when the pane does not say (placeholders)
+CALL_PANE_ROOMY = 760  # px: the call pane's share of a wide window, at most (two fifths below)
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +51,7 @@ class MainWindow(QMainWindow):
     activity_requested = Signal()
     receiver_settings_requested = Signal()
     team_database_requested = Signal()
+    monitor_requested = Signal()  # View → Stream monitor: show it again once closed
     first_painted = Signal()
 
     def __init__(
@@ -76,37 +79,38 @@ class MainWindow(QMainWindow):
 
         self._build_splitters(events_region)
         self._build_central()
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self.fit_events)
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
-        self.resize(1400, 900)
+        self._focus_rings = FocusRings(self)
+        self.place_on(None)
 
     def _build_splitters(self, events_region: QWidget) -> None:
+        # Lists on the left (the calls over the event pane), the call acted on to the right at
+        # the window's full height: at 1280x720 the stream form, Start and the call's streams
+        # all show, and the event pane keeps its filters, five rows and its buttons.
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lower_tabs")
+        self.lower_tabs.setTabBarAutoHide(True)  # a tab bar only once the monitor shares it
+        self.lower_tabs.setDocumentMode(True)
+        # Tab passes through to the pane (a tab widget hands its focus to its tab bar, hidden
+        # while there is one tab: Tab would stop there).
+        self.lower_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lower_tabs.addTab(events_region, "Events")
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.setObjectName("left_splitter")
+        self.left_splitter.addWidget(self.calls_region)
+        self.left_splitter.addWidget(self.lower_tabs)
+        self.left_splitter.setStretchFactor(0, 3)
+        self.left_splitter.setStretchFactor(1, 2)
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("top_splitter")
-        self.top_splitter.addWidget(self.calls_region)
+        self.top_splitter.addWidget(self.left_splitter)
         self.top_splitter.addWidget(self.call_region)
-        self.top_splitter.setStretchFactor(0, 3)
-        self.top_splitter.setStretchFactor(1, 2)
-        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.main_splitter.setObjectName("main_splitter")
-        self.main_splitter.addWidget(self.top_splitter)
-        # The events region scrolls inside its slot, so at 1280x720 the calls and the stream
-        # form keep the height they need (`fit_events`) and the event pane still has its own.
-        self.events_scroll = QScrollArea()
-        self.events_scroll.setObjectName("events_scroll")
-        self.events_scroll.setWidgetResizable(True)
-        self.events_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.events_scroll.setWidget(events_region)
-        self.events_scroll.setMinimumHeight(EVENTS_FLOOR)
-        self.main_splitter.addWidget(self.events_scroll)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 1)
-        for splitter in (self.top_splitter, self.main_splitter):
+        # A wider window widens the lists; the call pane keeps its width (it never shifts).
+        self.top_splitter.setStretchFactor(0, 1)
+        self.top_splitter.setStretchFactor(1, 0)
+        for splitter in (self.top_splitter, self.left_splitter):
             splitter.setChildrenCollapsible(False)
 
     def _build_central(self) -> None:
@@ -116,7 +120,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banners)
-        layout.addWidget(self.main_splitter, 1)
+        layout.addWidget(self.top_splitter, 1)
         self.setCentralWidget(central)
         central.installEventFilter(self)
 
@@ -204,6 +208,11 @@ class MainWindow(QMainWindow):
         self.toggle_events.setCheckable(True)
         self.toggle_events.setChecked(True)
         self.toggle_events.toggled.connect(self._show_events)
+        self.monitor_action = view.addAction("Stream &monitor")
+        self.monitor_action.setObjectName("show_monitor_action")
+        self.monitor_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.monitor_action.setEnabled(False)  # until a stream is first monitored
+        self.monitor_action.triggered.connect(self.monitor_requested)
         view.addSeparator()
         self.region_actions: list[QAction] = []
         for key, label, name, part in (
@@ -268,21 +277,19 @@ class MainWindow(QMainWindow):
     def set_regions(self, calls_region: QWidget, call_region: QWidget) -> None:
         """Swap in the working regions. The first paint shows light placeholders, so the window
         is on screen before the heavier widgets (and their imports) are built."""
-        for index, (old, new) in enumerate(
-            ((self.calls_region, calls_region), (self.call_region, call_region))
+        for splitter, index, old, new in (
+            (self.left_splitter, 0, self.calls_region, calls_region),
+            (self.top_splitter, 1, self.call_region, call_region),
         ):
             if old is new:
                 continue
-            sizes = self.top_splitter.sizes()
-            self.top_splitter.replaceWidget(index, new)
-            self.top_splitter.setSizes(sizes)
+            sizes = splitter.sizes()
+            splitter.replaceWidget(index, new)
+            splitter.setSizes(sizes)
             old.deleteLater()
         self.calls_region = calls_region
         self.call_region = call_region
-        wants = getattr(call_region, "height_wanted", None)
-        if wants is not None:
-            wants.connect(self._fit_timer.start)
-        self._fit_timer.start()
+        self._fix_call_width()
 
     def set_events_region(self, events_region: QWidget) -> None:
         """Swap in the working event pane for the first paint's placeholder."""
@@ -290,11 +297,34 @@ class MainWindow(QMainWindow):
         if old is events_region:
             return
         events_region.setObjectName(events_region.objectName() or "events_region")
-        self.events_scroll.takeWidget()
-        self.events_scroll.setWidget(events_region)
+        index = self.lower_tabs.indexOf(old)
+        self.lower_tabs.insertTab(index, events_region, "Events")
+        self.lower_tabs.removeTab(index + 1)
+        self.lower_tabs.setCurrentWidget(events_region)
         self.events_region = events_region
-        events_region.setVisible(self.toggle_events.isChecked())
         old.deleteLater()
+
+    def add_lower_tab(self, widget: QWidget, title: str) -> None:
+        """A panel sharing the event pane's place (the stream monitor on a laptop screen): the
+        calls list and the call pane keep their widths."""
+        self.lower_tabs.addTab(widget, title)
+        self.show_lower_tab(widget)
+
+    def set_monitor_available(self, available: bool) -> None:
+        """View → Stream monitor (Ctrl+Shift+M) works once there is a monitor to show."""
+        self.monitor_action.setEnabled(available)
+
+    def show_lower_tab(self, widget: QWidget) -> None:
+        """`widget`'s tab brought forward, the shared place made tall enough for it (up to three
+        fifths of the column: the calls list keeps the rest)."""
+        self.toggle_events.setChecked(True)
+        self.lower_tabs.setCurrentWidget(widget)
+        calls, lower = self.left_splitter.sizes()
+        bar = self.lower_tabs.tabBar().sizeHint().height()
+        want = min(widget.sizeHint().height() + bar, (calls + lower) * 3 // 5)
+        give = min(want - lower, calls - self.calls_region.minimumSizeHint().height())
+        if give > 0:
+            self.left_splitter.setSizes([calls - give, lower + give])
 
     def focus_region(self, name: str, part: str = "") -> None:
         """Keyboard focus into a region ("calls", "call" with part "form"/"streams", "events").
@@ -319,25 +349,16 @@ class MainWindow(QMainWindow):
                 return
 
     def _show_events(self, shown: bool) -> None:
-        """Hidden, the events region gives its height to the calls and the stream form."""
-        self.events_region.setVisible(shown)
-        self.events_scroll.setVisible(shown)
+        """Hidden, the event pane (and what shares its place) gives its height to the calls."""
+        self.lower_tabs.setVisible(shown)
 
-    def fit_events(self) -> None:
-        """Take height from the events region (down to EVENTS_FLOOR) while the call pane has
-        less than it needs to show the whole form and the streams table."""
-        needed_height = getattr(self.call_region, "needed_height", None)
-        if not callable(needed_height) or not self.events_scroll.isVisible():
-            return
-        short = int(needed_height()) - self.call_region.height()
-        top, events = self.main_splitter.sizes()
-        give = min(short, events - EVENTS_FLOOR)
-        if give > 0:
-            self.main_splitter.setSizes([top + give, events - give])
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_timer.start()
+    def _fix_call_width(self) -> None:
+        """The call pane's width is set here once (for the font in use), never by what a call
+        happens to show: the pane does not shift sideways between calls, and the calls list
+        keeps its columns."""
+        wanted = getattr(self.call_region, "width_wanted", None)
+        width = int(wanted()) if callable(wanted) else CALL_PANE_WIDTH
+        self.call_region.setMinimumWidth(width)
 
     # --- state shown --------------------------------------------------------------------------
     def set_profiles(self, profiles: list[tuple[str, str]], current: str | None) -> None:
@@ -358,36 +379,60 @@ class MainWindow(QMainWindow):
             self.profile_selected.emit(str(profile_id))
 
     # --- layout persistence -------------------------------------------------------------------
+    def place_on(self, available: QRect | None) -> None:
+        """The first start's place: fits `available` (the screen's free area by default),
+        maximised on a laptop-sized screen (console/domain/screen_fit.py)."""
+        area = available if available is not None else self.screen().availableGeometry()
+        placement = first_placement(_rect(area))
+        self.setGeometry(_qrect(placement.rect))
+        if placement.maximised:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        self.reset_layout()
+
+    def clamp_to_screen(self) -> None:
+        """A remembered geometry pulled back onto the screen it lands on (a laptop undocked from
+        the big monitor it was saved on)."""
+        if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+            return
+        screen = QGuiApplication.screenAt(self.geometry().center()) or self.screen()
+        fitted = clamp(_rect(self.geometry()), _rect(screen.availableGeometry()))
+        if _qrect(fitted) != self.geometry():
+            self.setGeometry(_qrect(fitted))
+
     def restore_layout(self, settings: QSettings) -> None:
-        if settings.value("window/main_splitter") is None:
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(QByteArray(geometry)):
+            self.clamp_to_screen()
             self.reset_layout()
+        else:
+            self.place_on(None)
         for key, apply in (
-            ("window/geometry", self.restoreGeometry),
             ("window/state", self.restoreState),
             ("window/top_splitter", self.top_splitter.restoreState),
-            ("window/main_splitter", self.main_splitter.restoreState),
+            ("window/left_splitter", self.left_splitter.restoreState),
         ):
             value = settings.value(key)
             if isinstance(value, QByteArray | bytes):
                 apply(QByteArray(value))
-        self._default_sizes()
 
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/top_splitter", self.top_splitter.saveState())
-        settings.setValue("window/main_splitter", self.main_splitter.saveState())
+        settings.setValue("window/left_splitter", self.left_splitter.saveState())
+        settings.remove("window/main_splitter")  # the layout before the event pane moved left
         settings.sync()
 
-    def _default_sizes(self) -> None:
-        if sum(self.top_splitter.sizes()) == 0:
-            self.top_splitter.setSizes([760, 640])
-        if sum(self.main_splitter.sizes()) == 0:
-            self.main_splitter.setSizes([600, 240])
-
     def reset_layout(self) -> None:
-        self.top_splitter.setSizes([760, 640])
-        self.main_splitter.setSizes([600, 240])
+        """The call pane at two fifths of the width (never below its fixed minimum, nor above
+        CALL_PANE_ROOMY), the rest to the lists; the event pane gets two
+        fifths of the height (never less than it needs for its filters, rows and buttons)."""
+        width, height = max(self.width(), 1), max(self.height(), 1)
+        floor = self.call_region.minimumWidth() or CALL_PANE_WIDTH
+        call = max(floor, min(width * 2 // 5, CALL_PANE_ROOMY))
+        self.top_splitter.setSizes([max(width - call, 1), call])
+        events = max(self.lower_tabs.minimumSizeHint().height(), height * 2 // 5)
+        self.left_splitter.setSizes([max(height - events, 1), events])
         self.toggle_events.setChecked(True)
 
     # --- events -------------------------------------------------------------------------------
@@ -403,6 +448,19 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a larger system font: a wider call pane
+            self._fix_call_width()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.close_requested.emit()
         event.accept()
+
+
+def _rect(rect: QRect) -> Rect:
+    return Rect(rect.x(), rect.y(), rect.width(), rect.height())
+
+
+def _qrect(rect: Rect) -> QRect:
+    return QRect(rect.x, rect.y, rect.width, rect.height)

@@ -20,6 +20,9 @@ class MonitorToggle(QCheckBox):
         self._before = ""
         self._filling = False
         _layout_holding(form, form.messages["service_url"]).addWidget(self)
+        # Added after the form set its Tab order: put it where it shows, under Stream URL.
+        QWidget.setTabOrder(form.check_button, self)
+        QWidget.setTabOrder(self, form.bidirectional)
         self.toggled.connect(self._toggled)
         for combo in (form.content_type, form.audio_track):
             combo.currentIndexChanged.connect(self._refill)

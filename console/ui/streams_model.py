@@ -24,6 +24,8 @@ ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2
 PENDING_STATUS = "starting…"
 STOPPING_STATUS = "stopping…"  # the agent asked; Plivo's answer not in yet
 FAILED_STATUS = "failed"
+ENDED_WITH_CALL = "ended with the call"  # shown for a stream still listed as running on a call
+# that has ended: nothing runs on an ended call, whatever the last list said
 UNKNOWN_REASON = "reason not known: turn on status callbacks to see why"
 MAX_REASON_CHARS = 300
 MAX_REASONS = 500
@@ -61,6 +63,21 @@ class StreamsTableModel(FlatTableModel):
         self._before_stop: dict[str, Stream] = {}  # rows as they were when "stopping…" was shown
         self._reasons: dict[str, str] = {}  # stream id -> why it failed (kept across calls)
         self._degraded: dict[str, str] = {}  # stream id -> "buffer 60% full" (DegradedStream)
+        self._call_ended = False
+
+    def set_call_ended(self, ended: bool) -> None:
+        """The call has ended: no stream of it is active any more (until another call)."""
+        if ended == self._call_ended:
+            return
+        self._call_ended = ended
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(StreamColumn) - 1)
+            )
+
+    @property
+    def call_ended(self) -> bool:
+        return self._call_ended
 
     def row_total(self) -> int:
         return len(self._rows)
@@ -74,6 +91,9 @@ class StreamsTableModel(FlatTableModel):
             return tooltip_text(f"This stream failed: {self.failure_words(stream).one_line}")
         if role == Qt.ItemDataRole.DisplayRole and failed and index.column() == StreamColumn.STATUS:
             return f"failed: {self.failure_words(stream).plain}"
+        status_cell = role == Qt.ItemDataRole.DisplayRole and index.column() == StreamColumn.STATUS
+        if status_cell and self._call_ended and self._running(stream):
+            return ENDED_WITH_CALL
         if role == Qt.ItemDataRole.DisplayRole:
             text = _text(stream, StreamColumn(index.column()))
             note = self._degraded.get(stream.stream_id)
@@ -109,7 +129,10 @@ class StreamsTableModel(FlatTableModel):
 
     def is_active(self, row: int) -> bool:
         """Active as far as the agent can act on it: a just-started (pending) stream counts."""
-        stream = self._rows[row]
+        return not self._call_ended and self._running(self._rows[row])
+
+    @staticmethod
+    def _running(stream: Stream) -> bool:
         return stream.status == PENDING_STATUS or stream.is_active
 
     def failure_reason(self, stream_id: str) -> str:

@@ -282,12 +282,11 @@ async def test_every_field_and_start_in_view_at_laptop_sizes(
         assert _on_screen(widget), widget.objectName()
     assert "24 h timeout" in form.more_summary.text()
 
-    # Hiding the events region gives its height to the calls and the form.
-    QTest.mouseClick(form.more_toggle, Qt.MouseButton.LeftButton)
-    await asyncio.sleep(0)
-    before = scroll.viewport().height()
+    # Hiding the event pane (under the calls list) gives its height to the calls list.
+    calls = demo.region.calls.table
+    before = calls.viewport().height()
     window.toggle_events.trigger()
-    await wait_for(lambda: scroll.viewport().height() > before + 40, what="form grows")
+    await wait_for(lambda: calls.viewport().height() > before + 40, what="the list grows")
     assert not window.events_region.isVisible()
     # The drop ended the stream: the demo's media sink has nothing left open at close.
     assert not [s for s in simulator.streams_of(pane.call.call_uuid) if s.active]
