@@ -56,7 +56,7 @@ from console.ui.stream_form_fields import (
     show_problems,
 )
 from console.ui.stream_form_view import BIDIRECTIONAL_REASON, MORE_OPTIONS, StreamFormView
-from console.ui.stream_result import ResultKind, ResultRecord
+from console.ui.stream_result import FAILED_PREFIX, ResultKind, ResultRecord
 
 STOPPED = "stopped"  # what the app layer passes once Plivo confirmed the agent's stop
 
@@ -239,7 +239,7 @@ class StreamForm(StreamFormView):
         if status == STOPPED:
             kind, headline = ResultKind.ENDED, "Stream stopped."
         elif status == "failed":
-            kind, headline = ResultKind.FAILED, f"The stream failed: {reason}"
+            kind, headline = ResultKind.FAILED, f"{FAILED_PREFIX}{reason}"
         else:
             kind, headline = ResultKind.ENDED, f"The stream has ended ({status or 'no status'})."
         ended = ResultRecord(kind, headline, record.stream_id, record.api_id, record.detail)
