@@ -221,12 +221,14 @@ async def run(cluster: Any, db: str, tmp: Path, args: argparse.Namespace) -> dic
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_connections(admin, db, stop))
     half = int(args.rate * args.seconds / 2)
+    server_before, started = server_cpu_s(cluster), time.monotonic()
     senders = [
         await child("--send", c.url, "--rate", str(args.rate / 2), "--seconds",
                     str(args.seconds), "--first", str(i * half), password=args.password)
         for i, c in enumerate(collectors)
     ]  # fmt: skip
     sent = [await last_json(s) for s in senders]
+    server = (server_cpu_s(cluster) - server_before) / (time.monotonic() - started)
     rows = int((await (await admin.execute("SELECT count(*) FROM events")).fetchone())[0])
     for proc in consoles:
         assert proc.stdin is not None
@@ -242,7 +244,23 @@ async def run(cluster: Any, db: str, tmp: Path, args: argparse.Namespace) -> dic
         if proc.stdin is not None:
             proc.stdin.close()
         await proc.wait()
-    return {"sent": sent, "rows": rows, "reports": reports, "peak": peak}
+    return {"sent": sent, "rows": rows, "reports": reports, "peak": peak, "server": server}
+
+
+def server_cpu_s(cluster: Any) -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (the postmaster's children,
+    live ones: the backends of the consoles and collectors, WAL writer, checkpointer)."""
+    postmaster = (cluster.data / "postmaster.pid").read_text().split()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == postmaster or stat.parent.name == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def percentile(hist: list[int], q: float) -> float:
@@ -294,6 +312,7 @@ def judge(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
     print(
         f"cores the co-located consoles need at this rate: {needed:.1f} (machine: {os.cpu_count()})"
     )
+    print(f"PostgreSQL server cores busy during the load: {result['server']:.2f}")
     print(f"connections peak: {result['peak']}")
     print(f"connections limit: {limit}")
     missed = []
