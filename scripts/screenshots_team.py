@@ -11,6 +11,15 @@ the StartStream callback shows in both event panes.
 
 Writes team-two-consoles.png, team-database-dialog.png and team-activity-history.png (the
 second console's activity history showing the first console's start).
+
+Without `--db` it needs nothing set up: it starts a throwaway PostgreSQL (tests/pg/cluster.py),
+runs `team init` and makes two agent logins, `anna` and `ben`, joins two demo consoles to it,
+each with its own login, starts a stream in each, and writes team-activity-history.png: the
+second console's history with both starts, each under the login that made it (checked: recorded
+by the database), the OS user and host beside it.
+
+    xvfb-run -a -s "-screen 0 1920x1200x24" scripts/with-test-keyring.sh \
+        env QT_QPA_PLATFORM=xcb python scripts/screenshots_team.py docs/screenshots
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from console.app.composition import ConsoleApp  # noqa: E402
 from console.app.gui import make_application  # noqa: E402
+from console.app.services.demo import DemoBackend  # noqa: E402
 from console.credentials import MemoryCredentialStore  # noqa: E402
 from console.domain.accounts import Profile  # noqa: E402
 from console.domain.secret import Secret  # noqa: E402
@@ -154,10 +164,77 @@ async def history_in_the_other_console(console: ConsoleApp, call: str, out: Path
     await until(lambda: any(call in " ".join(row) for row in rows()), timeout=20)
     for row in rows():
         print("activity history (second console): " + " | ".join(row))
-    dialog.resize(1400, 260)
+    dialog.resize(1500, 260)
     await settle()
     grab(dialog, out / "team-activity-history.png")
     dialog.close()
+
+
+async def demo_agent(home: Path) -> tuple[ConsoleApp, asyncio.Future[None]]:
+    """One agent's console on the demo account (its own simulated calls)."""
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", 0)
+    console = ConsoleApp(
+        settings, keyring_store=MemoryCredentialStore(), data_dir=home / "data",
+        demo_backend=DemoBackend(calls=4, seed=3), refresh_interval_s=1.0,
+    )  # fmt: skip
+    console.window.resize(1250, 860)
+    runner = asyncio.ensure_future(console.run())
+    await until(console.window.isVisible)
+    console.select_profile("demo")
+    return console, runner
+
+
+async def start_a_stream(console: ConsoleApp, index: int) -> str:
+    """Start a stream on the demo's `index`-th call (to the demo's own media sink)."""
+    view = console.region.calls
+    await until(lambda: view.model.rowCount() >= 4)
+    call = view.model.uuids[index]
+    view.select_call(call)
+    await until(lambda: console.pane.call is not None)
+    form = console.pane.form
+    await until(form.start_button.isEnabled)
+    form.start_button.click()
+    await until(lambda: console.pane.streams.active_count() == 1, timeout=20)
+    return call
+
+
+async def agent_logins(url: str, password: str) -> dict[str, str]:
+    """`team init`, then the agent logins anna and ben: their passwords."""
+    import psycopg
+
+    from console.store.pg.roles import AGENT, add_login, init_team
+
+    async with await psycopg.AsyncConnection.connect(
+        url, password=password, autocommit=True
+    ) as conn:
+        await init_team(conn)
+        return {name: str(await add_login(conn, name, AGENT)) for name in ("anna", "ben")}
+
+
+async def attribution_scene(out: Path, work: Path) -> None:
+    """Two agents, each on their own team login: the second's history shows both starts."""
+    from tests.pg.cluster import PASSWORD, started_cluster
+
+    cluster = started_cluster()
+    try:
+        db = cluster.new_database("team")
+        passwords = await agent_logins(cluster.url(db), PASSWORD)
+        anna, anna_runner = await demo_agent(work / "anna")
+        ben, ben_runner = await demo_agent(work / "ben")
+        try:
+            for name, console in (("anna", anna), ("ben", ben)):
+                url = f"postgresql://{name}@127.0.0.1:{cluster.port}/{db}"
+                await join_team(console, url, passwords[name], None)
+            await start_a_stream(anna, 1)
+            await history_in_the_other_console(ben, await start_a_stream(ben, 2), out)
+        finally:
+            for console, runner in ((anna, anna_runner), (ben, ben_runner)):
+                console.window.close()
+                await runner
+                await console.shutdown()
+    finally:
+        cluster.destroy()
 
 
 def _text(item: QTableWidgetItem | None) -> str:
@@ -166,9 +243,9 @@ def _text(item: QTableWidgetItem | None) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="the team database's URL, no password")
-    parser.add_argument("--api", required=True, help="the simulator's base URL")
-    parser.add_argument("--public-url", required=True, help="the collectors' public URL")
+    parser.add_argument("--db", help="the team database's URL, no password (else a throwaway)")
+    parser.add_argument("--api", help="the simulator's base URL (with --db)")
+    parser.add_argument("--public-url", help="the collectors' public URL (with --db)")
     parser.add_argument("out", type=Path, nargs="?", default=REPO / "docs" / "screenshots")
     args = parser.parse_args()
     password = os.environ.get("TEAM_DB_PASSWORD", "")
@@ -177,7 +254,10 @@ def main() -> int:
         tempfile.TemporaryDirectory() as tmp,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
-        runner.run(scene(args.out, Path(tmp), args, password))
+        if args.db:
+            runner.run(scene(args.out, Path(tmp), args, password))
+        else:
+            runner.run(attribution_scene(args.out, Path(tmp)))
     return 0
 
 

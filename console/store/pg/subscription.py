@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 500
 POLL_S = 2.0
-GAP_S = 0.05  # the shortest time between two reads of one subscription
+GAP_S = 0.2  # the shortest time between two reads of one subscription
 
 ReadAfter = Callable[[psycopg.AsyncConnection[Any], int, int], Awaitable[list[StoredEvent]]]
 
