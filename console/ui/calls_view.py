@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -79,6 +80,29 @@ class CallsTable(QTableView):
             # the first call, however many calls arrived above the marked one.
             top = self.model().index(0, current.column())
             selection.setCurrentIndex(top, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None:
+            # A refresh with many changes, a sort or a filter arrives as one layout change.
+            model.layoutAboutToBeChanged.connect(self._remember_anchor)
+            model.layoutChanged.connect(self._keep_anchor)
+
+    def _remember_anchor(self) -> None:
+        current = self.currentIndex()
+        top = self.visualRect(current).top() if current.isValid() else 0
+        self._anchor = (QPersistentModelIndex(current), top)
+
+    def _keep_anchor(self) -> None:
+        """The current row stays where the agent saw it, as when rows above it are removed."""
+        anchor, top = getattr(self, "_anchor", (QPersistentModelIndex(), 0))
+        self._anchor = (QPersistentModelIndex(), 0)
+        if not anchor.isValid():
+            return
+        self.updateGeometries()
+        moved = self.visualRect(self.model().index(anchor.row(), anchor.column())).top() - top
+        self._scroll_rows(moved // max(1, self.verticalHeader().defaultSectionSize()))
+        self.rowsInserted(QModelIndex(), 0, 0)  # the focus mark's rule for new rows
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -333,6 +357,7 @@ class CallsView(QWidget):
         """Say the list is not being refreshed (None: it is again)."""
         self.stale.setText(text or "")
         self.stale.setVisible(bool(text))
+        self.model.set_estimated(bool(text))  # durations go on ticking, marked as estimates
 
     def set_held(self, count: int) -> None:
         """How many calls wait behind the bar (0 hides it)."""
