@@ -1,9 +1,13 @@
 """The live calls as a Qt table model, built for 10,000 rows that change every few seconds.
 
 Rows are stored column by column (one Python list per field) rather than as a dict per row, and
-a refresh is applied as a diff: rows that ended are faded then removed, new rows are inserted at
-their sorted place, changed cells get `dataChanged`. There is never a model reset for a refresh,
-so the view keeps the agent's selection and scroll position.
+a refresh is applied as a diff worked out with set arithmetic: rows that ended are faded then
+removed, new rows go to their sorted place, changed cells get `dataChanged`. A few insertions
+and removals are signalled row by row; more than a few (a busy call centre's every refresh) are
+built in a slice of their own and swapped in as one layout change, since each begin/end pair is
+walked by the proxy, the view, its headers and the selection. There is never a model reset, so
+the view keeps the agent's selection and scroll position. Where the time goes:
+docs/performance.md.
 
 The model sorts itself (`sort` reorders the columns with one `sorted` call); the filter proxy in
 front of it forwards sort requests here instead of sorting through per-row Python callbacks,
