@@ -507,7 +507,6 @@ def main() -> int:
         conn = sqlite3.connect(db)
         rows, top = conn.execute("SELECT count(*), max(id) FROM events").fetchone()
         conn.close()
-        print(f"  receiver phase done: {json.dumps(got)}; receiver {json.dumps(stats)}", flush=True)
         bare, bare_stats = against("bare", args.rate, args.seconds, Path(tmp) / "unused")
         console_max, console_steps = highest_rate("receiver", Path(tmp))
         bare_max, bare_steps = highest_rate("bare", Path(tmp))

@@ -248,6 +248,7 @@ class ConsoleApp:
         self.window.setWindowTitle(label)
         self.calls_view.set_empty_text("Loading calls…", why)
         self.region.show_calls()
+        self.window.repaint()  # on screen now: what comes next imports for a while
         self.usable.set()
 
     async def _open_activity_log(self, log: ActivityLog) -> None:
@@ -320,6 +321,7 @@ class ConsoleApp:
         if profile_id == DEMO_PROFILE_ID:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
             self.window.set_light("api", Health.BUSY, "starting the simulator…")
+            await asyncio.sleep(0)  # whatever waits for the window to be usable runs first
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
