@@ -302,7 +302,7 @@ async def run() -> int:
     try:
         await free_text(f", right after {BURST:,} new events")
     finally:
-        remove_burst(burst_first)
+        await asyncio.to_thread(remove_burst, burst_first)
 
     scroll_started = time.perf_counter()
     for _ in range(10):  # ten older pages, as an agent scrolling down
