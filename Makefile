@@ -29,8 +29,10 @@ typecheck: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	scripts/with-test-keyring.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark, then one table of their figures and verdicts, also written into README's
+# performance section (scripts/bench_table.py; BENCH_ARGS="--only startup" runs some of them).
 bench: $(VENV)/.test-installed
-	@set -e; for b in benchmarks/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/bench_table.py --readme README.md $(BENCH_ARGS)
 
 screenshots: system-run $(VENV)/.test-installed
 	xvfb-run -a -s "-screen 0 1920x1200x24" scripts/with-test-keyring.sh env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py docs/screenshots

@@ -9,8 +9,13 @@ bare aiohttp handler that only answers 200 (the ceiling on this machine). Figure
 - zero lost: every callback sent was answered 200, and 200s == rows in the log == events the
   pane was given (its newest row is the log's newest);
 - ack latency p99 < 100 ms (from when the request was due to its 200, seen by the generator);
-- GUI loop lag p99 < 50 ms (a 10 ms sleep's overshoot, sampled during the load);
-- throughput of the console / throughput of the bare handler >= 0.5.
+- GUI loop lag p99 < 50 ms and max < 100 ms (a 10 ms sleep's overshoot, sampled during the
+  load), with p50 and the time-weighted share of time blocked > 50 ms;
+- the highest sustainable rate of each side, found by stepping the offered load (1,000/s,
+  1,500/s, 2,000/s, ... for 10 s each, a fresh server every step, its start-up included) until
+  a step loses a callback, answers slower than 100 ms at p99 or falls behind the offered rate:
+  console / bare >= 0.5. (At
+  the paced 2,000/s both keep up, so their throughput ratio is 1.00 whatever either costs.)
 
 The generator is lean on purpose: an aiohttp client took most of a core at 2,000/s on 2 cores.
 BENCH_RECEIVER=gui-loop runs the receiver on the GUI loop instead (the earlier design), and
@@ -56,7 +61,12 @@ AUTH_ID = "MABENCHMARKACCOUNT01"
 PUBLIC = "https://bench.example.ngrok.app"
 ACK_P99_TARGET_MS = 100.0
 LAG_P99_TARGET_MS = 50.0
+LAG_MAX_TARGET_MS = 100.0
+BLOCKED_MS = 50.0
 RATIO_TARGET = 0.5
+STEPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 4000.0, 5000.0, 6000.0, 8000.0)
+STEP_SECONDS = 10.0
+SUSTAINED = 0.95  # of the offered rate, answered 200, with nothing lost
 
 
 def pct(values: list[float], q: float) -> float:
@@ -154,8 +164,12 @@ async def _receiver_main(db: Path) -> None:
                 "accepted": receiver.stats.accepted,
                 "rejected": receiver.stats.rejected,
                 "unavailable": receiver.stats.unavailable,
+                "lag_p50_ms": pct(window, 0.50),
                 "lag_p99_ms": pct(window, 0.99),
                 "lag_max_ms": max(window, default=float("nan")),
+                # Time-weighted: one 500 ms stall counts 500 ms, not one sample.
+                "lag_blocked_share": sum(lag for lag in window if lag > BLOCKED_MS)
+                / max(1e-9, (last - first) * 1000),
                 "batches": log._writer.batches,
                 "pane_delivered": delivered,
                 "pane_newest_id": newest,
@@ -433,6 +447,33 @@ def against(
     return result, stats
 
 
+def sustainable(result: dict[str, object], rate: float) -> bool:
+    """Nothing lost or refused, ack p99 < ACK_P99_TARGET_MS, and the offered rate kept up."""
+    sent, ok = int(result["sent"]), int(result["ok"])  # type: ignore[call-overload]
+    return (
+        sent > 0
+        and ok == sent
+        and float(result["ack_p99_ms"]) < ACK_P99_TARGET_MS  # type: ignore[arg-type]
+        and float(result["throughput"]) >= SUSTAINED * rate  # type: ignore[arg-type]
+    )
+
+
+def highest_rate(kind: str, tmp: Path) -> tuple[float, list[str]]:
+    """Step the offered load up until `kind` no longer sustains it: the last rate it did."""
+    best, notes = 0.0, []
+    for i, rate in enumerate(STEPS):
+        result, _stats = against(kind, rate, STEP_SECONDS, tmp / f"step-{kind}-{i}.sqlite3")
+        ok = sustainable(result, rate)
+        notes.append(
+            f"{rate:,.0f}/s {'ok' if ok else 'no'} "
+            f"({float(result['throughput']):,.0f}/s, p99 {float(result['ack_p99_ms']):.0f} ms)"  # type: ignore[arg-type]
+        )
+        if not ok:
+            break
+        best = rate
+    return best, notes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -466,11 +507,13 @@ def main() -> int:
         conn = sqlite3.connect(db)
         rows, top = conn.execute("SELECT count(*), max(id) FROM events").fetchone()
         conn.close()
-        print(f"  receiver phase done: {json.dumps(got)}; receiver {json.dumps(stats)}", flush=True)
         bare, bare_stats = against("bare", args.rate, args.seconds, Path(tmp) / "unused")
+        console_max, console_steps = highest_rate("receiver", Path(tmp))
+        bare_max, bare_steps = highest_rate("bare", Path(tmp))
     sent, ok = int(got["sent"]), int(got["ok"])  # type: ignore[call-overload]
     thr, bare_thr = float(got["throughput"]), float(bare["throughput"])  # type: ignore[arg-type]
-    ratio = thr / bare_thr if bare_thr else 0.0
+    paced_ratio = thr / bare_thr if bare_thr else 0.0
+    ratio = console_max / bare_max if bare_max else 0.0
     ack99 = float(got["ack_p99_ms"])  # type: ignore[arg-type]
     lag99 = float(stats["lag_p99_ms"])  # type: ignore[arg-type]
     print(
@@ -499,13 +542,24 @@ def main() -> int:
         f"  ack latency p50 {float(got['ack_p50_ms']):.1f} ms, p99 {ack99:.1f} ms "  # type: ignore[arg-type]
         f"(target < {ACK_P99_TARGET_MS:.0f} ms)"
     )
+    lag_max = float(stats["lag_max_ms"])  # type: ignore[arg-type]
     print(
-        f"  GUI loop lag p99 {lag99:.1f} ms, max {float(stats['lag_max_ms']):.1f} ms "  # type: ignore[arg-type]
-        f"(target < {LAG_P99_TARGET_MS:.0f} ms)"
+        f"  GUI loop lag p50 {float(stats['lag_p50_ms']):.1f} ms, p99 {lag99:.1f} ms, "  # type: ignore[arg-type]
+        f"max {lag_max:.1f} ms, blocked > {BLOCKED_MS:.0f} ms "
+        f"{100 * float(stats['lag_blocked_share']):.1f} % of the time "  # type: ignore[arg-type]
+        f"(targets p99 < {LAG_P99_TARGET_MS:.0f} ms, max < {LAG_MAX_TARGET_MS:.0f} ms)"
     )
     print(
-        f"  throughput: console {thr:,.0f}/s, bare aiohttp 200 handler {bare_thr:,.0f}/s, "
-        f"ratio {ratio:.2f} (target >= {RATIO_TARGET})"
+        f"  paced throughput: console {thr:,.0f}/s, bare aiohttp 200 handler {bare_thr:,.0f}/s "
+        f"(ratio {paced_ratio:.2f}; both keep up with the offered rate, so this says little)"
+    )
+    print(f"  stepped, console: {'; '.join(console_steps)}")
+    print(f"  stepped, bare handler: {'; '.join(bare_steps)}")
+    print(
+        f"  highest sustainable rate (nothing lost, ack p99 < {ACK_P99_TARGET_MS:.0f} ms, "
+        f">= {SUSTAINED:.0%} of the offered rate, {STEP_SECONDS:.0f} s a step): console "
+        f"{console_max:,.0f}/s, bare handler {bare_max:,.0f}/s, ratio {ratio:.2f} "
+        f"(target >= {RATIO_TARGET})"
     )
     missed = []
     if not (ok == sent == rows == shown) or stats["pane_newest_id"] != top:
@@ -514,8 +568,10 @@ def main() -> int:
         missed.append(f"ack p99 {ack99:.1f} ms")
     if not lag99 < LAG_P99_TARGET_MS:
         missed.append(f"GUI loop lag p99 {lag99:.1f} ms")
+    if not lag_max < LAG_MAX_TARGET_MS:
+        missed.append(f"GUI loop lag max {lag_max:.1f} ms")
     if not ratio >= RATIO_TARGET:
-        missed.append(f"throughput ratio {ratio:.2f}")
+        missed.append(f"highest sustainable rate ratio {ratio:.2f}")
     print("target met" if not missed else "target missed: " + "; ".join(missed))
     return 0 if not missed else 1
 

@@ -5,6 +5,7 @@ sits among app/'s rooms, and how a callback reaches the screen: docs/architectur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -59,6 +60,7 @@ from console.ui.stream_form import StreamForm
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
+FIRST_CALLS_WAIT_S = 2.0  # services start then at the latest, first calls listed or not
 DEMO_LABEL = "Demo account (simulator)"
 
 
@@ -97,13 +99,20 @@ class ConsoleApp:
         self.collector = MainThreadCollector()
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
+        # Start-up milestones (benchmarks/startup.py prints them): the window usable (composed,
+        # titled, the calls region loading), the first calls listed, every service started.
+        self.usable = asyncio.Event()
+        self.first_calls = asyncio.Event()
+        self.services_ready = asyncio.Event()
 
         calls_view = self._build_window(window, demo)
         self._build_notices(settings)
         self._build_controllers(calls_view, data_dir, refresh_interval_s)
         self._connect_window(data_dir, log_dir)
         self.window.restore_layout(settings)
-        self._refresh_profile_list()
+        # Only the list here: the title and lights wait for the account (no "Stream Console"
+        # flashing between the first paint's account title and the account's own).
+        self._set_profile_entries()
         self.window.set_light(
             "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
@@ -112,6 +121,7 @@ class ConsoleApp:
     def _build_window(self, window: MainWindow | None, demo: bool) -> CallsView:
         self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
         calls_view = CallsView()
+        self.calls_view = calls_view
         self.form = StreamForm()  # the setups controller drives it; the pane lays it out
         region, pane = CallsRegion(calls_view), CallPane(self.form)
         self.window.set_regions(region, pane)
@@ -156,6 +166,8 @@ class ConsoleApp:
         )
         self.events.bind(None, None)  # no receiver yet: the pane says so
         self._shutting_down = False
+        self._services_started = False
+        self._services_task: asyncio.Task[None] | None = None
         calls_view.call_selected.connect(self.events_pane.set_selected_call)
         recordings = data_dir / "recordings" if data_dir else None
         self.monitor = MonitorController(
@@ -212,13 +224,45 @@ class ConsoleApp:
         self.hooks.install(loop)
         self.collector.start()
         self.window.show()
-        if self.activity_log is not None:
-            await self._open_activity_log(self.activity_log)
-        self.receiver.start_in_background()
-        self.team.start_in_background()
+        self.calls.refreshed.connect(self.first_calls.set)
+        # Not one of `tasks`: it is the console's own start-up, not work to count or report.
+        self._services_task = loop.create_task(self._start_services())
+        self._services_task.add_done_callback(self._services_started_or_failed)
         initial = DEMO_PROFILE_ID if self.demo else self.profiles.current_id()
         await self.activate(initial)
         await self.closed
+
+    async def _start_services(self) -> None:
+        """The receiver, event log, activity history, team connection and monitor start once
+        the first calls are listed (they are not needed to list them, and their imports and
+        files would hold the list back), or after FIRST_CALLS_WAIT_S if Plivo is slow. No
+        callback can come before: a stream is started on a listed call, after this."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.first_calls.wait(), FIRST_CALLS_WAIT_S)
+        if self.binding is not None and self.region.showing_calls:
+            self.region.show_calls()  # the keyboard in the list, now that it has rows to move in
+        await self.receiver.start()  # first: the stream form offers its URL once it listens
+        if self.activity_log is not None:
+            await self._open_activity_log(self.activity_log)
+        self.team.start_in_background()
+        self._services_started = True
+        binding = self.binding
+        if binding is not None and (binding.profile.demo or binding.profile.public_url):
+            await self.monitor.ensure_started()
+        self.services_ready.set()
+
+    def _services_started_or_failed(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._task_failed("start-services", task.exception() or RuntimeError())
+
+    def _show_loading(self, label: str, why: str) -> None:
+        """The account's title and "Loading calls…" at once, before its client (and, for the
+        demo, the simulator) is even imported."""
+        self.window.setWindowTitle(label)
+        self.calls_view.set_empty_text("Loading calls…", why)
+        self.region.show_calls()
+        self.window.repaint()  # on screen now: what comes next imports for a while
+        self.usable.set()
 
     async def _open_activity_log(self, log: ActivityLog) -> None:
         try:
@@ -250,6 +294,9 @@ class ConsoleApp:
         started = time.monotonic()
         self.calls.bind(None)
         self.streams.bind(None)
+        if self._services_task is not None:
+            self._services_task.cancel()  # and let it finish before the services stop
+            await asyncio.gather(self._services_task, return_exceptions=True)
         self._shutting_down = True  # the event pane no longer follows the receiver
         self.events.bind(None, None)
         self.reactions.bind(None, None)
@@ -285,7 +332,9 @@ class ConsoleApp:
             await old.client.aclose()
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
+            self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
             self.window.set_light("api", Health.BUSY, "starting the simulator…")
+            await asyncio.sleep(0)  # whatever waits for the window to be usable runs first
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
@@ -296,8 +345,11 @@ class ConsoleApp:
                 self._refresh_profile_list()
                 self.region.show_first_run()
                 self.pane.show_call(None)
+                self.usable.set()
+                self.first_calls.set()  # no calls to list: the services need not wait
                 return None
             profile = found
+            self._show_loading(found.display_name, f"Asking Plivo for {found.display_name}'s calls")
             tokens = StoredToken(self.credentials, profile.profile_id, profile.auth_id)
             self.profiles.set_current(profile.profile_id)
         client = PlivoClient(profile.auth_id, tokens, profile.api_base_url, observer=self.status)
@@ -307,7 +359,7 @@ class ConsoleApp:
             broken_example_url=self.demo_backend.refusing_sink_url if profile.demo else None,
         )  # fmt: skip
         self.binding = binding
-        if profile.demo or profile.public_url:
+        if (profile.demo or profile.public_url) and self._services_started:
             await self.monitor.ensure_started()
         self.pane.set_recent_service_urls(self._recent_urls(binding))
         # Demo: a stream URL that works out of the box (the simulator's own media sink), kept
@@ -328,17 +380,19 @@ class ConsoleApp:
         test callback's verdict (about the old address) follow at once."""
         self.events.account_changed()
         public_url = profile.public_url if profile is not None and profile.public_url else None
-        if profile is not None and (profile.demo or public_url):
+        if profile is not None and (profile.demo or public_url) and self._services_started:
             self.tasks.run("monitor-start", self.monitor.ensure_started())
         self.monitor.set_demo(bool(profile and profile.demo))
         self.monitor.set_public_url(public_url)
 
-    def _refresh_profile_list(self) -> None:
-        profiles = self.profiles.list()
-        entries = [(p.profile_id, p.display_name) for p in profiles]
+    def _set_profile_entries(self) -> None:
+        entries = [(p.profile_id, p.display_name) for p in self.profiles.list()]
         entries.append((DEMO_PROFILE_ID, DEMO_LABEL))
         current = self.binding.profile.profile_id if self.binding else None
         self.window.set_profiles(entries, current)
+
+    def _refresh_profile_list(self) -> None:
+        self._set_profile_entries()
         # "Support EU — Stream Console": Qt adds the application's name to any other title.
         self.window.setWindowTitle(self.binding.profile.display_name if self.binding else APP_TITLE)
         if self.binding is None:

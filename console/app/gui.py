@@ -23,6 +23,7 @@ from console import __version__
 from console.identity import NAME
 
 if TYPE_CHECKING:
+    from console.app.composition import ConsoleApp
     from console.ui.main_window import MainWindow
 
 _log = logging.getLogger("console")
@@ -68,6 +69,8 @@ def _paint_first(app: QApplication, *, demo: bool, benchmark: bool) -> MainWindo
 
 
 async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
+    import asyncio
+
     from console.app.composition import ConsoleApp
     from console.app.runtime.logs import configure_logging
     from console.app.runtime.private_files import secure_app_files
@@ -86,6 +89,8 @@ async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
     console = ConsoleApp(
         open_settings(), demo=demo, log_dir=log_dir, data_dir=data_dir, window=window
     )
+    if benchmark:
+        milestones = asyncio.ensure_future(_print_milestones(console))
     _STOP.target = console.window.close
     if _STOP.requested:
         QTimer.singleShot(0, console.window.close)
@@ -104,8 +109,23 @@ async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
             _log.error("shutdown without an event loop: %s", exc)
             raise
         if benchmark:
+            milestones.cancel()
             print(f"shutdown {took:.4f}", flush=True)
     return 0
+
+
+async def _print_milestones(console: ConsoleApp) -> None:
+    """`--benchmark-paint`: says when the window became usable (composed, titled, the calls
+    region loading), when the first calls were listed, and when every service had started, each
+    once painted (benchmarks/startup.py reads these lines)."""
+    for name, reached in (
+        ("usable", console.usable),
+        ("first-calls", console.first_calls),
+        ("services-ready", console.services_ready),
+    ):
+        await reached.wait()
+        console.window.repaint()
+        print(name, flush=True)
 
 
 class _StopSignal:

@@ -6,8 +6,15 @@ it arrives and can talk back (playAudio, checkpoint, clearAudio) on bidirectiona
 here: the app layer pulls snapshots for the widgets (docs/monitor.md).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from console.monitor.endpoint import MONITOR_PATH, MonitorEndpoint, MonitorServer
-from console.monitor.session import MonitorSession, SessionSnapshot
+
+if TYPE_CHECKING:
+    from console.monitor.session import MonitorSession, SessionSnapshot
 
 __all__ = [
     "MONITOR_PATH",
@@ -16,3 +23,11 @@ __all__ = [
     "MonitorSession",
     "SessionSnapshot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The sessions (and numpy with them) load when a stream first connects, not with the
+    endpoint: the console serves the endpoint from start-up, idle until a stream is monitored."""
+    if name in ("MonitorSession", "SessionSnapshot"):
+        return getattr(importlib.import_module("console.monitor.session"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

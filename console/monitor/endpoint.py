@@ -23,11 +23,15 @@ import itertools
 import logging
 import secrets
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
+from console.domain.monitoring import Requested
 from console.listening import to_the_end
-from console.monitor.session import MonitorSession, Requested
+
+if TYPE_CHECKING:
+    from console.monitor.session import MonitorSession  # numpy: loaded with the first stream
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,8 @@ class MonitorEndpoint:
         key = f"connection {next(self._serial)}"
         query = {k: v for k, v in request.query.items() if k != KEY_PARAM}
         peer = request.remote or ""
+        from console.monitor.session import MonitorSession  # numpy loads with the first stream
+
         session = MonitorSession(
             key, requested=Requested.from_query(query), send=ws.send_str, clock=loop.time, peer=peer
         )

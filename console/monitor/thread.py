@@ -13,10 +13,12 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.monitor.endpoint import MonitorEndpoint, MonitorServer
-from console.monitor.session import MonitorSession
+
+if TYPE_CHECKING:
+    from console.monitor.session import MonitorSession
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -28,7 +28,6 @@ from console.domain.events import StreamEventName
 from console.simulator.callbacks import CallbackEmitter
 from console.simulator.config import SimulatorConfig
 from console.simulator.faults import Stats
-from console.simulator.media import MediaSession
 from console.simulator.rules import StartParams
 from console.simulator.state import (
     LIVE,
@@ -42,6 +41,9 @@ from console.simulator.state import (
     fmt_created,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from console.simulator.media import MediaSession
 
 log = logging.getLogger(__name__)
 DEGRADED_LEVELS = (30, 60, 90)
@@ -144,6 +146,8 @@ class Engine:
         if not self._running:
             return record
         if self.config.media:
+            from console.simulator.media import MediaSession  # numpy loads with the first stream
+
             session = MediaSession(
                 stream_id=record.stream_id,
                 call_uuid=call.call_uuid,

@@ -1,9 +1,13 @@
 """The live calls as a Qt table model, built for 10,000 rows that change every few seconds.
 
 Rows are stored column by column (one Python list per field) rather than as a dict per row, and
-a refresh is applied as a diff: rows that ended are faded then removed, new rows are inserted at
-their sorted place, changed cells get `dataChanged`. There is never a model reset for a refresh,
-so the view keeps the agent's selection and scroll position.
+a refresh is applied as a diff worked out with set arithmetic: rows that ended are faded then
+removed, new rows go to their sorted place, changed cells get `dataChanged`. A few insertions
+and removals are signalled row by row; more than a few (a busy call centre's every refresh) are
+built in a slice of their own and swapped in as one layout change, since each begin/end pair is
+walked by the proxy, the view, its headers and the selection. There is never a model reset, so
+the view keeps the agent's selection and scroll position. Where the time goes:
+docs/performance.md.
 
 The model sorts itself (`sort` reorders the columns with one `sorted` call); the filter proxy in
 front of it forwards sort requests here instead of sorting through per-row Python callbacks,
@@ -28,12 +32,14 @@ from PySide6.QtWidgets import QApplication
 from console.domain.calls import LiveCall
 from console.domain.numbers import display_number
 from console.domain.times import format_clock, parse_plivo_time
-from console.ui.calls_columns import HEADERS, Column, Descending, sort_key
+from console.ui.calls_columns import HEADERS, Column, sort_key
 from console.ui.plain_text import tooltip_text
 from console.ui.table_model import FlatTableModel, Index
 
 FADE_SECONDS = 8.0
-BULK_INSERT_MIN = 200  # more new rows than this (or 10%): append them all, then sort once
+# More runs of rows than this to insert or remove in one refresh: one layout change instead of a
+# begin/end pair per run, each walked by the proxy, the view, its headers and the selection.
+ROW_SIGNALS_MAX = 8
 
 
 UUID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -44,9 +50,11 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ALIGN, UUID_ROLE, SEARCH_ROLE, ENDED_ROLE})
+CELL_ROLES = _ROLES  # every role `value` answers
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _NUMERIC = frozenset({int(Column.DURATION), int(Column.STREAMS)})
 _STATUS = int(Column.STATUS)
+_DURATION = int(Column.DURATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,38 +83,49 @@ class CallsTableModel(FlatTableModel):
         self.ended_at: list[float | None] = []
         self.search: list[str] = []  # lower-cased from/to/caller/uuid, for the filter
         self.records: list[LiveCall] = []  # what each row was built from, to skip unchanged rows
-        self.keys: list[Any] = []  # each row's sort key, ascending in the current order
+        self.keys: list[Any] = []  # each row's sort key, in the current order
         self._row_of: dict[str, int] | None = {}  # uuid -> row; None when rows have moved
         self._sort_column = Column.STARTED
         self._sort_order = Qt.SortOrder.DescendingOrder
+        self._estimated = False  # durations shown as estimates while the list is not refreshing
+        self._version = 0  # bumped by every change, so a refresh prepared in slices can tell
 
     # --- reading ------------------------------------------------------------------------------
     def row_total(self) -> int:
         return len(self.uuids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return self.value(index.row(), index.column(), role)
+
+    def value(self, row: int, col: int, role: int) -> Any:
+        """`data` by row and column: the filter proxy answers a whole cell (every role the
+        delegate asks for) with one call into Python through this (CallsFilterProxy.multiData)."""
         # Called thousands of times per repaint: plain int roles, no enum lookups on the way.
-        if role not in _ROLES:
-            return None
-        row = index.row()
-        if row >= len(self.uuids) or row < 0:
+        if role not in _ROLES or row >= len(self.uuids) or row < 0:
             return None
         if role == _DISPLAY:
-            return self._display(row, index.column())
+            return self._display(row, col)
         if role == _FOREGROUND:
             return _faded_colour() if self.ended_at[row] is not None else None
         if role == _ALIGN:
-            return _RIGHT if index.column() in _NUMERIC else None
+            return _RIGHT if col in _NUMERIC else None
         if role == UUID_ROLE:
             return self.uuids[row]
         if role == SEARCH_ROLE:
             return self.search[row]
         if role == ENDED_ROLE:
             return self.ended_at[row] is not None
-        # ToolTipRole
-        if index.column() == _STATUS and self.ended_at[row] is not None:
+        return self._tooltip(row, col)
+
+    def _tooltip(self, row: int, col: int) -> str:
+        if col == _STATUS and self.ended_at[row] is not None:
             return "This call has ended; it leaves the list in a few seconds."
-        return tooltip_text(self._display(row, index.column()))
+        if col == _DURATION and self._estimated and self.ended_at[row] is None:
+            return (
+                "Estimated: the list is not being refreshed, so this is the time since the "
+                "call started; it may have ended since."
+            )
+        return tooltip_text(self._display(row, col))
 
     def _display(self, row: int, col: int) -> str:
         if col == 0:
@@ -123,8 +142,13 @@ class CallsTableModel(FlatTableModel):
             return self.started_text[row]
         if col == 6:
             start = self.starts[row]
-            end = self.ended_at[row] or self._clock()
-            return format_clock(None if start is None else end - start)
+            ended = self.ended_at[row]
+            if start is None:
+                return format_clock(None)
+            if ended is not None:
+                return format_clock(ended - start)
+            text = format_clock(self._clock() - start)
+            return "~" + text if self._estimated else text
         n = self.streams[row]
         return str(n) if n else ""
 
@@ -147,6 +171,21 @@ class CallsTableModel(FlatTableModel):
         """Rows that say "ended" (still fading out): not live calls."""
         return len(self.ended_at) - self.ended_at.count(None)
 
+    def set_estimated(self, estimated: bool) -> None:
+        """While the list is not being refreshed, a live call's duration is only the time since
+        it started (it may have ended unseen): shown as "~4:12", with a tooltip saying why."""
+        if estimated == self._estimated:
+            return
+        self._estimated = estimated
+        if self.uuids:
+            first = self.index(0, Column.DURATION)
+            last = self.index(len(self.uuids) - 1, Column.DURATION)
+            self.dataChanged.emit(first, last, [Qt.ItemDataRole.DisplayRole])
+
+    @property
+    def estimated(self) -> bool:
+        return self._estimated
+
     # --- writing: diff-based refresh --------------------------------------------------------------
     def apply(self, calls: Iterable[LiveCall], *, keep: Iterable[str] = ()) -> ApplyResult:
         """Make the model show `calls` in one go. Calls no longer present are marked ended and
@@ -166,60 +205,55 @@ class CallsTableModel(FlatTableModel):
 
         steps = self._apply_steps(calls, keep, slice_s=slice_s)
         while (result := _advance(steps)) is None:
-            await asyncio.sleep(0)
+            # A timer, not sleep(0): qasync runs zero-delay callbacks ahead of timers already
+            # due, so a sleep(0) chain would starve every other task's wake-up until it ends.
+            await asyncio.sleep(0.001)
         return result
 
     def _apply_steps(
         self, calls: Iterable[LiveCall], keep: Iterable[str], slice_s: float | None
     ) -> Generator[None, None, ApplyResult]:
-        started = time.perf_counter()
-
-        def over_budget() -> bool:
-            return slice_s is not None and time.perf_counter() - started > slice_s
-
+        budget = _Budget(slice_s)
         now = self._clock()
         incoming = {c.call_uuid: c for c in calls}
-        changed = faded = 0
-        for call_uuid, row in list(self.row_index().items()):
-            call = incoming.get(call_uuid)
-            if call is None:
-                if self.ended_at[row] is None:
-                    self.ended_at[row] = now
-                    faded += 1
-                    self._row_changed(row)
-            elif self._update_row(row, call):
-                changed += 1
+        index, records, ended_at = self.row_index(), self.records, self.ended_at
+        # Set arithmetic and comprehensions, not a Python step per row: most rows are unchanged
+        # (the API's cache hands back the very same objects).
+        gone = [index[u] for u in index.keys() - incoming.keys() if ended_at[index[u]] is None]
+        touched = [
+            (row, call)
+            for u, call in incoming.items()
+            if (row := index.get(u)) is not None
+            and (records[row] is not call or ended_at[row] is not None)
+        ]
+        for row in gone:
+            ended_at[row] = now
+            self._row_changed(row)
+        changed = 0
+        for row, call in touched:
+            changed += self._update_row(row, call)
             # Rows do not move in this phase, so the index stays valid across hand-backs.
-            if over_budget():
-                yield
-                started = time.perf_counter()
+            yield from budget.pause()
         keep_set = set(keep)
         expired = [
             row
-            for row, ended in enumerate(self.ended_at)
+            for row, ended in enumerate(ended_at)
             if ended is not None and now - ended >= FADE_SECONDS and self.uuids[row] not in keep_set
         ]
-        known = self.row_index()
-        new = [c for uuid_, c in incoming.items() if uuid_ not in known]
-        for first, last in _descending_runs(expired):
-            self._remove_run(first, last)
-            if over_budget():
-                yield
-                started = time.perf_counter()
-        if len(new) > max(BULK_INSERT_MIN, len(self.uuids) // 10):
-            self._append_and_sort(new)
+        new = [c for uuid_, c in incoming.items() if uuid_ not in index]
+        if len(_descending_runs(expired)) + len(new) > ROW_SIGNALS_MAX:
+            yield from self._restructure_steps({self.uuids[r] for r in expired}, new, budget)
         else:
+            self._remove_rows(expired)
             for call in new:
                 self._insert(call)
-                if over_budget():
-                    yield
-                    started = time.perf_counter()
-        return ApplyResult(added=len(new), removed=len(expired), changed=changed, faded=faded)
+        return ApplyResult(added=len(new), removed=len(expired), changed=changed, faded=len(gone))
 
     def set_stream_count(self, call_uuid: str, count: int) -> None:
         row = self.row_of(call_uuid)
         if row is not None and self.streams[row] != count:
             self.streams[row] = count
+            self._version += 1
             idx = self.index(row, Column.STREAMS)
             self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole])
 
@@ -269,55 +303,76 @@ class CallsTableModel(FlatTableModel):
             self.started_text[row],
         ) = values
         self.ended_at[row] = None
-        self.search[row] = _search_key(call)
+        self.search[row] = search_key(call)
         self._row_changed(row)
         return True
 
     def _row_changed(self, row: int) -> None:
+        self._version += 1
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
     def _insert(self, call: LiveCall) -> None:
-        values = self._values(call)
-        key = self._wrap(sort_key(self._sort_column, values, call.call_uuid, 0))
-        row = bisect.bisect_right(self.keys, key)
+        fields = self._new_row(call)
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        row = _insertion_row(self.keys, fields[-1], descending)
         self.beginInsertRows(QModelIndex(), row, row)
-        self.uuids.insert(row, call.call_uuid)
-        self.froms.insert(row, values[0])
-        self.tos.insert(row, values[1])
-        self.directions.insert(row, values[2])
-        self.callers.insert(row, values[3])
-        self.statuses.insert(row, values[4])
-        self.starts.insert(row, values[5])
-        self.started_text.insert(row, values[6])
-        self.streams.insert(row, 0)
-        self.ended_at.insert(row, None)
-        self.search.insert(row, _search_key(call))
-        self.records.insert(row, call)
-        self.keys.insert(row, key)
+        for column, value in zip(self._columns(), fields, strict=True):
+            column.insert(row, value)
         self._reindex()  # rebuilt once, when next asked for
         self.endInsertRows()
 
-    def _append_and_sort(self, calls: list[LiveCall]) -> None:
-        first = len(self.uuids)
-        self.beginInsertRows(QModelIndex(), first, first + len(calls) - 1)
-        for call in calls:
-            values = self._values(call)
-            self.uuids.append(call.call_uuid)
-            self.froms.append(values[0])
-            self.tos.append(values[1])
-            self.directions.append(values[2])
-            self.callers.append(values[3])
-            self.statuses.append(values[4])
-            self.starts.append(values[5])
-            self.started_text.append(values[6])
-            self.streams.append(0)
-            self.ended_at.append(None)
-            self.search.append(_search_key(call))
-            self.records.append(call)
-            self.keys.append(None)  # sort() below computes every key
+    def _new_row(self, call: LiveCall) -> tuple[Any, ...]:
+        """A new call's value in each of `_columns`, in that order (its sort key last)."""
+        values = self._values(call)
+        key = sort_key(self._sort_column, values, call.call_uuid, 0)
+        return (call.call_uuid, *values, 0, None, search_key(call), call, key)
+
+    def _restructure_steps(
+        self, gone: set[str], new: list[LiveCall], budget: _Budget
+    ) -> Generator[None, None, None]:
+        """Remove the rows of `gone` and insert `new` at their sorted places in one layout
+        change. The new columns are built first, in a slice of their own, so that the layout
+        change itself (which the filter proxy and the view follow at once) holds the loop only
+        for swapping them in; if the model changed meanwhile, they are built again."""
+        version = self._version
+        plan = self._plan(gone, new)
+        yield from budget.pause()
+        if self._version != version:
+            known = self.row_index()
+            plan = self._plan(gone, [c for c in new if c.call_uuid not in known])
+        self._commit(*plan)
+
+    def _plan(self, gone: set[str], new: list[LiveCall]) -> tuple[list[int], list[list[Any]]]:
+        """(old row of each row to be, -- new calls numbered after the old rows --, the columns
+        rebuilt in that order)."""
+        n = len(self.uuids)
+        columns = self._columns()
+        arrivals = [self._new_row(call) for call in new]
+        extended = [column + [fields[i] for fields in arrivals] for i, column in enumerate(columns)]
+        keys = extended[-1]
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        staying = [row for row in range(n) if self.uuids[row] not in gone]  # already in order
+        arriving = sorted(range(n, n + len(new)), key=keys.__getitem__, reverse=descending)
+        # Two sorted runs: Python's sort merges them in one linear pass.
+        order = sorted(staying + arriving, key=keys.__getitem__, reverse=descending)
+        return order, [[column[i] for i in order] for column in extended]
+
+    def _commit(self, order: list[int], rebuilt: list[list[Any]]) -> None:
+        """Swap in `rebuilt` columns (rows in `order`, by old row number) in one layout change:
+        persistent indexes (the selection, the current row) follow their rows."""
+        self.layoutAboutToBeChanged.emit()
+        n = len(self.uuids)
+        new_row = {old: row for row, old in enumerate(order) if old < n}
+        old_persistent = self.persistentIndexList()
+        for column, values in zip(self._columns(), rebuilt, strict=True):
+            column[:] = values
         self._reindex()
-        self.endInsertRows()
-        self.sort(self._sort_column, self._sort_order)
+        moved = []
+        for p in old_persistent:
+            row = new_row.get(p.row())
+            moved.append(QModelIndex() if row is None else self.index(row, p.column()))
+        self.changePersistentIndexList(old_persistent, moved)
+        self.layoutChanged.emit()
 
     def _remove_rows(self, rows: Sequence[int]) -> None:
         for first, last in _descending_runs(rows):
@@ -349,32 +404,21 @@ class CallsTableModel(FlatTableModel):
 
     def _reindex(self) -> None:
         self._row_of = None
+        self._version += 1
 
     # --- sorting --------------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column = Column(column)
         self._sort_order = order
         n = len(self.uuids)
-        self.keys[:] = [self._wrap(_key_of(self._sort_column, self, r)) for r in range(n)]
-        perm = sorted(range(n), key=self.keys.__getitem__)
+        self.keys[:] = [_key_of(self._sort_column, self, r) for r in range(n)]
+        # Plain keys, Python's own reverse: a key wrapper with __lt__ costs a Python call per
+        # comparison (~0.1 s more at 10,000 rows).
+        descending = order == Qt.SortOrder.DescendingOrder
+        perm = sorted(range(n), key=self.keys.__getitem__, reverse=descending)
         if perm == list(range(n)):
             return
-        self.layoutAboutToBeChanged.emit()
-        old_persistent = self.persistentIndexList()
-        new_row = [0] * n
-        for new, old in enumerate(perm):
-            new_row[old] = new
-        for values in self._columns():
-            values[:] = [values[i] for i in perm]
-        self._reindex()
-        self.changePersistentIndexList(
-            old_persistent,
-            [self.index(new_row[p.row()], p.column()) for p in old_persistent],
-        )
-        self.layoutChanged.emit()
-
-    def _wrap(self, key: Any) -> Any:
-        return key if self._sort_order == Qt.SortOrder.AscendingOrder else Descending(key)
+        self._commit(perm, [[column[i] for i in perm] for column in self._columns()])
 
     @property
     def sort_column(self) -> Column:
@@ -385,6 +429,20 @@ class CallsTableModel(FlatTableModel):
         return self._sort_order
 
 
+class _Budget:
+    """How long a slice of a refresh may hold the loop (None: no limit, one go)."""
+
+    def __init__(self, slice_s: float | None) -> None:
+        self.slice_s = slice_s
+        self.started = time.perf_counter()
+
+    def pause(self) -> Generator[None, None, None]:
+        """`yield from` it between steps: hands the loop back once the slice is used up."""
+        if self.slice_s is not None and time.perf_counter() - self.started > self.slice_s:
+            yield
+            self.started = time.perf_counter()
+
+
 def _advance(steps: Generator[None, None, ApplyResult]) -> ApplyResult | None:
     """Run one slice of a refresh; its result once the last slice is done."""
     try:
@@ -393,6 +451,21 @@ def _advance(steps: Generator[None, None, ApplyResult]) -> ApplyResult | None:
         result: ApplyResult = done.value
         return result
     return None
+
+
+def _insertion_row(keys: list[Any], key: Any, descending: bool) -> int:
+    """Where `key` goes in `keys`, sorted ascending or descending (keys are unique: each ends
+    with the call's uuid)."""
+    if not descending:
+        return bisect.bisect_right(keys, key)
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if key < keys[middle]:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _descending_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
@@ -407,7 +480,7 @@ def _descending_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _search_key(call: LiveCall) -> str:
+def search_key(call: LiveCall) -> str:
     # Numbers as shown (with their +), so a number copied from the list is found again.
     parts = (display_number(call.from_number), display_number(call.to_number))
     return "\t".join((*parts, call.caller_name or "", call.call_uuid)).lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -51,7 +52,7 @@ from console.ui.calls_model import (
     UUID_ROLE,
     ApplyResult,
     CallsTableModel,
-    _search_key,  # the list's own search key, for the bar
+    search_key,
 )
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
@@ -133,6 +134,29 @@ class CallsTable(QTableView):
             # the first call, however many calls arrived above the marked one.
             top = self.model().index(0, current.column())
             selection.setCurrentIndex(top, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None:
+            # A refresh with many changes, a sort or a filter arrives as one layout change.
+            model.layoutAboutToBeChanged.connect(self._remember_anchor)
+            model.layoutChanged.connect(self._keep_anchor)
+
+    def _remember_anchor(self) -> None:
+        current = self.currentIndex()
+        top = self.visualRect(current).top() if current.isValid() else 0
+        self._anchor = (QPersistentModelIndex(current), top)
+
+    def _keep_anchor(self) -> None:
+        """The current row stays where the agent saw it, as when rows above it are removed."""
+        anchor, top = getattr(self, "_anchor", (QPersistentModelIndex(), 0))
+        self._anchor = (QPersistentModelIndex(), 0)
+        if not anchor.isValid():
+            return
+        self.updateGeometries()
+        moved = self.visualRect(self.model().index(anchor.row(), anchor.column())).top() - top
+        self._scroll_rows(moved // max(1, self.verticalHeader().defaultSectionSize()))
+        self.rowsInserted(QModelIndex(), 0, 0)  # the focus mark's rule for new rows
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -376,6 +400,7 @@ class CallsView(QWidget):
         """Say the list is not being refreshed (None: it is again)."""
         self.stale.setText(text or "")
         self.stale.setVisible(bool(text))
+        self.model.set_estimated(bool(text))  # durations go on ticking, marked as estimates
 
     def set_held(self, calls: Sequence[LiveCall]) -> None:
         """The calls waiting behind the bar (none hides it)."""
@@ -391,7 +416,7 @@ class CallsView(QWidget):
         direction = str(self.direction.currentData() or "")
         needles = self.proxy.search_text.split()
         if count and (needles or direction):
-            keys = [(c.direction or "", _search_key(c)) for c in self._held]
+            keys = [(c.direction or "", search_key(c)) for c in self._held]
             hits = sum(
                 (not direction or way == direction) and all(n in key for n in needles)
                 for way, key in keys

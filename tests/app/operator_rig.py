@@ -74,6 +74,8 @@ async def make_rig(
     await wait_for(console.window.isVisible)
     if wait:
         await wait_for(lambda: rig.view.model.rowCount() == len(sim.live_call_uuids()))
+        # The receiver and the other services start once the first calls are listed.
+        await wait_for(console.services_ready.is_set, what="services started")
     return rig
 
 

@@ -85,7 +85,7 @@ async def test_the_list_says_loading_until_the_first_answer_never_no_calls(
     console.profiles.set_current(profile.profile_id)
     await store.set(profile.profile_id, Secret(TOKEN))
     seen: list[str] = []
-    runner = await _start(console)
+    runner = asyncio.ensure_future(console.run())  # its receiver starts after the first calls
     try:
         empty = console.region.calls.empty
         await wait_for(lambda: empty.title.text() == "Loading calls…", what="loading")

@@ -41,6 +41,7 @@ async def demo(tmp_path: Path) -> AsyncIterator[ConsoleApp]:
     )  # fmt: skip
     runner = asyncio.ensure_future(console.run())
     await wait_for(lambda: console.region.calls.model.rowCount() >= 6, timeout=15, what="calls")
+    await wait_for(console.services_ready.is_set, what="services started after the first calls")
     yield console
     console.window.close()
     await runner

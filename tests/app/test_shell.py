@@ -152,3 +152,36 @@ async def test_closed_while_the_receiver_starts_leaves_no_port_or_thread(
     assert not listening(port)
     left = {t.name for t in threading.enumerate()} - threads_before
     assert not {"callback-receiver", "event-log-writer"} & left, left
+
+
+@pytest.mark.asyncio
+async def test_start_up_titles_the_window_once_and_starts_services_after_the_first_calls(
+    tmp_path: Path,
+) -> None:
+    from console.app.services.demo import DemoBackend
+    from console.app.shell import DEMO_TITLE, build_main_window
+
+    window = build_main_window(demo=True)  # as first painted, before the services load
+    titles: list[str] = []
+    window.windowTitleChanged.connect(titles.append)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", 0)
+    console = ConsoleApp(
+        settings, demo=True, window=window, data_dir=tmp_path / "data",
+        keyring_store=MemoryCredentialStore(), demo_backend=DemoBackend(calls=3, seed=5),
+    )  # fmt: skip
+    runner = asyncio.ensure_future(console.run())
+    try:
+        await wait_for(console.usable.is_set, what="usable")
+        assert console.region.calls.empty.title.text() == "Loading calls…"
+        assert console.receiver.receiver is None  # not before the first calls are listed
+        await wait_for(console.first_calls.is_set, timeout=10, what="first calls listed")
+        assert console.region.calls.model.rowCount() == 3
+        await wait_for(console.services_ready.is_set, timeout=10, what="services started")
+        assert console.receiver.receiver is not None
+        assert window.windowTitle() == DEMO_TITLE
+        assert "Stream Console" not in titles  # never the bare name on the way
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()

@@ -128,7 +128,7 @@ def test_inserted_rows_land_in_sorted_place(column: Column, order: Qt.SortOrder)
         model.apply([call(j) for j in range(0, 40, 2)] + [call(k) for k in range(1, i + 1, 6)])
     shown = [model.data(model.index(r, column)) for r in range(model.rowCount())]
     keys = [model.keys[r] for r in range(model.rowCount())]
-    assert keys == sorted(keys), shown
+    assert keys == sorted(keys, reverse=order == Qt.SortOrder.DescendingOrder), shown
     assert len(set(model.uuids)) == model.rowCount() == 20 + 7
 
 
@@ -232,3 +232,49 @@ def test_tab_leaves_the_calls_list_instead_of_walking_its_cells(qtbot: QtBot) ->
     qtbot.keyClick(view.table, Qt.Key.Key_Tab)
     assert not view.table.hasFocus()
     assert view.selected_call() == view.model.uuids[0]  # Tab picked no other call
+
+
+def test_durations_are_marked_as_estimates_while_the_list_is_not_refreshing(
+    qtbot: QtBot,
+) -> None:
+    clock = Clock()
+    view = CallsView(CallsTableModel(clock=clock))
+    qtbot.addWidget(view)
+    view.show()
+    view.model.apply([call(1, session_start="2023-11-14 22:13:20")])  # = clock.now, UTC
+    clock.now += 252
+    cell = view.proxy.index(0, Column.DURATION)
+    assert cell.data() == "4:12"
+    view.set_stale("As of 22:17:32, not refreshing: Plivo is not answering.")
+    qtbot.waitUntil(lambda: view.stale.isVisible())
+    assert cell.data() == "~4:12"
+    assert "not being refreshed" in str(cell.data(Qt.ItemDataRole.ToolTipRole))
+    clock.now += 60
+    assert cell.data() == "~5:12"  # still ticking, still an estimate
+    view.set_stale(None)
+    assert cell.data() == "5:12"
+
+
+def test_a_refresh_with_many_changes_keeps_the_selected_row_in_place(qtbot: QtBot) -> None:
+    clock = Clock()
+    view = CallsView(CallsTableModel(clock=clock))
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    view.model.apply([call(i) for i in range(300)])
+    view.model.sort(Column.FROM, Qt.SortOrder.AscendingOrder)
+    assert view.select_call("uuid-00151")
+    table = view.table
+    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0)
+    before = table.visualRect(table.currentIndex()).top()
+    survivors = [call(i) for i in range(300) if i % 3]  # a third of them, scattered, hang up
+    view.model.apply(survivors + [call(i) for i in range(1000, 1030)])  # and 30 arrive
+    clock.now += FADE_SECONDS + 1
+    result = view.model.apply(survivors + [call(i) for i in range(1000, 1030)])
+    assert result.removed == 100
+    assert view.model.rowCount() == 230
+    assert view.selected_call() == "uuid-00151"
+    assert table.currentIndex().data(Qt.ItemDataRole.UserRole + 1) == "uuid-00151"
+    assert table.visualRect(table.currentIndex()).top() == before
+    froms = [view.model.froms[r] for r in range(view.model.rowCount())]
+    assert froms == sorted(froms)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
 from console.app.runtime.tasks import TaskRunner
 from console.app.services.history import ActivityHistory, CurrentHistory
 from console.domain.redaction import REDACTOR
-from console.ui.activity_dialog import ActivityDialog, counted
 from console.ui.dialogs import Dialogs
+
+if TYPE_CHECKING:
+    from console.ui.activity_dialog import ActivityDialog  # loaded when first opened
 
 SHOWN = 500  # entries the window shows; the export has them all
 _log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class ActivityController:
 
     def open_dialog(self) -> ActivityDialog:
         if self.dialog is None:
+            from console.ui.activity_dialog import ActivityDialog
+
             self.dialog = ActivityDialog(self.parent)
             self.dialog.refresh_requested.connect(self.reload)
             self.dialog.export_requested.connect(
@@ -87,5 +92,7 @@ class ActivityController:
         except OSError as exc:
             self.dialog.show_message(f"Could not write {target}: {exc.strerror or exc}.")
             return None
+        from console.ui.activity_dialog import counted
+
         self.dialog.show_message(f"Exported {counted(count, 'entry', 'entries')} to {target}.")
         return target

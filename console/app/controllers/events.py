@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from console.app.runtime.tasks import TaskRunner
-from console.app.services.events_export import export_matching, export_selection
 from console.domain.events import (
     TEST_EVENT,
     TEST_MARKER,
@@ -36,8 +34,6 @@ from console.domain.events import (
     Verdict,
 )
 from console.domain.signature import sign_request
-from console.store.event_log import EventLog
-from console.store.sqlite_writer import StoreUnavailable
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
 
@@ -136,6 +132,12 @@ class EventsController:
     # --- export -------------------------------------------------------------------------------
     async def export(self, scope: str, fmt: str, target: Path | None = None) -> Path | None:
         """Write the selected events, or every event matching the pane's filters, to a file."""
+        import sqlite3  # the export's machinery loads on first use, not at start-up
+
+        from console.app.services.events_export import export_matching, export_selection
+        from console.store.event_log import EventLog
+        from console.store.sqlite_writer import StoreUnavailable
+
         selected = self.pane.selected_events() if scope == "selection" else None
         if selected is not None and not selected:
             self.pane.show_message("Select the events to export first (Shift/Ctrl+click).")

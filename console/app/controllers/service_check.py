@@ -4,12 +4,16 @@ non-modal dialog (docs/service-check.md)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QWidget
 
 from console.app.runtime.tasks import TaskRunner
 from console.domain.service_check import CheckReport, CheckRequest
 from console.ui.call_pane import CallPane
-from console.ui.service_check_dialog import ServiceCheckDialog
+
+if TYPE_CHECKING:
+    from console.ui.service_check_dialog import ServiceCheckDialog  # loaded on first check
 
 TASK = "service-check"
 
@@ -50,6 +54,8 @@ class ServiceCheckController:
 
     def _dialog(self) -> ServiceCheckDialog:
         if self.dialog is None:
+            from console.ui.service_check_dialog import ServiceCheckDialog
+
             self.dialog = ServiceCheckDialog(self.parent)
             self.dialog.again_requested.connect(self._again)
             self.dialog.cancel_requested.connect(self._cancel)

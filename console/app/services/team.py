@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from console.app.services.events_export import export_matching_team
 from console.app.services.receiver import CallbackFeed
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent, kept_nonce
@@ -198,6 +197,8 @@ class TeamDatabaseService(QObject):
 
     async def export_events(self, target: Path, fmt: str, flt: EventFilter) -> int:
         """Every team event matching `flt`, oldest first, to `target` (the event pane's export)."""
+        from console.app.services.events_export import export_matching_team  # on first use
+
         return await export_matching_team(target, fmt, self.url, await self.password(), flt)
 
     # --- test and save (the dialog) -------------------------------------------------------------
