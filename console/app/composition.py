@@ -246,8 +246,8 @@ class ConsoleApp:
             await self._open_activity_log(self.activity_log)
         self.team.start_in_background()
         self._services_started = True
-        binding = self.binding
-        if binding is not None and (binding.profile.demo or binding.profile.public_url):
+        profile = self.active.profile  # its settings as saved now, not when it was chosen
+        if profile is not None and (profile.demo or profile.public_url):
             await self.monitor.ensure_started()
         self.services_ready.set()
 
@@ -329,6 +329,8 @@ class ConsoleApp:
         self.streams.bind(None)
         self.events.account_changed()
         if old is not None:
+            # The old account's reads end before its client closes (no socket left behind).
+            await self.tasks.settle(("calls-refresh-loop", "streams"))
             await old.client.aclose()
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
