@@ -329,8 +329,6 @@ class ConsoleApp:
         self.streams.bind(None)
         self.events.account_changed()
         if old is not None:
-            # The old account's reads end before its client closes (no socket left behind).
-            await self.tasks.settle(("calls-refresh-loop", "streams"))
             await old.client.aclose()
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:

@@ -157,6 +157,8 @@ async def test_a_start_names_its_setup_and_the_default_setup_greets_the_next_ses
     runner = asyncio.ensure_future(again.run())
     try:
         await wait_for(lambda: again.binding is not None, timeout=15, what="account in use")
+        await wait_for(lambda: again.calls.refreshes > 0, timeout=15, what="calls listed")
+        await again.services_ready.wait()  # the session settled before the account goes
         form = again.pane.form
         assert form.service_url.text() == EU_URL and form.extra_headers.text() == "team=eu"
         assert form.setup_label() == "EU bot"

@@ -100,11 +100,6 @@ class StreamsController(QObject):
         return self._history.history
 
     def bind(self, binding: AccountBinding | None) -> None:
-        """Act for `binding`'s account. A streams list still being read belongs to the old
-        account: it is cancelled, so its request does not outlive the client that sent it
-        (starts and stops run to their end: their outcome must be known)."""
-        if binding is not self.binding:
-            self.tasks.cancel("streams")
         self.binding = binding
         self.pane.set_stream_target(
             simulator=binding is not None and binding.target is Target.SIMULATOR,

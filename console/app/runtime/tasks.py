@@ -94,15 +94,6 @@ class TaskRunner:
             _log.error("task %s failed", task.get_name(), exc_info=exc)
             self.report(task.get_name(), exc)
 
-    async def settle(self, names: tuple[str, ...], timeout_s: float = 2.0) -> None:
-        """Cancel the named tasks and wait (bounded) until they have unwound: a request they
-        were making must be over before the client that makes it is closed."""
-        tasks = [t for n in names if (t := self._named.get(n)) is not None and not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout_s)
-
     async def cancel_all(self, timeout_s: float = 2.0) -> None:
         """Cancel every task and wait (bounded) until they have all unwound."""
         self._closed = True
