@@ -85,7 +85,8 @@ async def test_stop_checking_ends_a_check_that_would_wait(tmp_path: Path) -> Non
             await wait_for(lambda: held, what="the check connected")
             assert dialog.cancel_button.isVisible()
             QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-            await wait_for(lambda: not demo.tasks.running("service-check"), what="check stopped")
+            await wait_for(lambda: not demo.tasks.running("service-check"), timeout=15,
+                           what="check stopped")  # fmt: skip
             assert dialog.headline.text() == "Stopped before the check finished."
             assert dialog.again_button.isEnabled() and demo.service_check.reports == []
     finally:

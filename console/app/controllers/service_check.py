@@ -25,6 +25,7 @@ class ServiceCheckController:
         self.dialog: ServiceCheckDialog | None = None
         self.last: CheckRequest | None = None
         self.reports: list[CheckReport] = []  # every report shown (tests, and a later history)
+        self._runs = 0  # which check the dialog waits for; Stop moves it on
         pane.check_requested.connect(self.check)
 
     def check(self, request: CheckRequest) -> None:
@@ -33,12 +34,15 @@ class ServiceCheckController:
         dialog.show_running(request.service_url)
         dialog.show()
         dialog.raise_()
-        self.tasks.run(TASK, self._run(request))  # a new check replaces one still running
+        self._runs += 1
+        self.tasks.run(TASK, self._run(request, self._runs))  # replaces one still running
 
-    async def _run(self, request: CheckRequest) -> None:
+    async def _run(self, request: CheckRequest, run: int) -> None:
         from console.servicecheck import check_service  # imported on first use: not at start-up
 
         report = await check_service(request)
+        if run != self._runs:
+            return  # stopped (or replaced) meanwhile: a late verdict never overwrites "Stopped"
         self.reports.append(report)
         if self.dialog is not None:
             self.dialog.show_report(report)
@@ -48,6 +52,7 @@ class ServiceCheckController:
             self.check(self.last)
 
     def _cancel(self) -> None:
+        self._runs += 1
         self.tasks.cancel(TASK)
         if self.dialog is not None:
             self.dialog.show_stopped()
