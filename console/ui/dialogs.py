@@ -5,10 +5,31 @@ answer awaited as a future."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from console.ui.plain_text import plain_message_box
+
+T = TypeVar("T")
+
+
+async def await_answer(dialog: QDialog, result: Callable[[int], T]) -> T:
+    """Open `dialog` window-modal and await `result(code)`, read when it finishes (while the
+    dialog and its buttons still exist); the dialog is deleted afterwards."""
+    answered: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+    def finished(code: int) -> None:
+        if not answered.done():
+            answered.set_result(result(code))
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await answered
+    finally:
+        dialog.deleteLater()
 
 
 class Dialogs:
@@ -29,20 +50,11 @@ class Dialogs:
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)  # Enter on a reflex does not stop streams
         box.setEscapeButton(cancel)
-        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def finished(_code: int) -> None:
-            if not answered.done():
-                answered.set_result(box.clickedButton() is ok)
-
-        box.finished.connect(finished)
         self.current = box
-        box.open()
         try:
-            return await answered
+            return await await_answer(box, lambda _code: box.clickedButton() is ok)
         finally:
             self.current = None
-            box.deleteLater()
 
     async def save_file(self, title: str, suggested: str, filter_: str) -> str | None:
         dialog = QFileDialog(self.parent, title)
@@ -50,16 +62,9 @@ class Dialogs:
         dialog.setNameFilter(filter_)
         dialog.selectFile(suggested)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        chosen: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
 
-        def finished(code: int) -> None:
-            if not chosen.done():
-                files = dialog.selectedFiles()
-                chosen.set_result(files[0] if code and files else None)
+        def chosen(code: int) -> str | None:
+            files = dialog.selectedFiles()
+            return files[0] if code and files else None
 
-        dialog.finished.connect(finished)
-        dialog.open()
-        try:
-            return await chosen
-        finally:
-            dialog.deleteLater()
+        return await await_answer(dialog, chosen)

@@ -5,12 +5,12 @@ Everything shown comes from an outside file: plain text only, and the lists are 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from enum import StrEnum
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from console.ui.dialogs import await_answer
 from console.ui.plain_text import plain_message_box
 
 FILE_FILTER = "Stream setups (*.json);;All files (*)"
@@ -32,20 +32,11 @@ class SetupDialogs:
         self.current: QWidget | None = None
 
     async def _answer(self, dialog: QFileDialog | QMessageBox) -> int:
-        answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def finished(code: int) -> None:
-            if not answered.done():
-                answered.set_result(code)
-
-        dialog.finished.connect(finished)
         self.current = dialog
-        dialog.open()
         try:
-            return await answered
+            return await await_answer(dialog, lambda code: code)
         finally:
             self.current = None
-            dialog.deleteLater()
 
     def _box(self, name: str, icon: QMessageBox.Icon) -> QMessageBox:
         box = plain_message_box(self.parent)  # names and messages come from an outside file

@@ -12,15 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from console.app.composition import ConsoleApp
-from console.credentials import MemoryCredentialStore
-from console.domain.accounts import Profile
-from console.domain.secret import Secret
 from tests.app.conftest import wait_for
-from tests.app.sim_process import simulator_process
+from tests.app.sim_process import real_account_console, simulator_process
 from tests.app.test_receiver_service import _close, _start
 
 AUTH_ID = "MAFOLLOWSETTINGS0001"
@@ -59,15 +56,7 @@ async def _send_test(console: ConsoleApp) -> str:
 async def test_a_saved_public_url_reaches_monitor_form_and_test_callback_at_once(
     tmp_path: Path, sim_base: str
 ) -> None:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("receiver/port", 0)
-    store = MemoryCredentialStore()
-    console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data")
-    profile = console.profiles.save(
-        Profile(profile_id="", display_name="Own", auth_id=AUTH_ID, api_base_url=sim_base)
-    )
-    console.profiles.set_current(profile.profile_id)
-    await store.set(profile.profile_id, Secret(TOKEN))
+    console = await real_account_console(tmp_path, "Own", AUTH_ID, TOKEN, sim_base)
     runner = await _start(console)
     try:
         toggle = console.monitor.toggle

@@ -8,15 +8,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from console.app.composition import ConsoleApp
-from console.credentials import MemoryCredentialStore
-from console.domain.accounts import Profile
-from console.domain.secret import Secret
 from tests.app.conftest import wait_for
-from tests.app.sim_process import simulator_process
+from tests.app.sim_process import real_account_console, simulator_process
 from tests.app.test_receiver_service import _close, _start
 
 AUTH_ID = "MALOCALAPIACCOUNT001"
@@ -30,15 +26,7 @@ async def test_an_account_on_a_local_simulator_may_stream_to_this_computer(
     tmp_path: Path,
 ) -> None:
     with simulator_process(AUTH_ID, TOKEN) as base:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        settings.setValue("receiver/port", 0)
-        store = MemoryCredentialStore()
-        console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data")
-        profile = console.profiles.save(
-            Profile(profile_id="", display_name="Dev", auth_id=AUTH_ID, api_base_url=base)
-        )
-        console.profiles.set_current(profile.profile_id)
-        await store.set(profile.profile_id, Secret(TOKEN))
+        console = await real_account_console(tmp_path, "Dev", AUTH_ID, TOKEN, base)
         runner = await _start(console)
         try:
             form = console.pane.form
@@ -75,15 +63,7 @@ async def test_the_list_says_loading_until_the_first_answer_never_no_calls(
     )  # fmt: skip
     await sim.start("127.0.0.1", 0)
     sim.faults.update({"latency_s": 1.5})  # a slow first answer, as on a far-away network
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("receiver/port", 0)
-    store = MemoryCredentialStore()
-    console = ConsoleApp(settings, keyring_store=store, data_dir=tmp_path / "data")
-    profile = console.profiles.save(
-        Profile(profile_id="", display_name="Slow", auth_id=AUTH_ID, api_base_url=sim.base_url)
-    )
-    console.profiles.set_current(profile.profile_id)
-    await store.set(profile.profile_id, Secret(TOKEN))
+    console = await real_account_console(tmp_path, "Slow", AUTH_ID, TOKEN, sim.base_url)
     seen: list[str] = []
     runner = asyncio.ensure_future(console.run())  # its receiver starts after the first calls
     try:

@@ -10,17 +10,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from console.app.composition import ConsoleApp
-from console.credentials import MemoryCredentialStore
-from console.domain.accounts import Profile
-from console.domain.secret import Secret
 from console.ui.streams_model import StreamColumn
 from tests.app.conftest import wait_for
 from tests.app.operator_rig import Gate
-from tests.app.sim_process import simulator_process
+from tests.app.sim_process import real_account_console, simulator_process
 from tests.app.test_receiver_service import _close, _start
 
 AUTH_ID = "MAOUTAGESTOPTEST0001"
@@ -33,18 +30,9 @@ async def gated(tmp_path: Path) -> AsyncIterator[tuple[ConsoleApp, Gate, str]]:
     with simulator_process(AUTH_ID, TOKEN, calls=2) as base:
         gate = Gate(int(base.rsplit(":", 1)[1]))
         await gate.open()
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        settings.setValue("receiver/port", 0)
-        store = MemoryCredentialStore()
-        console = ConsoleApp(
-            settings, keyring_store=store, data_dir=tmp_path / "data", refresh_interval_s=0.3
+        console = await real_account_console(
+            tmp_path, "Own", AUTH_ID, TOKEN, gate.base_url, refresh_interval_s=0.3
         )
-        profile = console.profiles.save(
-            Profile(profile_id="", display_name="Own", auth_id=AUTH_ID,
-                    api_base_url=gate.base_url)
-        )  # fmt: skip
-        console.profiles.set_current(profile.profile_id)
-        await store.set(profile.profile_id, Secret(TOKEN))
         runner = await _start(console)
         try:
             yield console, gate, base.replace("http://", "ws://") + "/_sim/media-sink"
