@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -29,41 +30,39 @@ HEADERS = {
 }
 
 
-def sort_key(
-    column: Column, values: tuple[str, str, str, str, str, float | None, str], uuid_: str, n: int
-) -> Any:
+# Which of a row's values (CallsTableModel._values) each text column sorts by.
+_TEXT_VALUE = {
+    Column.FROM: 0,
+    Column.TO: 1,
+    Column.DIRECTION: 2,
+    Column.CALLER: 3,
+    Column.STATUS: 4,
+}
+_START_VALUE = 5
+
+
+def sort_keys(
+    column: Column,
+    values: Sequence[Sequence[Any]],
+    uuids: Sequence[str],
+    streams: Sequence[int],
+) -> list[Any]:
+    """Every row's sort key by `column`, from the model's columns (`values[i]` holds the i-th
+    value of every row): one comprehension, since a function call per row costs ~0.1 s at
+    10,000 rows. Keys end with the call's uuid, so no two are equal and plain keys with
+    Python's `reverse` give both orders."""
     if column in (Column.STARTED, Column.DURATION):
-        start = values[5]
-        key: Any = (start is None, start or 0.0)
-        if column is Column.DURATION:  # longest first when ascending by duration
-            key = (start is None, -(start or 0.0))
-        return (key, uuid_)
+        starts = values[_START_VALUE]
+        if column is Column.STARTED:
+            return [((s is None, s or 0.0), u) for s, u in zip(starts, uuids, strict=True)]
+        # Longest first when ascending by duration.
+        return [((s is None, -(s or 0.0)), u) for s, u in zip(starts, uuids, strict=True)]
     if column is Column.STREAMS:
-        return (n, uuid_)
-    text = {
-        Column.FROM: values[0],
-        Column.TO: values[1],
-        Column.DIRECTION: values[2],
-        Column.CALLER: values[3],
-        Column.STATUS: values[4],
-    }[column]
-    return (text.lower(), uuid_)
+        return list(zip(streams, uuids, strict=True))
+    texts = values[_TEXT_VALUE[column]]
+    return [(text.lower(), u) for text, u in zip(texts, uuids, strict=True)]
 
 
-class Descending:
-    """A sort key compared in reverse, so one ascending `keys` list serves both orders."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def __lt__(self, other: Descending) -> bool:
-        result: bool = other.key < self.key
-        return result
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Descending) and other.key == self.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
+def sort_key(column: Column, values: Sequence[Any], uuid_: str, n: int) -> Any:
+    """One row's key, by the same rule as `sort_keys`."""
+    return sort_keys(column, [[value] for value in values], [uuid_], [n])[0]

@@ -47,13 +47,8 @@ from PySide6.QtWidgets import (
 from console.domain.calls import LiveCall
 from console.ui.accessible import clear_button, follow_at_selection
 from console.ui.calls_columns import Column
-from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import (
-    UUID_ROLE,
-    ApplyResult,
-    CallsTableModel,
-    search_key,
-)
+from console.ui.calls_filter import CallFilter
+from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
@@ -151,9 +146,11 @@ class CallsTable(QTableView):
         """The current row stays where the agent saw it, as when rows above it are removed."""
         anchor, top = getattr(self, "_anchor", (QPersistentModelIndex(), 0))
         self._anchor = (QPersistentModelIndex(), 0)
+        # The scroll range now, not in the next paint: a range that shrank (a search hiding
+        # most rows) would move the rows under that paint and cost a second one.
+        self.updateGeometries()
         if not anchor.isValid():
             return
-        self.updateGeometries()
         moved = self.visualRect(self.model().index(anchor.row(), anchor.column())).top() - top
         self._scroll_rows(moved // max(1, self.verticalHeader().defaultSectionSize()))
         self.rowsInserted(QModelIndex(), 0, 0)  # the focus mark's rule for new rows
@@ -184,8 +181,6 @@ class CallsView(QWidget):
         super().__init__(parent)
         self.setObjectName("calls_view")
         self.model = model if model is not None else CallsTableModel(parent=self)
-        self.proxy = CallsFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
         self._held: list[LiveCall] = []  # arrived while the agent worked; behind the bar
 
         header = self._build_filters()
@@ -226,7 +221,7 @@ class CallsView(QWidget):
         self.table = CallsTable()
         self.table.setObjectName("calls_table")
         self.table.setAccessibleName("Live calls")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)  # it sorts and filters itself: no proxy in between
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -313,11 +308,11 @@ class CallsView(QWidget):
         self._counts_timer.setInterval(0)
         self._counts_timer.timeout.connect(self._update_counts)
         for signal in (
-            self.proxy.rowsInserted,
-            self.proxy.rowsRemoved,
-            self.proxy.layoutChanged,
-            self.proxy.modelReset,
-            self.proxy.dataChanged,  # a call that ended is no longer counted as live
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+            self.model.layoutChanged,
+            self.model.modelReset,
+            self.model.dataChanged,  # a call that ended is no longer counted as live
         ):
             signal.connect(self._schedule_counts)
         self._selected: str | None = None
@@ -332,23 +327,26 @@ class CallsView(QWidget):
         self.addAction(find)
 
     # --- state ----------------------------------------------------------------------------------
+    @property
+    def proxy(self) -> CallsTableModel:
+        """The rows the table shows. The model filters itself now, so this is `model`; the
+        name stays for callers written when a filter proxy stood in front of it."""
+        return self.model
+
     def selected_call(self) -> str | None:
         return self._selected
 
     def select_call(self, call_uuid: str) -> bool:
-        row = self.model.row_of(call_uuid)
-        if row is None:
-            return False
-        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not proxy_index.isValid():
-            return False
+        index = self.model.index_of(call_uuid)
+        if not index.isValid():
+            return False  # no such call, or the filter hides it
         self.table.selectionModel().setCurrentIndex(
-            proxy_index,
+            index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.recheck_selection()  # the row may have been current (focus-marked) already
-        self.table.scrollTo(proxy_index)
+        self.table.scrollTo(index)
         return True
 
     # --- the calls shown (for the app: the model stays behind these) ---------------------------
@@ -356,7 +354,7 @@ class CallsView(QWidget):
         self.model.clear()
 
     def has_calls(self) -> bool:
-        return self.model.rowCount() > 0
+        return self.model.unfiltered_count() > 0
 
     def shown_call_ids(self) -> Collection[str]:
         """The uuids with a row now (ended calls fading out included)."""
@@ -413,15 +411,10 @@ class CallsView(QWidget):
         count = len(self._held)
         noun = "new call" if count == 1 else "new calls"
         text = f"{count} {noun} arrived"
-        direction = str(self.direction.currentData() or "")
-        needles = self.proxy.search_text.split()
-        if count and (needles or direction):
-            keys = [(c.direction or "", search_key(c)) for c in self._held]
-            hits = sum(
-                (not direction or way == direction) and all(n in key for n in needles)
-                for way, key in keys
-            )
-            what = "the search" if not direction else "the filters"
+        shown = self.model.filter  # the same rule as the list's rows
+        if count and shown.active:
+            hits = sum(shown.accepts_call(c) for c in self._held)
+            what = "the search" if not shown.direction else "the filters"
             text += f", {hits or 'none'} {'matches' if hits == 1 else 'match'} {what}"
         self.held_label.setText(text)
         self.held_bar.setVisible(count > 0)
@@ -447,13 +440,15 @@ class CallsView(QWidget):
         self._update_counts()
 
     # --- slots ----------------------------------------------------------------------------------
-    def _on_search(self, text: str) -> None:
-        self.proxy.set_search(text)
-        self._update_counts()
-        self._update_held()
+    def _on_search(self, _text: str) -> None:
+        self._filter_changed()
 
     def _on_direction(self, _index: int) -> None:
-        self.proxy.set_direction(str(self.direction.currentData()))
+        self._filter_changed()
+
+    def _filter_changed(self) -> None:
+        direction = str(self.direction.currentData() or "")
+        self.model.set_filter(CallFilter.of(self.search.text(), direction))
         self._update_counts()
         self._update_held()
 
@@ -484,7 +479,7 @@ class CallsView(QWidget):
         self._counts_timer.start()
 
     def _update_counts(self) -> None:
-        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        total, shown = self.model.unfiltered_count(), self.model.rowCount()
         if total == 0:
             self.count.setText("")
             self.stack.setCurrentWidget(self.empty)
@@ -500,7 +495,7 @@ class CallsView(QWidget):
 
     def _tick_durations(self) -> None:
         """Repaint only the duration cells in view, never the whole table."""
-        if not self.table.isVisible() or self.proxy.rowCount() == 0:
+        if not self.table.isVisible() or self.model.rowCount() == 0:
             return
         x = self.table.columnViewportPosition(Column.DURATION)
         if x < 0:

@@ -1,4 +1,4 @@
-"""The calls model and its filter: diff-based refresh, fading, sorting, searching."""
+"""The calls model: diff-based refresh, fading, sorting, and the search it filters itself by."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from console.domain.calls import LiveCall
 from console.ui.calls_columns import Column
-from console.ui.calls_filter import CallsFilterProxy
-from console.ui.calls_model import FADE_SECONDS, CallsTableModel
+from console.ui.calls_filter import CallFilter
+from console.ui.calls_model import FADE_SECONDS, UUID_ROLE, CallsTableModel
 from console.ui.calls_view import CallsView
 
 
@@ -39,24 +39,26 @@ def rows(model: CallsTableModel) -> list[str]:
     return list(model.uuids)
 
 
-@pytest.mark.parametrize("through_proxy", [False, True])
-def test_qt_model_tester_on_refreshes_and_sorting(
-    qtmodeltester: ModelTester, through_proxy: bool
+@pytest.mark.parametrize("search", ["", "caller 1"])
+def test_qt_model_tester_on_refreshes_sorting_and_filtering(
+    qtmodeltester: ModelTester, search: str
 ) -> None:
     clock = Clock()
     model = CallsTableModel(clock=clock)
-    proxy = CallsFilterProxy()
-    proxy.setSourceModel(model)
+    model.set_filter(CallFilter.of(search))
     model.apply([call(i) for i in range(30)])
-    qtmodeltester.check(proxy if through_proxy else model, force_py=True)
-    model.apply([call(i) for i in range(10, 45)])
-    proxy.set_search("caller 1")
+    qtmodeltester.check(model, force_py=True)
+    model.apply([call(i) for i in range(10, 45)])  # a few runs: row by row
+    model.apply([call(i) for i in range(10, 45)] + [call(i) for i in range(100, 130)])  # many
+    model.set_filter(CallFilter.of("caller 2", "inbound"))
     model.sort(Column.FROM, Qt.SortOrder.AscendingOrder)
     clock.now += FADE_SECONDS + 1
     model.apply([call(i) for i in range(20, 60)])
     model.set_stream_count("uuid-00021", 2)
-    proxy.set_search("")
+    model.set_filter(CallFilter())
+    model.apply([call(i) for i in range(20, 62)])
     model.clear()
+    assert model.rowCount() == model.unfiltered_count() == 0
 
 
 def test_refresh_is_a_diff_never_a_reset() -> None:
@@ -146,21 +148,17 @@ def test_live_duration_ticks_from_session_start() -> None:
 
 def test_search_and_direction_filter() -> None:
     model = CallsTableModel(clock=Clock())
-    proxy = CallsFilterProxy()
-    proxy.setSourceModel(model)
     model.apply([call(i) for i in range(20)])
-    proxy.set_search("UUID-0001")  # case-insensitive substring of the call uuid
-    assert proxy.rowCount() == 10  # uuid-00010 .. uuid-00019
-    proxy.set_search("uuid-0001 +44207900013")  # every word must match somewhere
-    assert proxy.rowCount() == 1
-    proxy.set_search("caller 7")
-    assert proxy.rowCount() == 20  # "7" appears in every to-number +44207...
-    proxy.set_search("uuid-0000")
-    proxy.set_direction("inbound")
-    assert proxy.rowCount() == 5  # 1, 3, 5, 7, 9
-    proxy.set_direction("")
-    proxy.set_search("")
-    assert proxy.rowCount() == 20
+    model.set_filter(CallFilter.of("UUID-0001"))  # case-insensitive substring of the call uuid
+    assert model.rowCount() == 10  # uuid-00010 .. uuid-00019
+    model.set_filter(CallFilter.of("uuid-0001 +44207900013"))  # every word must match somewhere
+    assert model.rowCount() == 1
+    model.set_filter(CallFilter.of("caller 7"))
+    assert model.rowCount() == 20  # "7" appears in every to-number +44207...
+    model.set_filter(CallFilter.of("uuid-0000", "inbound"))
+    assert model.rowCount() == 5  # 1, 3, 5, 7, 9
+    model.set_filter(CallFilter())
+    assert model.rowCount() == model.unfiltered_count() == 20
 
 
 @pytest.mark.asyncio
@@ -176,12 +174,18 @@ async def test_sliced_apply_matches_one_shot_apply() -> None:
     assert a.uuids == b.uuids and a.ended_at == b.ended_at
 
 
-def test_view_keeps_selection_and_scroll_across_refreshes(qtbot: QtBot) -> None:
-    clock = Clock()
+def shown_view(qtbot: QtBot, clock: Clock) -> CallsView:
+    """A calls list on screen, 300 px high: a few rows in view, the rest scrolled."""
     view = CallsView(CallsTableModel(clock=clock))
     qtbot.addWidget(view)
     view.resize(900, 300)
     view.show()
+    return view
+
+
+def test_view_keeps_selection_and_scroll_across_refreshes(qtbot: QtBot) -> None:
+    clock = Clock()
+    view = shown_view(qtbot, clock)
     view.model.apply([call(i) for i in range(200)])
     qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 0)
     assert view.select_call("uuid-00150")
@@ -257,10 +261,7 @@ def test_durations_are_marked_as_estimates_while_the_list_is_not_refreshing(
 
 def test_a_refresh_with_many_changes_keeps_the_selected_row_in_place(qtbot: QtBot) -> None:
     clock = Clock()
-    view = CallsView(CallsTableModel(clock=clock))
-    qtbot.addWidget(view)
-    view.resize(900, 300)
-    view.show()
+    view = shown_view(qtbot, clock)
     view.model.apply([call(i) for i in range(300)])
     view.model.sort(Column.FROM, Qt.SortOrder.AscendingOrder)
     assert view.select_call("uuid-00151")
@@ -278,3 +279,139 @@ def test_a_refresh_with_many_changes_keeps_the_selected_row_in_place(qtbot: QtBo
     assert table.visualRect(table.currentIndex()).top() == before
     froms = [view.model.froms[r] for r in range(view.model.rowCount())]
     assert froms == sorted(froms)
+
+
+# --- the model filters itself -----------------------------------------------------------------
+
+
+def shown_uuids(model: CallsTableModel) -> list[str]:
+    return [model.index(r, 0).data(UUID_ROLE) for r in range(model.rowCount())]
+
+
+def model_order(model: CallsTableModel, flt: CallFilter) -> list[str]:
+    """What a search must show: the stored order, with the calls the filter lets through."""
+    return [
+        u for u, way, key in zip(model.uuids, model.directions, model.search, strict=True)
+        if flt.accepts(way, key)
+    ]  # fmt: skip
+
+
+def vip(n: int, every: int) -> LiveCall:
+    """Call `n`, named "VIP" when n is a multiple of `every`: a search for "vip" finds those
+    alone (every number holds most digits, so digits make poor searches here)."""
+    return call(n, caller_name="VIP" if n % every == 0 else f"Caller {n}")
+
+
+@pytest.mark.parametrize("arrivals", [2, 40], ids=["row by row", "one layout change"])
+def test_search_results_follow_a_refresh_that_adds_and_removes_matching_calls(
+    arrivals: int,
+) -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([vip(i, 5) for i in range(30)])
+    flt = CallFilter.of("vip")
+    model.set_filter(flt)
+    assert shown_uuids(model) == model_order(model, flt) and model.rowCount() == 6
+    present = [vip(i, 5) for i in range(30) if i not in (1, 5, 10)]  # two of them end
+    refreshed = present + [vip(i, 2) for i in range(100, 100 + arrivals)]  # even ones match
+    model.apply(refreshed)
+    assert model.rowCount() == 6 + arrivals // 2  # ended calls fade out first
+    clock.now += FADE_SECONDS + 1
+    model.apply(refreshed)
+    assert model.row_of("uuid-00005") is None and model.row_of("uuid-00100") is not None
+    assert shown_uuids(model) == model_order(model, flt)
+    assert model.rowCount() == 4 + arrivals // 2
+    assert model.unfiltered_count() == 27 + arrivals
+
+
+def test_a_hidden_call_arriving_or_leaving_sends_no_row_signals() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([call(i) for i in range(10)])
+    model.set_filter(CallFilter.of("uuid-0000"))  # uuid-00000 .. uuid-00009: all, not 10
+    signals: list[str] = []
+    for name in ("rowsInserted", "rowsRemoved", "dataChanged", "layoutChanged", "modelReset"):
+        getattr(model, name).connect(lambda *_, n=name: signals.append(n))
+    model.apply([call(i) for i in range(11)])  # uuid-00010 arrives: not shown
+    assert signals == [] and model.rowCount() == 10 and model.unfiltered_count() == 11
+    model.apply([call(i) for i in range(10)])
+    clock.now += FADE_SECONDS + 1
+    model.apply([call(i) for i in range(10)])  # uuid-00010 fades, then leaves, unseen
+    assert signals == [] and model.unfiltered_count() == 10
+    model.apply([call(i) for i in range(9)] + [call(9, caller_name="Renamed")])
+    assert signals == ["dataChanged"] and model.rowCount() == 10
+
+
+def test_a_search_that_shows_the_same_rows_changes_no_layout() -> None:
+    model = CallsTableModel(clock=Clock())
+    model.apply([call(i) for i in range(20)])
+    layouts: list[int] = []
+    model.layoutChanged.connect(lambda *_: layouts.append(1))
+    model.set_filter(CallFilter.of("+"))  # every number has one
+    model.set_filter(CallFilter.of("+4"))
+    assert layouts == [] and model.rowCount() == 20
+    model.set_filter(CallFilter.of("+4 uuid-00003"))
+    assert layouts == [1] and shown_uuids(model) == ["uuid-00003"]
+
+
+def test_a_busy_refresh_is_one_layout_change_and_nothing_else() -> None:
+    clock = Clock()
+    model = CallsTableModel(clock=clock)
+    model.apply([call(i) for i in range(100)])
+    model.apply([call(i) for i in range(20, 100)])  # 20 end and fade
+    clock.now += FADE_SECONDS + 1
+    signals: list[str] = []
+    for name in ("rowsInserted", "rowsRemoved", "dataChanged", "layoutChanged", "modelReset"):
+        getattr(model, name).connect(lambda *_, n=name: signals.append(n))
+    # 20 faded calls leave, 10 more end, 30 arrive: many runs of rows, one layout change
+    result = model.apply([call(i) for i in range(30, 130)])
+    assert (result.removed, result.faded, result.added) == (20, 10, 30)
+    assert signals == ["layoutChanged"]
+    signals.clear()
+    model.apply([call(i) for i in range(32, 130)])  # two end: one repaint says so
+    assert signals == ["dataChanged"]
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_sort_and_search_together(order: Qt.SortOrder) -> None:
+    model = CallsTableModel(clock=Clock())
+    model.apply([vip(i, 3) for i in range(60)])
+    flt = CallFilter.of("VIP", "outbound")  # even multiples of 3: 0, 6, .., 54
+    model.set_filter(flt)
+    model.sort(Column.FROM, order)
+    descending = order == Qt.SortOrder.DescendingOrder
+    froms = [model.index(r, Column.FROM).data() for r in range(model.rowCount())]
+    assert froms == sorted(froms, reverse=descending) and len(froms) == 10
+    model.apply([vip(i, 3) for i in range(60)] + [vip(i, 3) for i in range(200, 230)])
+    froms = [model.index(r, Column.FROM).data() for r in range(model.rowCount())]
+    assert froms == sorted(froms, reverse=descending) and len(froms) == 15
+    assert shown_uuids(model) == model_order(model, flt)
+    assert "uuid-00204" in shown_uuids(model) and "uuid-00207" not in shown_uuids(model)
+
+
+def test_the_selected_call_stays_selected_through_searches_and_refreshes(qtbot: QtBot) -> None:
+    clock = Clock()
+    view = shown_view(qtbot, clock)
+    view.model.apply([vip(i, 10) for i in range(300)])
+    assert view.select_call("uuid-00150")
+    qtbot.keyClicks(view.search, "vip")
+    assert view.count.text() == "30 of 300 shown"
+    table = view.table
+    assert table.currentIndex().data(UUID_ROLE) == "uuid-00150"
+    assert table.selectionModel().isSelected(table.currentIndex())
+    survivors = [vip(i, 10) for i in range(300) if i % 3 or i == 150]  # 9 VIPs end
+    arriving = [vip(i, 2) for i in range(1000, 1030)]  # 15 VIPs
+    view.model.apply(survivors + arriving)
+    clock.now += FADE_SECONDS + 1
+    view.model.apply(survivors + arriving)
+    total = len(survivors) + len(arriving)
+    qtbot.waitUntil(lambda: view.count.text() == f"{21 + 15} of {total} shown")
+    assert view.selected_call() == "uuid-00150"
+    assert table.currentIndex().data(UUID_ROLE) == "uuid-00150"
+    assert table.selectionModel().isSelected(table.currentIndex())
+    for _ in "vip":  # erased key by key: the list grows back to every call
+        qtbot.keyClick(view.search, Qt.Key.Key_Backspace)
+    assert view.count.text() == f"{total} live calls"
+    assert view.selected_call() == "uuid-00150"
+    assert table.currentIndex().data(UUID_ROLE) == "uuid-00150"
+    assert table.visualRect(table.currentIndex()).intersects(table.viewport().rect())
