@@ -30,8 +30,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
     Qt,
 )
 from PySide6.QtGui import QColor, QPalette
@@ -49,6 +47,7 @@ FADE_SECONDS = 8.0
 # More runs of rows than this to insert or remove in one refresh: one layout change instead of a
 # begin/end pair per run, each walked by the view, its headers and the selection.
 ROW_SIGNALS_MAX = 8
+FILTERS_KEPT = 8  # recent searches whose rows are remembered until the rows change
 
 
 UUID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -60,7 +59,7 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _ROLES = frozenset({_DISPLAY, _TOOLTIP, _FOREGROUND, _ALIGN, UUID_ROLE, SEARCH_ROLE, ENDED_ROLE})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_NUMERIC = frozenset({int(Column.DURATION), int(Column.STREAMS)})
+NUMERIC_COLUMNS = frozenset({int(Column.DURATION), int(Column.STREAMS)})  # right-aligned
 _STATUS = int(Column.STATUS)
 _DURATION = int(Column.DURATION)
 _LAST_COLUMN = len(Column) - 1
@@ -95,11 +94,15 @@ class CallsTableModel(FlatTableModel):
         self.keys: list[Any] = []  # each row's sort key, in the current order
         self._row_of: dict[str, int] | None = {}  # uuid -> row; None when rows have moved
         self._filter = CallFilter()
+        self._found: dict[CallFilter, list[int]] = {}  # recent filters' rows (_matching)
+        self._found_version = -1
         # The stored rows shown, ascending, while the filter hides some; None: all are shown.
         self._shown: list[int] | None = None
         self._sort_column = Column.STARTED
         self._sort_order = Qt.SortOrder.DescendingOrder
         self._estimated = False  # durations shown as estimates while the list is not refreshing
+        # Bumped by every change to the rows, so a refresh prepared in slices can tell.
+        self._version = 0
 
     # --- reading: Qt's side, by shown row -------------------------------------------------------
     def row_total(self) -> int:
@@ -112,20 +115,12 @@ class CallsTableModel(FlatTableModel):
         shown = self._shown
         return self.value(row if shown is None else shown[row], index.column(), role)
 
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
-        """Every role the delegate asks of a cell in one call into Python (Qt's default would
-        call `data` once per role: seven times per cell, thousands per repaint)."""
-        row, column, value = index.row(), index.column(), self.value
+    def cell(self, row: int, column: int) -> tuple[str, bool]:
+        """(text, ended) of the cell at a shown row: all the list's delegate paints, in one
+        call (CallCells)."""
         shown = self._shown
-        if shown is not None:
-            row = shown[row]
-        span = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
-        for role_data in span:  # type: ignore[union-attr]  # the span is a sequence
-            role = role_data.role()
-            if role in _ROLES:
-                role_data.setData(value(row, column, role))
-            else:  # a role the model never answers (font, decoration, check state, ...)
-                role_data.clearData()
+        stored = row if shown is None else shown[row]
+        return self._display(stored, column), self.ended_at[stored] is not None
 
     def value(self, row: int, col: int, role: int) -> Any:
         """`data` by stored row and column."""
@@ -135,9 +130,9 @@ class CallsTableModel(FlatTableModel):
         if role == _DISPLAY:
             return self._display(row, col)
         if role == _FOREGROUND:
-            return _faded_colour() if self.ended_at[row] is not None else None
+            return faded_text_colour() if self.ended_at[row] is not None else None
         if role == _ALIGN:
-            return _RIGHT if col in _NUMERIC else None
+            return _RIGHT if col in NUMERIC_COLUMNS else None
         if role == UUID_ROLE:
             return self.uuids[row]
         if role == SEARCH_ROLE:
@@ -265,10 +260,26 @@ class CallsTableModel(FlatTableModel):
         self._refilter()
 
     def _matching(self) -> list[int] | None:
-        """The stored rows the filter shows; None when it shows them all."""
-        if not self._filter.active:
+        """The stored rows the filter shows; None when it shows them all. The rows of the last
+        few filters are kept until the rows change: erasing a search goes back to rows already
+        found, and typing on looks only among the rows found for the text before."""
+        flt = self._filter
+        if not flt.active:
             return None
-        rows = self._filter.rows(self.directions, self.search)
+        if self._found_version != self._version:
+            self._found.clear()
+            self._found_version = self._version
+        rows = self._found.get(flt)
+        if rows is None:
+            among = min(
+                (found for known, found in self._found.items() if flt.refines(known)),
+                key=len,
+                default=None,
+            )
+            rows = flt.rows(self.directions, self.search, among)
+            self._found[flt] = rows
+            if len(self._found) > FILTERS_KEPT:
+                del self._found[next(iter(self._found))]  # the oldest
         return None if len(rows) == len(self.uuids) else rows
 
     def _all_shown(self) -> None:
@@ -330,6 +341,7 @@ class CallsTableModel(FlatTableModel):
         self, calls: Iterable[LiveCall], keep: Iterable[str], slice_s: float | None
     ) -> Generator[None, None, ApplyResult]:
         budget = _Budget(slice_s)
+        self._version += 1
         now = self._clock()
         incoming = {c.call_uuid: c for c in calls}
         gone, fading, touched, new = self._diff(incoming)
@@ -365,15 +377,22 @@ class CallsTableModel(FlatTableModel):
                 self._insert(call)
             return result
         # Many rows to remove and insert: one layout change, which repaints every row anyway,
-        # so the rows changed above need no dataChanged of their own.
+        # so the rows changed above need no dataChanged of their own. The new columns are built
+        # in a slice of their own, so that the layout change (which the view follows with a
+        # repaint) holds the loop only for swapping them in.
         leaving = {self.uuids[row] for row in expired}  # by uuid: rows may move meanwhile
-        if slice_s is not None:
-            try:
-                yield  # the layout change in a slice of its own
-            except GeneratorExit:  # cancelled before it: say what changed after all
-                self._rows_changed(range(len(self.uuids)))
-                raise
-        self._commit(self._plan(leaving, new))
+        rebuilt, version = None, -1
+        try:
+            if slice_s is not None:
+                yield
+                rebuilt, version = self._plan(leaving, new), self._version
+                yield
+        except GeneratorExit:  # cancelled before the layout change: say what changed after all
+            self._rows_changed(range(len(self.uuids)))
+            raise
+        if rebuilt is None or self._version != version:  # in one go, or changed meanwhile
+            rebuilt = self._plan(leaving, new)
+        self._commit(rebuilt)
         return result
 
     def _diff(
@@ -405,6 +424,7 @@ class CallsTableModel(FlatTableModel):
         row = self.row_of(call_uuid)
         if row is not None and self.streams[row] != count:
             self.streams[row] = count
+            self._version += 1
             idx = self._shown_index(row, Column.STREAMS)
             if idx.isValid():
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole])
@@ -456,6 +476,7 @@ class CallsTableModel(FlatTableModel):
         ) = values
         self.ended_at[row] = None
         self.search[row] = search_key(call)
+        self._version += 1  # its search key may have changed
         return True
 
     def _rows_changed(self, rows: Sequence[int]) -> None:
@@ -591,6 +612,7 @@ class CallsTableModel(FlatTableModel):
 
     def _reindex(self) -> None:
         self._row_of = None
+        self._version += 1
 
     # --- sorting --------------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -679,6 +701,7 @@ def _descending_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _faded_colour() -> QColor:
+def faded_text_colour() -> QColor:
+    """How an ended call's text is drawn: as disabled text."""
     palette = QApplication.palette()
     return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

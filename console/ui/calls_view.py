@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -39,6 +40,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedLayout,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -48,7 +51,13 @@ from console.domain.calls import LiveCall
 from console.ui.accessible import clear_button, follow_at_selection
 from console.ui.calls_columns import Column
 from console.ui.calls_filter import CallFilter
-from console.ui.calls_model import UUID_ROLE, ApplyResult, CallsTableModel
+from console.ui.calls_model import (
+    NUMERIC_COLUMNS,
+    UUID_ROLE,
+    ApplyResult,
+    CallsTableModel,
+    faded_text_colour,
+)
 from console.ui.empty_state import EmptyState
 from console.ui.plain_text import make_plain
 from console.ui.steady_inputs import SteadyComboBox
@@ -60,6 +69,37 @@ COLUMN_CHARS = {
     Column.STARTED: 10, Column.DURATION: 7, Column.STREAMS: 7,
 }  # fmt: skip
 CALLER_MIN_CHARS = 13
+
+
+_HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class CallCells(QStyledItemDelegate):
+    """Draws each cell as Qt's own delegate does (the style draws it: text, numbers right-
+    aligned, an ended call's text as disabled text), but reads it with one call into Python
+    (`CallsTableModel.cell`): Qt's own asks for seven roles through `multiData`, a dozen
+    crossings into Python per cell, ~2 ms of a ~10 ms repaint."""
+
+    def __init__(self, model: CallsTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        column = index.column()
+        text, ended = self._model.cell(index.row(), column)
+        option.index = index  # type: ignore[assignment]  # a persistent index is never passed
+        option.text = text
+        option.features |= _HAS_DISPLAY
+        if column in NUMERIC_COLUMNS:
+            option.displayAlignment = _RIGHT
+        if ended:
+            palette = QPalette(option.palette)
+            palette.setColor(QPalette.ColorRole.Text, faded_text_colour())
+            option.palette = palette
+        option.styleObject = None  # type: ignore[assignment]  # as Qt's own: no animations
 
 
 class CallsTable(QTableView):
@@ -222,6 +262,7 @@ class CallsView(QWidget):
         self.table.setObjectName("calls_table")
         self.table.setAccessibleName("Live calls")
         self.table.setModel(self.model)  # it sorts and filters itself: no proxy in between
+        self.table.setItemDelegate(CallCells(self.model, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

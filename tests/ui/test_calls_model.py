@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QStyledItemDelegate
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -415,3 +416,43 @@ def test_the_selected_call_stays_selected_through_searches_and_refreshes(qtbot: 
     assert view.selected_call() == "uuid-00150"
     assert table.currentIndex().data(UUID_ROLE) == "uuid-00150"
     assert table.visualRect(table.currentIndex()).intersects(table.viewport().rect())
+
+
+def test_the_list_looks_as_with_qts_own_delegate(qtbot: QtBot) -> None:
+    """CallCells reads a cell in one call; what it draws must be what Qt's own would."""
+    clock = Clock()
+    view = shown_view(qtbot, clock)
+    view.resize(1600, 300)  # every column in view
+    view.model.apply([call(i) for i in range(40)])
+    qtbot.waitUntil(lambda: view.table.isVisible() and view.table.viewport().width() > 1000)
+    view.model.apply([call(i) for i in range(40) if i % 4])  # every fourth ends: faded
+    view.set_stream_count("uuid-00038", 2)  # numbers are right-aligned
+    clock.now += 3600
+    assert view.select_call("uuid-00037")
+    table = view.table
+    qtbot.waitUntil(lambda: table.currentIndex().isValid())
+    streams = view.model.index_of("uuid-00038", Column.STREAMS)
+    assert streams.data() == "2"
+    assert table.visualRect(streams).right() < table.viewport().width()
+    ended = view.model.index_of("uuid-00036", Column.STATUS)  # fourth from the top
+    assert ended.data() == "ended" and ended.data(Qt.ItemDataRole.ForegroundRole) is not None
+    ours = table.viewport().grab().toImage()
+    table.setItemDelegate(QStyledItemDelegate(table))
+    theirs = table.viewport().grab().toImage()
+    assert ours == theirs
+
+
+def test_a_search_typed_again_after_a_refresh_sees_the_refreshed_calls() -> None:
+    model = CallsTableModel(clock=Clock())
+    model.apply([vip(i, 5) for i in range(20)])
+    for text in ("v", "vi", "vip", "vi", ""):  # typed, then erased
+        model.set_filter(CallFilter.of(text))
+    model.apply([vip(i, 5) for i in range(19)] + [call(19, caller_name="VIP")])  # renamed
+    for text, shown in (("v", 5), ("vi", 5), ("vip", 5), ("vi", 5)):
+        model.set_filter(CallFilter.of(text))
+        assert model.rowCount() == shown  # 0, 5, 10, 15 and the renamed 19
+    assert "uuid-00019" in shown_uuids(model)
+    assert CallFilter.of("vip 19").refines(CallFilter.of("vi"))
+    assert not CallFilter.of("vi").refines(CallFilter.of("vip"))
+    assert not CallFilter.of("vip").refines(CallFilter.of("vip", "inbound"))
+    assert CallFilter.of("vip", "inbound").refines(CallFilter.of("vip"))
