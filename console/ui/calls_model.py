@@ -331,10 +331,13 @@ class CallsTableModel(FlatTableModel):
         import asyncio  # only when refreshing: asyncio is not needed to draw the window
 
         steps = self._apply_steps(calls, keep, slice_s=slice_s)
-        while (result := _advance(steps)) is None:
-            # A timer, not sleep(0): qasync runs zero-delay callbacks ahead of timers already
-            # due, so a sleep(0) chain would starve every other task's wake-up until it ends.
-            await asyncio.sleep(0.001)
+        try:
+            while (result := _advance(steps)) is None:
+                # A timer, not sleep(0): qasync runs zero-delay callbacks ahead of timers already
+                # due, so a sleep(0) chain would starve every other task's wake-up until it ends.
+                await asyncio.sleep(0.001)
+        finally:
+            steps.close()  # cancelled: the steps say what they changed (GeneratorExit)
         return result
 
     def _apply_steps(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from typing import Any
+
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QStyledItemDelegate
@@ -456,3 +460,53 @@ def test_a_search_typed_again_after_a_refresh_sees_the_refreshed_calls() -> None
     assert not CallFilter.of("vi").refines(CallFilter.of("vip"))
     assert not CallFilter.of("vip").refines(CallFilter.of("vip", "inbound"))
     assert CallFilter.of("vip", "inbound").refines(CallFilter.of("vip"))
+
+
+async def ended_marked(model: CallsTableModel, call_uuid: str) -> None:
+    """Until a refresh running in slices has marked `call_uuid` ended (its first slice)."""
+    while not model.is_ended(model.row_of(call_uuid) or 0):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_a_change_between_a_busy_refreshs_slices_is_kept() -> None:
+    model = CallsTableModel(clock=Clock())
+    model.apply([call(i) for i in range(100)])
+    plans: list[int] = []
+    plan = model._plan
+
+    def counted(gone: set[str], new: list[LiveCall]) -> list[list[Any]]:
+        plans.append(len(new))
+        return plan(gone, new)
+
+    model._plan = counted  # type: ignore[method-assign]
+    refresh = asyncio.ensure_future(
+        model.apply_in_slices([call(i) for i in range(30, 160)], slice_s=0.0)
+    )
+    while not plans:  # the new columns are built; the swap is a slice away
+        await asyncio.sleep(0)
+    model.set_stream_count("uuid-00050", 2)  # a stream starts meanwhile
+    result = await refresh
+    assert result.added == 60 and len(plans) == 2  # built again, with the stream
+    assert model.streams[model.row_of("uuid-00050") or 0] == 2
+    assert model.row_of("uuid-00159") is not None
+    assert model.is_ended(model.row_of("uuid-00000") or 0)
+
+
+@pytest.mark.asyncio
+async def test_a_busy_refresh_cancelled_midway_still_says_what_ended() -> None:
+    model = CallsTableModel(clock=Clock())
+    every = [call(i) for i in range(160)]  # the same objects each refresh, as the API's cache
+    model.apply(every[:100])
+    changed: list[int] = []
+    model.dataChanged.connect(lambda *_: changed.append(1))
+    calls = every[30:]
+    refresh = asyncio.ensure_future(model.apply_in_slices(calls, slice_s=0.0))
+    await ended_marked(model, "uuid-00000")
+    refresh.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await refresh
+    assert changed  # the ended rows are repainted, though the layout change never came
+    assert model.row_of("uuid-00159") is None
+    result = model.apply(calls)  # the next refresh finishes the job
+    assert result.added == 60 and model.row_of("uuid-00159") is not None
