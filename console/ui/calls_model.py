@@ -28,10 +28,7 @@ from itertools import compress, repeat
 from operator import is_, is_not, itemgetter
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -101,7 +98,8 @@ class CallsTableModel(FlatTableModel):
         self._sort_column = Column.STARTED
         self._sort_order = Qt.SortOrder.DescendingOrder
         self._estimated = False  # durations shown as estimates while the list is not refreshing
-        # Bumped by every change to the rows, so a refresh prepared in slices can tell.
+        # Bumped by every change to the rows, so that a refresh prepared in slices and the
+        # remembered searches can tell.
         self._version = 0
 
     # --- reading: Qt's side, by shown row -------------------------------------------------------
@@ -113,7 +111,11 @@ class CallsTableModel(FlatTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = index.row()
         shown = self._shown
-        return self.value(row if shown is None else shown[row], index.column(), role)
+        if shown is not None:
+            if not 0 <= row < len(shown):
+                return None
+            row = shown[row]
+        return self.value(row, index.column(), role)
 
     def cell(self, row: int, column: int) -> tuple[str, bool]:
         """(text, ended) of the cell at a shown row: all the list's delegate paints, in one
@@ -123,8 +125,8 @@ class CallsTableModel(FlatTableModel):
         return self._display(stored, column), self.ended_at[stored] is not None
 
     def value(self, row: int, col: int, role: int) -> Any:
-        """`data` by stored row and column."""
-        # Called thousands of times per repaint: plain int roles, no enum lookups on the way.
+        """`data` by stored row and column (tooltips, screen readers; painting reads `cell`)."""
+        # Plain int roles, no enum lookups on the way.
         if role not in _ROLES or row >= len(self.uuids) or row < 0:
             return None
         if role == _DISPLAY:
