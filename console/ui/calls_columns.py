@@ -61,8 +61,3 @@ def sort_keys(
         return list(zip(streams, uuids, strict=True))
     texts = values[_TEXT_VALUE[column]]
     return [(text.lower(), u) for text, u in zip(texts, uuids, strict=True)]
-
-
-def sort_key(column: Column, values: Sequence[Any], uuid_: str, n: int) -> Any:
-    """One row's key, by the same rule as `sort_keys`."""
-    return sort_keys(column, [[value] for value in values], [uuid_], [n])[0]
