@@ -368,12 +368,6 @@ class CallsView(QWidget):
         self.addAction(find)
 
     # --- state ----------------------------------------------------------------------------------
-    @property
-    def proxy(self) -> CallsTableModel:
-        """The rows the table shows. The model filters itself now, so this is `model`; the
-        name stays for callers written when a filter proxy stood in front of it."""
-        return self.model
-
     def selected_call(self) -> str | None:
         return self._selected
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -25,7 +26,7 @@ from tests.app.conftest import wait_for
 from tests.app.operator_rig import Rig
 
 # The demo account's console, its calls loaded (test_operator_ux's fixture, under this name).
-demo_console = test_operator_ux.demo
+demo_app = test_operator_ux.demo_app
 LONG_NAME = "Maximilian Alexander Featherstonehaugh-Wolfeschlegelsteinhausen"
 
 
@@ -97,82 +98,82 @@ async def _start_with_result(demo: ConsoleApp) -> None:
 
 @pytest.mark.asyncio
 async def test_at_1280x720_with_a_result_and_a_banner_everything_is_in_view(
-    demo_console: ConsoleApp,
+    tmp_path: Path,
 ) -> None:
-    demo = demo_console
-    window, view, pane, form, events = (
-        demo.window, demo.region.calls, demo.pane, demo.pane.form, demo.events_pane,
-    )  # fmt: skip
-    window.resize(1280, 720)
-    await _start_with_result(demo)
-    window.show_banner("laptop", Level.WARNING, "A banner the agent has not closed yet.")
-    sink = form.service_url.text()  # the demo's media sink: streams that really connect
-    for n in range(1, 5):  # four more streams, each one StartStream event in the pane
-        before = form.result.stream_id.field.text()
-        form.service_url.setText(f"{sink}{'&' if '?' in sink else '?'}n={n}")
-        QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
-        await wait_for(lambda b=before: form.result.stream_id.field.text() not in ("", b))
-    await wait_for(lambda: events.model.rowCount() >= 5, timeout=15, what="five events")
-    await asyncio.sleep(0.1)  # the splitters settle
-    table = events.table
-    for row in range(5):
-        assert table.viewport().rect().contains(table.visualRect(events.model.index(row, 0)))
-    wanted = [
-        events.view_kind, events.stream_filter, events.text_filter, events.follow_call,
-        events.pause, events.send_test, events.export, events.details.text,
-        *[w for w in form.inputs.values() if w.isVisibleTo(form)],
-        form.more_toggle, form.start_button, form.copy_button, form.restore_button,
-        form.result.headline, pane.table, pane.stop_button, pane.stop_all_button,
-        window.receiver_status, window.banners,
-    ]  # fmt: skip
-    await wait_for(
-        lambda: all(_whole(w) for w in wanted),
-        what=f"everything in view; not: {[w.objectName() for w in wanted if not _whole(w)]}",
-    )
-    assert not form.fields_scroll.verticalScrollBar().isVisible()
-    char = view.table.fontMetrics().horizontalAdvance("x")
-    assert view.table.columnWidth(Column.CALLER) >= CALLER_MIN_CHARS * char
+    async with demo_app(tmp_path) as demo:
+        window, view, pane, form, events = (
+            demo.window, demo.region.calls, demo.pane, demo.pane.form, demo.events_pane,
+        )  # fmt: skip
+        window.resize(1280, 720)
+        await _start_with_result(demo)
+        window.show_banner("laptop", Level.WARNING, "A banner the agent has not closed yet.")
+        sink = form.service_url.text()  # the demo's media sink: streams that really connect
+        for n in range(1, 5):  # four more streams, each one StartStream event in the pane
+            before = form.result.stream_id.field.text()
+            form.service_url.setText(f"{sink}{'&' if '?' in sink else '?'}n={n}")
+            QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+            await wait_for(lambda b=before: form.result.stream_id.field.text() not in ("", b))
+        await wait_for(lambda: events.model.rowCount() >= 5, timeout=15, what="five events")
+        await asyncio.sleep(0.1)  # the splitters settle
+        table = events.table
+        for row in range(5):
+            assert table.viewport().rect().contains(table.visualRect(events.model.index(row, 0)))
+        wanted = [
+            events.view_kind, events.stream_filter, events.text_filter, events.follow_call,
+            events.pause, events.send_test, events.export, events.details.text,
+            *[w for w in form.inputs.values() if w.isVisibleTo(form)],
+            form.more_toggle, form.start_button, form.copy_button, form.restore_button,
+            form.result.headline, pane.table, pane.stop_button, pane.stop_all_button,
+            window.receiver_status, window.banners,
+        ]  # fmt: skip
+        await wait_for(
+            lambda: all(_whole(w) for w in wanted),
+            what=f"everything in view; not: {[w.objectName() for w in wanted if not _whole(w)]}",
+        )
+        assert not form.fields_scroll.verticalScrollBar().isVisible()
+        char = view.table.fontMetrics().horizontalAdvance("x")
+        assert view.table.columnWidth(Column.CALLER) >= CALLER_MIN_CHARS * char
 
-    # Another call, with a caller name far wider than the pane: the pane stays put.
-    left, width = pane.x(), pane.width()
-    simulator = demo.demo_backend.simulator
-    assert simulator is not None
-    (long_call,) = simulator.add_live_calls(1, caller_name=LONG_NAME)
-    await wait_for(view.held_count_text, timeout=15, what="the new call held behind the bar")
-    QTest.mouseClick(view.show_held, Qt.MouseButton.LeftButton)
-    await wait_for(lambda: view.select_call(long_call), what="the new call listed")
-    await wait_for(lambda: pane.call is not None and pane.call.call_uuid == long_call)
-    await asyncio.sleep(0.1)
-    assert (pane.x(), pane.width()) == (left, width)
-    assert view.table.columnWidth(Column.CALLER) >= CALLER_MIN_CHARS * char
+        # Another call, with a caller name far wider than the pane: the pane stays put.
+        left, width = pane.x(), pane.width()
+        simulator = demo.demo_backend.simulator
+        assert simulator is not None
+        (long_call,) = simulator.add_live_calls(1, caller_name=LONG_NAME)
+        await wait_for(view.held_count_text, timeout=15, what="the new call held behind the bar")
+        QTest.mouseClick(view.show_held, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: view.select_call(long_call), what="the new call listed")
+        await wait_for(lambda: pane.call is not None and pane.call.call_uuid == long_call)
+        await asyncio.sleep(0.1)
+        assert (pane.x(), pane.width()) == (left, width)
+        assert view.table.columnWidth(Column.CALLER) >= CALLER_MIN_CHARS * char
 
 
 @pytest.mark.asyncio
 async def test_a_larger_system_font_cuts_off_no_button_or_column_title(
-    demo_console: ConsoleApp, larger_font: None
+    tmp_path: Path, larger_font: None
 ) -> None:
-    demo = demo_console
-    window, pane, events = demo.window, demo.pane, demo.events_pane
-    window.resize(1366, 768)
-    await _start_with_result(demo)
-    await wait_for(lambda: pane.streams.rowCount() >= 1, what="the stream listed")
-    await asyncio.sleep(0.1)
-    buttons: list[QAbstractButton] = [
-        events.pause, events.send_test, events.export, events.follow_call,
-        pane.stop_button, pane.stop_all_button, pane.form.start_button,
-    ]  # fmt: skip
-    for button in buttons:
-        assert _whole(button), button.objectName()
-        assert button.width() >= button.sizeHint().width(), button.objectName()
-    header = pane.table.horizontalHeader()
-    for column in StreamColumn:
-        if column is StreamColumn.BILLED:
-            continue
-        assert header.sectionSize(column) >= title_width(pane.table, column), column.name
-    calls = demo.region.calls.table.horizontalHeader()
-    for column in Column:
-        title = title_width(demo.region.calls.table, column)
-        assert calls.sectionSize(column) >= title, column.name
+    async with demo_app(tmp_path) as demo:
+        window, pane, events = demo.window, demo.pane, demo.events_pane
+        window.resize(1366, 768)
+        await _start_with_result(demo)
+        await wait_for(lambda: pane.streams.rowCount() >= 1, what="the stream listed")
+        await asyncio.sleep(0.1)
+        buttons: list[QAbstractButton] = [
+            events.pause, events.send_test, events.export, events.follow_call,
+            pane.stop_button, pane.stop_all_button, pane.form.start_button,
+        ]  # fmt: skip
+        for button in buttons:
+            assert _whole(button), button.objectName()
+            assert button.width() >= button.sizeHint().width(), button.objectName()
+        header = pane.table.horizontalHeader()
+        for column in StreamColumn:
+            if column is StreamColumn.BILLED:
+                continue
+            assert header.sectionSize(column) >= title_width(pane.table, column), column.name
+        calls = demo.region.calls.table.horizontalHeader()
+        for column in Column:
+            title = title_width(demo.region.calls.table, column)
+            assert calls.sectionSize(column) >= title, column.name
 
 
 @pytest.mark.asyncio
@@ -180,7 +181,7 @@ async def test_a_call_that_hangs_up_leaves_no_stream_to_stop(rig: Rig) -> None:
     view, pane, form = rig.view, rig.pane, rig.pane.form
     target = rig.sim.live_call_uuids()[0]
     row = next(
-        r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data(UUID_ROLE) == target
+        r for r in range(view.model.rowCount()) if view.model.index(r, 0).data(UUID_ROLE) == target
     )
     _click_row(view, view.table, row)
     await wait_for(lambda: pane.call is not None and pane.call.call_uuid == target)

@@ -36,8 +36,8 @@ async def test_find_call_start_stream_see_it_stop_it(rig: Rig) -> None:
     target = rig.sim.live_call_uuids()[3]
     number = _number_of(rig.sim, target)
     QTest.keyClicks(rig.view.search, target[:13])  # part of the call UUID
-    await wait_for(lambda: rig.view.proxy.rowCount() == 1, what="search narrows to one call")
-    shown = rig.view.proxy.index(0, 0)
+    await wait_for(lambda: rig.view.model.rowCount() == 1, what="search narrows to one call")
+    shown = rig.view.model.index(0, 0)
     assert shown.data(UUID_ROLE) == target and shown.data() == number
     rig.view.table.setFocus()
     QTest.keyClick(rig.view.table, Qt.Key.Key_Down)
@@ -227,7 +227,7 @@ async def test_keyboard_only_walkthrough(rig: Rig) -> None:
     QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     await wait_for(lambda: rig.view.search.hasFocus(), what="Ctrl+F focuses search")
     QTest.keyClicks(rig.view.search, target[:12])
-    await wait_for(lambda: rig.view.proxy.rowCount() == 1)
+    await wait_for(lambda: rig.view.model.rowCount() == 1)
     QTest.keyClick(rig.view.search, Qt.Key.Key_Tab)  # to the direction filter
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # to the table
     await wait_for(lambda: rig.view.table.hasFocus(), what="table focused by Tab")

@@ -5,13 +5,13 @@ loopback, driven with keys, clicks and wheel turns as an agent would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import QPoint, QPointF, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
@@ -31,21 +31,25 @@ from tests.app.operator_rig import Gate, Rig, close_rig, make_rig
 KEY = Qt.KeyboardModifier
 
 
-@pytest_asyncio.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ConsoleApp]:
-    """The demo account: the form's Stream URL is the simulator's own media sink."""
+@contextlib.asynccontextmanager
+async def demo_app(tmp_path: Path) -> AsyncIterator[ConsoleApp]:
+    """The demo account: the form's Stream URL is the simulator's own media sink. Entered inside
+    the test: a console kept running across pytest's fixture and test steps has its loop
+    callbacks run loop-less by the Qt events processed in between."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     console = ConsoleApp(
         settings, keyring_store=MemoryCredentialStore(), data_dir=tmp_path / "data", demo=True,
         demo_backend=DemoBackend(calls=6, seed=3), refresh_interval_s=0.3,
     )  # fmt: skip
     runner = asyncio.ensure_future(console.run())
-    await wait_for(lambda: console.region.calls.model.rowCount() >= 6, timeout=15, what="calls")
-    await wait_for(console.services_ready.is_set, what="services started after the first calls")
-    yield console
-    console.window.close()
-    await runner
-    await console.shutdown()
+    try:
+        await wait_for(lambda: console.region.calls.model.rowCount() >= 6, timeout=15, what="calls")
+        await wait_for(console.services_ready.is_set, what="services started after the first calls")
+        yield console
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()
 
 
 async def _start(rig: Rig, url: str) -> str:
@@ -189,20 +193,21 @@ async def test_stop_all_needs_active_streams_and_hints_say_what_is_shown(rig: Ri
 
 
 @pytest.mark.asyncio
-async def test_escape_and_restore_defaults_keep_the_demo_url(demo: ConsoleApp) -> None:
-    view, form = demo.region.calls, demo.pane.form
-    assert view.select_call(view.model.uuids[0])
-    await wait_for(lambda: demo.pane.call is not None)
-    sink = form.service_url.text()
-    assert sink.startswith("ws://127.0.0.1:")
-    form.service_url.setFocus()
-    form.service_url.selectAll()
-    QTest.keyClicks(form.service_url, "wss://other.example.com/x")
-    QTest.keyClick(form.service_url, Qt.Key.Key_Escape)
-    assert form.service_url.text() == sink and form.start_button.isEnabled()
-    QTest.keyClicks(form.service_url, "/more")
-    QTest.mouseClick(form.restore_button, Qt.MouseButton.LeftButton)
-    assert form.service_url.text() == sink
+async def test_escape_and_restore_defaults_keep_the_demo_url(tmp_path: Path) -> None:
+    async with demo_app(tmp_path) as demo:
+        view, form = demo.region.calls, demo.pane.form
+        assert view.select_call(view.model.uuids[0])
+        await wait_for(lambda: demo.pane.call is not None)
+        sink = form.service_url.text()
+        assert sink.startswith("ws://127.0.0.1:")
+        form.service_url.setFocus()
+        form.service_url.selectAll()
+        QTest.keyClicks(form.service_url, "wss://other.example.com/x")
+        QTest.keyClick(form.service_url, Qt.Key.Key_Escape)
+        assert form.service_url.text() == sink and form.start_button.isEnabled()
+        QTest.keyClicks(form.service_url, "/more")
+        QTest.mouseClick(form.restore_button, Qt.MouseButton.LeftButton)
+        assert form.service_url.text() == sink
 
 
 LONG_REASON = (
@@ -235,62 +240,68 @@ def _on_screen(widget: QWidget) -> bool:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
 async def test_every_field_and_start_in_view_at_laptop_sizes(
-    demo: ConsoleApp, size: tuple[int, int]
+    tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    window, pane, form = demo.window, demo.pane, demo.pane.form
-    window.resize(*size)
-    view = demo.region.calls
-    assert view.select_call(view.model.uuids[1])
-    await wait_for(lambda: pane.call is not None)
-    if not form.callbacks_to_console.isChecked():
-        QTest.mouseClick(form.callbacks_to_console, Qt.MouseButton.LeftButton)
-    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
-    await wait_for(lambda: form.result.isVisible() and form.result.stream_id.field.text())
-    # The worst case: the stream then fails with a reason long enough for four lines.
-    simulator = demo.demo_backend.simulator
-    assert simulator is not None
-    await simulator.drop_stream(form.result.stream_id.field.text(), LONG_REASON)
-    plain = explain(LONG_REASON).plain  # the headline says it in plain words
-    await wait_for(lambda: form.result.message.endswith(plain), what="failure shown")
-    headline = form.result.headline
-    assert headline.height() <= 2 * headline.fontMetrics().lineSpacing() + 4
-    assert LONG_REASON not in headline.text() and LONG_REASON not in headline.toolTip()
-    QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
-    assert LONG_REASON in form.result.detail.toPlainText()
-    QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
-    # The drop also raised a banner naming the reason; the agent reads it and closes it.
-    for key in window.banners.active_keys():
-        banner = window.banners.banner(key)
-        assert banner is not None
-        close = banner.findChild(QToolButton, "banner_close")
-        assert close is not None
-        QTest.mouseClick(close, Qt.MouseButton.LeftButton)
-    assert window.banners.active_keys() == []
-    assert window.events_region.isVisible()
-    scroll = form.fields_scroll
-    shown = [w for w in form.inputs.values() if w.isVisibleTo(form)]
-    assert {w.objectName() for w in shown} == {
-        "service_url", "bidirectional", "audio_track", "status_callback_url",
-    }  # fmt: skip
-    await wait_for(
-        lambda: all(_in_view(w, scroll) for w in [*shown, form.more_toggle, form.more_summary]),
-        what="every field in view",
-    )
-    assert not scroll.verticalScrollBar().isVisible()
-    assert not scroll.horizontalScrollBar().isVisible()
-    assert form.fields.minimumSizeHint().width() <= scroll.viewport().width()
-    for widget in (form.start_button, form.copy_button, form.restore_button, form.result.headline):
-        assert _on_screen(widget), widget.objectName()
-    assert "24 h timeout" in form.more_summary.text()
+    async with demo_app(tmp_path) as demo:
+        window, pane, form = demo.window, demo.pane, demo.pane.form
+        window.resize(*size)
+        view = demo.region.calls
+        assert view.select_call(view.model.uuids[1])
+        await wait_for(lambda: pane.call is not None)
+        if not form.callbacks_to_console.isChecked():
+            QTest.mouseClick(form.callbacks_to_console, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: form.result.isVisible() and form.result.stream_id.field.text())
+        # The worst case: the stream then fails with a reason long enough for four lines.
+        simulator = demo.demo_backend.simulator
+        assert simulator is not None
+        await simulator.drop_stream(form.result.stream_id.field.text(), LONG_REASON)
+        plain = explain(LONG_REASON).plain  # the headline says it in plain words
+        await wait_for(lambda: form.result.message.endswith(plain), what="failure shown")
+        headline = form.result.headline
+        assert headline.height() <= 2 * headline.fontMetrics().lineSpacing() + 4
+        assert LONG_REASON not in headline.text() and LONG_REASON not in headline.toolTip()
+        QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
+        assert LONG_REASON in form.result.detail.toPlainText()
+        QTest.mouseClick(form.result.detail_toggle, Qt.MouseButton.LeftButton)
+        # The drop also raised a banner naming the reason; the agent reads it and closes it.
+        for key in window.banners.active_keys():
+            banner = window.banners.banner(key)
+            assert banner is not None
+            close = banner.findChild(QToolButton, "banner_close")
+            assert close is not None
+            QTest.mouseClick(close, Qt.MouseButton.LeftButton)
+        assert window.banners.active_keys() == []
+        assert window.events_region.isVisible()
+        scroll = form.fields_scroll
+        shown = [w for w in form.inputs.values() if w.isVisibleTo(form)]
+        assert {w.objectName() for w in shown} == {
+            "service_url", "bidirectional", "audio_track", "status_callback_url",
+        }  # fmt: skip
+        await wait_for(
+            lambda: all(_in_view(w, scroll) for w in [*shown, form.more_toggle, form.more_summary]),
+            what="every field in view",
+        )
+        assert not scroll.verticalScrollBar().isVisible()
+        assert not scroll.horizontalScrollBar().isVisible()
+        assert form.fields.minimumSizeHint().width() <= scroll.viewport().width()
+        for widget in (
+            form.start_button,
+            form.copy_button,
+            form.restore_button,
+            form.result.headline,
+        ):
+            assert _on_screen(widget), widget.objectName()
+        assert "24 h timeout" in form.more_summary.text()
 
-    # Hiding the event pane (under the calls list) gives its height to the calls list.
-    calls = demo.region.calls.table
-    before = calls.viewport().height()
-    window.toggle_events.trigger()
-    await wait_for(lambda: calls.viewport().height() > before + 40, what="the list grows")
-    assert not window.events_region.isVisible()
-    # The drop ended the stream: the demo's media sink has nothing left open at close.
-    assert not [s for s in simulator.streams_of(pane.call.call_uuid) if s.active]
+        # Hiding the event pane (under the calls list) gives its height to the calls list.
+        calls = demo.region.calls.table
+        before = calls.viewport().height()
+        window.toggle_events.trigger()
+        await wait_for(lambda: calls.viewport().height() > before + 40, what="the list grows")
+        assert not window.events_region.isVisible()
+        # The drop ended the stream: the demo's media sink has nothing left open at close.
+        assert not [s for s in simulator.streams_of(pane.call.call_uuid) if s.active]
 
 
 # --- 3. input is never changed by accident ------------------------------------------------------
@@ -341,12 +352,12 @@ async def test_the_selected_row_stays_put_while_rows_above_it_leave(rig: Rig) ->
     rig.sim.add_live_calls(60)
     await rig.refreshed()  # nothing selected yet: they are listed at once
     await wait_for(lambda: rig.view.model.rowCount() == 68)
-    table, proxy = rig.view.table, rig.view.proxy
-    target = proxy.index(40, 0).data(UUID_ROLE)
+    table, shown = rig.view.table, rig.view.model
+    target = shown.index(40, 0).data(UUID_ROLE)
     await rig.select(target)
     assert table.verticalScrollBar().value() >= 3
     before = table.visualRect(table.currentIndex()).top()
-    above = [proxy.index(row, 0).data(UUID_ROLE) for row in (2, 5, 9)]
+    above = [shown.index(row, 0).data(UUID_ROLE) for row in (2, 5, 9)]
     for call_uuid in above:
         rig.sim.hangup(call_uuid)
     await rig.refreshed()  # faded, still listed
@@ -393,7 +404,7 @@ async def test_keyboard_only_start_and_stop_within_budget(rig: Rig) -> None:
 
     press(Qt.Key.Key_Down)
     press(Qt.Key.Key_Down)
-    second = view.proxy.index(1, 0).data(UUID_ROLE)
+    second = view.model.index(1, 0).data(UUID_ROLE)
     await wait_for(lambda: pane.call is not None and pane.call.call_uuid == second)
     press(Qt.Key.Key_Return)  # to the form
     await wait_for(form.service_url.hasFocus, what="Enter opens the form")
@@ -413,30 +424,31 @@ async def test_keyboard_only_start_and_stop_within_budget(rig: Rig) -> None:
 
 
 @pytest.mark.asyncio
-async def test_mouse_only_start_and_stop(demo: ConsoleApp) -> None:
-    view, pane, form = demo.region.calls, demo.pane, demo.pane.form
-    simulator = demo.demo_backend.simulator
-    assert simulator is not None
-    index = view.proxy.index(1, 0)
-    target = index.data(UUID_ROLE)
-    QTest.mouseClick(
-        view.table.viewport(), Qt.MouseButton.LeftButton, KEY.NoModifier,
-        view.table.visualRect(index).center(),
-    )  # fmt: skip
-    await wait_for(lambda: pane.call is not None and pane.call.call_uuid == target)
-    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
-    await wait_for(lambda: len(simulator.streams_of(target)) == 1, what="started")
-    stream_id = simulator.streams_of(target)[0].stream_id
-    await wait_for(lambda: pane.streams.row_of(stream_id) is not None)
-    row = pane.streams.row_of(stream_id)
-    assert row is not None
-    QTest.mouseClick(
-        pane.table.viewport(), Qt.MouseButton.LeftButton, KEY.NoModifier,
-        pane.table.visualRect(pane.streams.index(row, 0)).center(),
-    )  # fmt: skip
-    await wait_for(pane.stop_button.isEnabled, what="Stop enabled for the clicked row")
-    QTest.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
-    await wait_for(lambda: not simulator.stream(stream_id).active, what="stopped")
-    await wait_for(lambda: form.result.message == "Stream stopped.", what="result says so")
-    # The stop goes on to record and reload the list: let it end before the console shuts down.
-    await wait_for(lambda: not demo.tasks.running(f"stop-{stream_id}"), what="stop task done")
+async def test_mouse_only_start_and_stop(tmp_path: Path) -> None:
+    async with demo_app(tmp_path) as demo:
+        view, pane, form = demo.region.calls, demo.pane, demo.pane.form
+        simulator = demo.demo_backend.simulator
+        assert simulator is not None
+        index = view.model.index(1, 0)
+        target = index.data(UUID_ROLE)
+        QTest.mouseClick(
+            view.table.viewport(), Qt.MouseButton.LeftButton, KEY.NoModifier,
+            view.table.visualRect(index).center(),
+        )  # fmt: skip
+        await wait_for(lambda: pane.call is not None and pane.call.call_uuid == target)
+        QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: len(simulator.streams_of(target)) == 1, what="started")
+        stream_id = simulator.streams_of(target)[0].stream_id
+        await wait_for(lambda: pane.streams.row_of(stream_id) is not None)
+        row = pane.streams.row_of(stream_id)
+        assert row is not None
+        QTest.mouseClick(
+            pane.table.viewport(), Qt.MouseButton.LeftButton, KEY.NoModifier,
+            pane.table.visualRect(pane.streams.index(row, 0)).center(),
+        )  # fmt: skip
+        await wait_for(pane.stop_button.isEnabled, what="Stop enabled for the clicked row")
+        QTest.mouseClick(pane.stop_button, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: not simulator.stream(stream_id).active, what="stopped")
+        await wait_for(lambda: form.result.message == "Stream stopped.", what="result says so")
+        # The stop goes on to record and reload the list: let it end before the console shuts down.
+        await wait_for(lambda: not demo.tasks.running(f"stop-{stream_id}"), what="stop task done")

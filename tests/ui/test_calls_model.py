@@ -252,7 +252,7 @@ def test_durations_are_marked_as_estimates_while_the_list_is_not_refreshing(
     view.show()
     view.model.apply([call(1, session_start="2023-11-14 22:13:20")])  # = clock.now, UTC
     clock.now += 252
-    cell = view.proxy.index(0, Column.DURATION)
+    cell = view.model.index(0, Column.DURATION)
     assert cell.data() == "4:12"
     view.set_stale("As of 22:17:32, not refreshing: Plivo is not answering.")
     qtbot.waitUntil(lambda: view.stale.isVisible())
