@@ -48,7 +48,7 @@ INDEXED_FILTER_TARGET_S = 0.2
 TEXT_FILTER_TARGET_S = 0.2
 BURST = 100_000
 RSS_TARGET_MB = 100.0
-CACHE = Path(tempfile.gettempdir()) / "stream-console-bench" / "event-log-1m-v3.sqlite3"
+CACHE = Path(tempfile.gettempdir()) / "stream-console-bench" / "event-log-1m-v4.sqlite3"
 INDEXES = ("events_received", "events_event", "events_call", "events_stream")
 
 
@@ -117,7 +117,7 @@ def build_log(path: Path) -> float:
     conn.execute("COMMIT")
     conn.executescript(SCHEMA)  # builds the indexes dropped above
     conn.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")  # the free-text index
-    conn.execute("UPDATE fts_backlog SET below = 1, above = (SELECT max(id) FROM events)")
+    conn.execute("UPDATE fts_covered SET below = 1, above = (SELECT max(id) FROM events)")
     conn.execute("ANALYZE")
     conn.close()
     part.replace(path)
@@ -196,8 +196,8 @@ def not_indexed() -> int:
     conn = sqlite3.connect(f"file:{CACHE}?mode=ro", uri=True)
     try:
         sql = (
-            "SELECT count(*) FROM events WHERE id > (SELECT max(above) FROM fts_backlog) "
-            "OR id < (SELECT min(below) FROM fts_backlog)"
+            "SELECT count(*) FROM events WHERE id > (SELECT above FROM fts_covered) "
+            "OR id < (SELECT below FROM fts_covered)"
         )
         return int(conn.execute(sql).fetchone()[0])
     finally:
@@ -208,7 +208,7 @@ def remove_burst(first: int) -> None:
     conn = sqlite3.connect(CACHE, isolation_level=None, timeout=30)
     try:
         conn.execute("DELETE FROM events WHERE id >= ?", (first,))
-        conn.execute("UPDATE fts_backlog SET above = min(above, ?)", (first - 1,))
+        conn.execute("UPDATE fts_covered SET above = min(above, ?)", (first - 1,))
     finally:
         conn.close()
 

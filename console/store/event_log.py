@@ -99,14 +99,27 @@ DROP TABLE nonces;
 )
 FTS_SCHEMA = """
 BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS fts_covered (
+    one INTEGER PRIMARY KEY CHECK (one = 1),  -- a single row, whoever opens the log how often
+    below INTEGER NOT NULL,
+    above INTEGER NOT NULL
+);
+-- Logs written before kept the range in `fts_backlog`, which had no such constraint: its guarded
+-- INSERT ... SELECT max(id) ... WHERE NOT EXISTS added a row (1, 0) at every open (an aggregate
+-- yields its one row whatever the WHERE), and the unindexed count multiplied by the rows. Its
+-- first row is the one every read, the trigger and the indexer used: carry that over, once.
 CREATE TABLE IF NOT EXISTS fts_backlog (below INTEGER NOT NULL, above INTEGER NOT NULL);
-INSERT INTO fts_backlog (below, above) SELECT coalesce(max(id), 0) + 1, coalesce(max(id), 0)
-    FROM events WHERE NOT EXISTS (SELECT 1 FROM fts_backlog);
+INSERT OR IGNORE INTO fts_covered (one, below, above)
+    SELECT 1, below, above FROM fts_backlog ORDER BY rowid LIMIT 1;
+DROP TRIGGER IF EXISTS events_fts_delete;
+DROP TABLE fts_backlog;
+INSERT OR IGNORE INTO fts_covered (one, below, above)
+    SELECT 1, coalesce(max(id), 0) + 1, coalesce(max(id), 0) FROM events;
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     params, content='events', content_rowid='id', tokenize='trigram', detail=none
 );
-CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
-    WHEN old.id BETWEEN (SELECT below FROM fts_backlog) AND (SELECT above FROM fts_backlog)
+CREATE TRIGGER IF NOT EXISTS events_fts_forget AFTER DELETE ON events
+    WHEN old.id BETWEEN (SELECT below FROM fts_covered) AND (SELECT above FROM fts_covered)
 BEGIN
     INSERT INTO events_fts (events_fts, rowid, params) VALUES ('delete', old.id, old.params);
 END;
@@ -116,8 +129,8 @@ SCHEMA = BASE_SCHEMA + FTS_SCHEMA
 # Free text: `events_fts` indexes the parameters' JSON text by trigrams (any 3 characters), with
 # no positions (about the size of the text, not three times), so a search asks for rows holding
 # every trigram of the needle and LIKE then confirms the substring: the index only narrows, the
-# meaning stays "case-insensitive substring". The index covers the ids from `fts_backlog.below`
-# to `fts_backlog.above`; rows outside (the newest, while callbacks pour in; a log from before
+# meaning stays "case-insensitive substring". The index covers the ids from `fts_covered.below`
+# to `fts_covered.above`; rows outside (the newest, while callbacks pour in; a log from before
 # the index) are searched by LIKE alone until `_index_forever` adds them. Indexing costs the
 # writer about as much again as storing the event, so it is kept off the path a callback waits
 # on: measured at 2,000 callbacks/s, indexing in the insert's transaction took the writer's CPU
@@ -160,8 +173,8 @@ def _fts_narrowing(needle: str) -> tuple[str, list[Any]]:
         return "", []
     return (
         "events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? "
-        "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_backlog) "
-        "UNION ALL SELECT id FROM events WHERE id > (SELECT above FROM fts_backlog))",
+        "UNION ALL SELECT id FROM events WHERE id < (SELECT below FROM fts_covered) "
+        "UNION ALL SELECT id FROM events WHERE id > (SELECT above FROM fts_covered))",
         [trigram_query(needle)],
     )
 
@@ -537,14 +550,15 @@ def _nonce_used(
 
 
 _UNINDEXED = (
-    "SELECT count(*) FROM events, fts_backlog AS b WHERE events.id < b.below OR events.id > b.above"
+    "SELECT (SELECT count(*) FROM events WHERE id < c.below) "
+    "+ (SELECT count(*) FROM events WHERE id > c.above) FROM fts_covered AS c"
 )
 
 
 def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
     """Index up to `FTS_CHUNK` events next to the indexed range: the newest first (when the log
     is quiet, or too many wait), then older ones. False when there was nothing to do now."""
-    below, above = conn.execute("SELECT below, above FROM fts_backlog").fetchone()
+    below, above = conn.execute("SELECT below, above FROM fts_covered").fetchone()
     newer = conn.execute(
         "SELECT count(*) FROM (SELECT 1 FROM events WHERE id > ? LIMIT ?)",
         (above, FTS_MAX_UNINDEXED),
@@ -561,7 +575,7 @@ def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
             "WHERE id > ? AND id <= ?",
             (above, top),
         )
-        conn.execute("UPDATE fts_backlog SET above = ?", (top,))
+        conn.execute("UPDATE fts_covered SET above = ?", (top,))
         return True
     if below <= 0:
         return False
@@ -575,7 +589,7 @@ def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
         "WHERE id >= ? AND id < ?",
         (low, below),
     ).rowcount
-    conn.execute("UPDATE fts_backlog SET below = ?", (low,))
+    conn.execute("UPDATE fts_covered SET below = ?", (low,))
     return low > 0 or indexed > 0
 
 

@@ -93,7 +93,7 @@ def fts_integrity(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
-        below, above = conn.execute("SELECT below, above FROM fts_backlog").fetchone()
+        below, above = conn.execute("SELECT below, above FROM fts_covered").fetchone()
         for piece in ("Eve", "tim", "str", "zzz"):
             named = conn.execute(
                 "SELECT rowid FROM events_fts WHERE events_fts MATCH ?", (f'"{piece}"',)
@@ -192,9 +192,91 @@ def test_indexing_waits_while_callbacks_pour_in_unless_too_many_wait(
         )
     busy = event_log.FTS_BUSY_RATE + 1
     assert not event_log._index_chunk(conn, rate=busy)  # busy, and only 30 waiting
-    assert conn.execute("SELECT above FROM fts_backlog").fetchone()[0] == 0
+    assert conn.execute("SELECT above FROM fts_covered").fetchone()[0] == 0
     monkeypatch.setattr(event_log, "FTS_MAX_UNINDEXED", 20)
     assert event_log._index_chunk(conn, rate=busy)  # busy, but too many waiting
-    assert conn.execute("SELECT above FROM fts_backlog").fetchone()[0] == 30
+    assert conn.execute("SELECT above FROM fts_covered").fetchone()[0] == 30
     assert not event_log._index_chunk(conn, rate=0.0)  # nothing left
     conn.close()
+
+
+# The free-text schema as logs written before `fts_covered` have it (their range table had no
+# single-row constraint).
+OLD_FTS_SCHEMA = """
+CREATE TABLE fts_backlog (below INTEGER NOT NULL, above INTEGER NOT NULL);
+CREATE VIRTUAL TABLE events_fts USING fts5(
+    params, content='events', content_rowid='id', tokenize='trigram', detail=none
+);
+CREATE TRIGGER events_fts_delete AFTER DELETE ON events
+    WHEN old.id BETWEEN (SELECT below FROM fts_backlog) AND (SELECT above FROM fts_backlog)
+BEGIN
+    INSERT INTO events_fts (events_fts, rowid, params) VALUES ('delete', old.id, old.params);
+END;
+"""
+
+
+def range_rows(path: Path) -> list[tuple[int, int]]:
+    conn = sqlite3.connect(path)
+    try:
+        return [(int(b), int(a)) for b, a in conn.execute("SELECT below, above FROM fts_covered")]
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+async def test_reopening_the_log_keeps_one_range_row_and_counts_each_event_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    for n in range(30):
+        await log.append(make_event(n, extra=ODD[n % len(ODD)]))
+    await fully_indexed(log)
+    await log.close()
+    for _ in range(3):  # the console, `receive`, an export: each opens the log
+        log = EventLog(path, maintenance_interval_s=0)
+        await log.open()
+        assert await log.unindexed() == 0
+        await log.close()
+    assert len(range_rows(path)) == 1
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    for n in range(30, 40):
+        await log.append(make_event(n))
+    assert await log.unindexed() <= 10  # the new ones, once each (or fewer: indexed already)
+    await assert_same_as_scan(log, path)
+    await log.close()
+
+
+@pytest.mark.asyncio
+async def test_a_log_whose_range_table_holds_several_rows_is_repaired_on_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(BASE_SCHEMA + OLD_FTS_SCHEMA)
+    for n in range(30):
+        values = _values(make_event(n, extra=ODD[n % len(ODD)]))
+        conn.execute(f"INSERT INTO events ({event_log._COLUMNS}) VALUES ({'?,' * 11}?)", values)
+    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
+    # What reopening such a log did: the range it acted on first, then a stray row per open.
+    conn.executemany("INSERT INTO fts_backlog VALUES (?, ?)", [(1, 30), (1, 0), (1, 0)])
+    conn.close()
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    assert range_rows(path) in ([(1, 30)], [(0, 30)])  # the first row (or the indexer's turn)
+    assert await log.unindexed() == 0  # all 30 were indexed: none counted (or indexed) again
+    await assert_same_as_scan(log, path)
+    fts_integrity(path)  # nothing indexed twice, nothing missing
+    assert await log.maintain(now=1_800_000_000.0 + 30 * 86_400 + 10) == 10  # 0..9 age out
+    fts_integrity(path)  # the delete trigger follows the repaired table
+    await log.close()
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "fts_backlog" not in names and "events_fts_delete" not in names
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO fts_covered (below, above) VALUES (1, 0)")
+    finally:
+        conn.close()
