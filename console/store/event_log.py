@@ -48,6 +48,7 @@ from console.store.event_rows import (
     notify,
     rejected_rows_cap,
     row_to_event,
+    text_needle,
 )
 from console.store.event_rows import event_values as _values
 from console.store.sqlite_writer import SqliteWriter, StoreFull, StoreUnavailable
@@ -180,8 +181,12 @@ def _fts_narrowing(needle: str) -> tuple[str, list[Any]]:
 
 
 def trigram_query(needle: str) -> str:
-    """An FTS5 query for rows holding every 3-character piece of `needle` (each quoted)."""
-    pieces = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))  # FTS5 folds case
+    """An FTS5 query for rows holding the 3-character pieces of `needle` that cover it end to end
+    without overlapping, each quoted (FTS5 folds case). Any of its pieces only narrows, LIKE
+    confirms; every piece would only add doclists to intersect: for a 12-character call UUID
+    tail, 4 pieces instead of 10 took the search of 1,000,000 events from ~26 to ~17 ms."""
+    starts = [*range(0, len(needle) - 3, 3), len(needle) - 3]
+    pieces = dict.fromkeys(needle[i : i + 3] for i in starts)
     return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
 
 
@@ -401,6 +406,11 @@ class EventLog:
     async def newest(
         self, flt: EventFilter, *, before_id: int | None = None, limit: int = 200
     ) -> list[StoredEvent]:
+        if len(text_needle(flt.text)) >= 3 and not flt.rejected:
+            found = await self._read(
+                partial(_newest_by_text, flt=flt, before_id=before_id, limit=limit)
+            )
+            return [row_to_event(r) for r in found]
         table = "rejected" if flt.rejected else "events"
         cond, args = where(flt)
         if before_id is not None:
@@ -591,6 +601,50 @@ def _index_chunk(conn: sqlite3.Connection, rate: float) -> bool:
     ).rowcount
     conn.execute("UPDATE fts_covered SET below = ?", (low,))
     return low > 0 or indexed > 0
+
+
+_NEWEST_OUTSIDE = (
+    f"SELECT id, {_COLUMNS} FROM events WHERE id > ? AND id < ? AND {{cond}} "
+    "ORDER BY id DESC LIMIT ?"
+)
+_NEWEST_INSIDE = (
+    f"SELECT events.id, {_COLUMNS} FROM (SELECT rowid AS rid FROM events_fts "
+    "WHERE events_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC) "
+    "JOIN events ON events.id = rid WHERE {cond} ORDER BY rid DESC LIMIT ?"
+)
+
+
+def _newest_by_text(
+    conn: sqlite3.Connection, flt: EventFilter, before_id: int | None, limit: int
+) -> list[event_rows.Row]:
+    """The newest `limit` events matching a free-text filter (older than `before_id`), read range
+    by range, newest first, each stopping once the page is full: the newest events the index does
+    not cover yet (LIKE, newest first: a common word fills the page from the first rows, a rare
+    one reads that tail once), then the indexed range (the index's candidates streamed newest
+    first, LIKE confirming), then an older log's events not indexed yet. Searching the whole
+    log through one `id IN (index UNION tail)` built the full candidate list first: with
+    100,000 new events unindexed that was ~250 ms for one page."""
+    cond, args = event_rows.where(flt)  # every condition, the free text as LIKE
+    top = before_id if before_id is not None else _NO_ID_ABOVE
+    found: list[event_rows.Row] = []
+    conn.execute("BEGIN")  # one snapshot: the range and the rows it speaks of
+    try:
+        below, above = conn.execute("SELECT below, above FROM fts_covered").fetchone()
+        for sql, bounds in (
+            (_NEWEST_OUTSIDE, (above, top)),
+            (_NEWEST_INSIDE, (trigram_query(text_needle(flt.text)), below, min(above, top - 1))),
+            (_NEWEST_OUTSIDE, (0, min(below, top))),
+        ):
+            wanted = limit - len(found)
+            if wanted <= 0:
+                break
+            found += conn.execute(sql.format(cond=cond), (*bounds, *args, wanted)).fetchall()
+    finally:
+        conn.execute("COMMIT")
+    return found
+
+
+_NO_ID_ABOVE = 2**63 - 1
 
 
 def _rejected_bytes(conn: sqlite3.Connection) -> int:

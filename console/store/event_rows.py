@@ -151,8 +151,7 @@ def where(
         clauses.append(f"received_at >= {mark}")
         args.append(flt.since)
     if flt.text:
-        # Parameters are stored as JSON: escape the needle the same way, then as a LIKE pattern.
-        needle = clean(json.dumps(flt.text, ensure_ascii=False)[1:-1])
+        needle = text_needle(flt.text)
         if text_index is not None and not flt.rejected:
             clause, clause_args = text_index(needle)
             if clause:
@@ -161,6 +160,12 @@ def where(
         clauses.append(f"params {like} {mark} ESCAPE '\\'")
         args.append(f"%{_literal(needle)}%")
     return (" AND ".join(clauses) or "1=1"), args
+
+
+def text_needle(text: str) -> str:
+    """The free text as it stands in the stored parameters: they are JSON, so quotes, backslashes
+    and control characters are escaped the same way."""
+    return clean(json.dumps(text, ensure_ascii=False)[1:-1])
 
 
 def _literal(needle: str) -> str:

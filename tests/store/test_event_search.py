@@ -74,6 +74,17 @@ def scan(path: Path, needle: str) -> list[int]:
     return [r[0] for r in rows]
 
 
+def written_straight(path: Path, schema: str, count: int) -> sqlite3.Connection:
+    """A connection to a file holding `count` events (ids 1..count) written in plain SQL under
+    `schema`, as an older version or another writer left them: nothing indexed them on the way."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(schema)
+    for n in range(count):
+        values = _values(make_event(n, extra=ODD[n % len(ODD)]))
+        conn.execute(f"INSERT INTO events ({event_log._COLUMNS}) VALUES ({'?,' * 11}?)", values)
+    return conn
+
+
 async def searched(log: EventLog, needle: str) -> list[int]:
     flt = EventFilter(text=needle)
     events = await log.newest(flt, limit=10_000)
@@ -135,13 +146,7 @@ async def test_an_older_log_is_indexed_after_open_and_searched_meanwhile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(BASE_SCHEMA)  # a log written before the free-text index existed
-    columns = event_log._COLUMNS
-    for n in range(250):
-        values = _values(make_event(n, extra=ODD[n % len(ODD)]))
-        conn.execute(f"INSERT INTO events ({columns}) VALUES ({','.join('?' * 12)})", values)
-    conn.close()
+    written_straight(path, BASE_SCHEMA, 250).close()  # before the free-text index existed
     monkeypatch.setattr(event_log, "FTS_CHUNK", 40)  # several chunks
     monkeypatch.setattr(event_log, "FTS_PAUSE_S", 0.2)
     log = EventLog(path, maintenance_interval_s=0)
@@ -183,13 +188,7 @@ def test_indexing_waits_while_callbacks_pour_in_unless_too_many_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "e.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(event_log.SCHEMA)
-    for n in range(30):
-        values = _values(make_event(n))
-        conn.execute(
-            f"INSERT INTO events ({event_log._COLUMNS}) VALUES ({','.join('?' * 12)})", values
-        )
+    conn = written_straight(path, event_log.SCHEMA, 30)
     busy = event_log.FTS_BUSY_RATE + 1
     assert not event_log._index_chunk(conn, rate=busy)  # busy, and only 30 waiting
     assert conn.execute("SELECT above FROM fts_covered").fetchone()[0] == 0
@@ -254,11 +253,7 @@ async def test_a_log_whose_range_table_holds_several_rows_is_repaired_on_open(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(BASE_SCHEMA + OLD_FTS_SCHEMA)
-    for n in range(30):
-        values = _values(make_event(n, extra=ODD[n % len(ODD)]))
-        conn.execute(f"INSERT INTO events ({event_log._COLUMNS}) VALUES ({'?,' * 11}?)", values)
+    conn = written_straight(path, BASE_SCHEMA + OLD_FTS_SCHEMA, 30)
     conn.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
     # What reopening such a log did: the range it acted on first, then a stray row per open.
     conn.executemany("INSERT INTO fts_backlog VALUES (?, ?)", [(1, 30), (1, 0), (1, 0)])
@@ -280,3 +275,42 @@ async def test_a_log_whose_range_table_holds_several_rows_is_repaired_on_open(
             conn.execute("INSERT INTO fts_covered (below, above) VALUES (1, 0)")
     finally:
         conn.close()
+
+
+async def paged(log: EventLog, needle: str, size: int) -> list[int]:
+    """Every match, `size` at a time, as the pane scrolls (keyset: older than the last row)."""
+    ids: list[int] = []
+    while True:
+        before = ids[-1] if ids else None
+        page = await log.newest(EventFilter(text=needle), before_id=before, limit=size)
+        ids += [e.id for e in page]
+        if len(page) < size:
+            return ids
+
+
+@pytest.mark.asyncio
+async def test_pages_run_newest_first_across_new_indexed_and_older_unindexed_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    conn = written_straight(path, event_log.SCHEMA, 90)
+    # 1..30 an older log's events, 31..60 indexed, 61..90 new: all three ranges hold matches.
+    conn.execute(
+        "INSERT INTO events_fts (rowid, params) SELECT id, params FROM events "
+        "WHERE id BETWEEN 31 AND 60"
+    )
+    conn.execute("UPDATE fts_covered SET below = 31, above = 60")
+    conn.close()
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 3600.0)  # the ranges stay as they are
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    assert await log.unindexed() == 60
+    for needle in NEEDLES:
+        expected = scan(path, needle)
+        for size in (1, 4, 25, 200):
+            assert await paged(log, needle, size) == expected, (needle, size)
+    flt = EventFilter(text="timed out", events=frozenset({"StartStream"}), since=1_800_000_010.0)
+    expected = [e.id for e in await log.newest(EventFilter(events=flt.events), limit=200)]
+    expected = [i for i in expected if i > 10 and i in scan(path, "timed out")]
+    assert expected and [e.id for e in await log.newest(flt, limit=200)] == expected
+    await log.close()
