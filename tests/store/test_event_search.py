@@ -37,6 +37,7 @@ ODD = [
     {"Reason": "api_request", "Path": "C:\\streams\\new"},
     {"Ünïcode": "Grüße aus Köln", "Emoji": "✕ dropped"},
     {"Reason": "TIMED OUT again"},
+    {"StreamID": 'St"q"\\x-50%_Ünï-7', "Note": "stream ID of odd characters"},
 ]
 NEEDLES = [
     "timed out",  # case-insensitive: matches "TIMED OUT" too
@@ -59,14 +60,26 @@ NEEDLES = [
 ]
 
 
+# Stream ID filters: any part, ASCII case ignored, wildcards literal (the column, not the JSON).
+STREAM_NEEDLES = ["stream-1", "REAM-2", 'q"\\x', "50%_", "ünï-7", "Ünï-7", "ÜNÏ", "-7", "no-such"]
+
+
+def stream_scan(path: Path, needle: str) -> list[int]:
+    """What a Stream ID filter means: LIKE over the column, newest first."""
+    return like_scan(path, "stream_id", needle)
+
+
 def scan(path: Path, needle: str) -> list[int]:
     """What the search meant before the index: LIKE over the JSON text, newest first."""
-    text = json.dumps(needle, ensure_ascii=False)[1:-1]
+    return like_scan(path, "params", json.dumps(needle, ensure_ascii=False)[1:-1])
+
+
+def like_scan(path: Path, column: str, text: str) -> list[int]:
     pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
-            "SELECT id FROM events WHERE params LIKE ? ESCAPE '\\' ORDER BY id DESC",
+            f"SELECT id FROM events WHERE {column} LIKE ? ESCAPE '\\' ORDER BY id DESC",
             (f"%{pattern}%",),
         ).fetchall()
     finally:
@@ -277,12 +290,12 @@ async def test_a_log_whose_range_table_holds_several_rows_is_repaired_on_open(
         conn.close()
 
 
-async def paged(log: EventLog, needle: str, size: int) -> list[int]:
+async def paged(log: EventLog, flt: EventFilter, size: int) -> list[int]:
     """Every match, `size` at a time, as the pane scrolls (keyset: older than the last row)."""
     ids: list[int] = []
     while True:
         before = ids[-1] if ids else None
-        page = await log.newest(EventFilter(text=needle), before_id=before, limit=size)
+        page = await log.newest(flt, before_id=before, limit=size)
         ids += [e.id for e in page]
         if len(page) < size:
             return ids
@@ -308,7 +321,15 @@ async def test_pages_run_newest_first_across_new_indexed_and_older_unindexed_eve
     for needle in NEEDLES:
         expected = scan(path, needle)
         for size in (1, 4, 25, 200):
-            assert await paged(log, needle, size) == expected, (needle, size)
+            assert await paged(log, EventFilter(text=needle), size) == expected, (needle, size)
+    for needle in STREAM_NEEDLES:
+        expected = stream_scan(path, needle)
+        for size in (1, 7, 200):
+            assert await paged(log, EventFilter(stream_id=needle), size) == expected, needle
+    assert stream_scan(path, 'q"\\x') and stream_scan(path, "Ünï-7")  # some are found
+    both = EventFilter(stream_id="-7", text="timed")
+    expected = [i for i in stream_scan(path, "-7") if i in scan(path, "timed")]
+    assert expected and await paged(log, both, 3) == expected
     flt = EventFilter(text="timed out", events=frozenset({"StartStream"}), since=1_800_000_010.0)
     expected = [e.id for e in await log.newest(EventFilter(events=flt.events), limit=200)]
     expected = [i for i in expected if i > 10 and i in scan(path, "timed out")]
