@@ -143,6 +143,7 @@ APPEND_BATCH_MAX = 500  # events written by one job (one transaction holds at mo
 FTS_CHUNK = 2_000  # events indexed per transaction
 FTS_PAUSE_S = 0.05  # between those transactions, so callbacks are stored meanwhile
 FTS_INTERVAL_S = 1.0  # how often the indexer looks for events to index
+FTS_RETRY_DOUBLINGS = 6  # after failures it looks half as often each time, down to once a minute
 FTS_BUSY_RATE = 200.0  # callbacks/s above which indexing waits (for a quieter moment) ...
 FTS_MAX_UNINDEXED = 100_000  # ... unless this many new events wait (LIKE reads them, ~0.4 s)
 APPEND_LINGER_S = 0.005  # under load, how long a batch may gather before it is written
@@ -250,8 +251,7 @@ class EventLog:
         loop = asyncio.get_running_loop()
         if self._maintenance_interval_s > 0:
             self._maintenance = loop.create_task(self._maintain_forever())
-        if not self._writer.unavailable:
-            self._indexing = loop.create_task(self._index_forever())
+        self._indexing = loop.create_task(self._index_forever())  # also once the file reopens
 
     async def close(self) -> None:
         for task in (self._maintenance, self._indexing):
@@ -523,14 +523,19 @@ class EventLog:
             seen, since = self._appended, now
             return per_s
 
+        failures = 0
         while True:
-            await asyncio.sleep(FTS_INTERVAL_S)
+            # A failure is most often the file locked by another writer a while (a bulk import,
+            # `receive` and the console on one log): try again later, less often while it lasts.
+            await asyncio.sleep(FTS_INTERVAL_S * 2**failures)
             try:
                 while await self._writer.submit(partial(_index_chunk, rate=rate())):
                     await asyncio.sleep(FTS_PAUSE_S)
+                failures = 0
             except (sqlite3.Error, StoreUnavailable) as exc:
-                log.warning("the event log's free-text index is not being kept: %s", exc)
-                return
+                if not failures:
+                    log.warning("the event log's free-text index is behind, tried again: %s", exc)
+                failures = min(failures + 1, FTS_RETRY_DOUBLINGS)
 
     async def _maintain_forever(self) -> None:
         while True:

@@ -335,3 +335,33 @@ async def test_pages_run_newest_first_across_new_indexed_and_older_unindexed_eve
     expected = [i for i in expected if i > 10 and i in scan(path, "timed out")]
     assert expected and [e.id for e in await log.newest(flt, limit=200)] == expected
     await log.close()
+
+
+@pytest.mark.asyncio
+async def test_indexing_carries_on_after_another_writer_held_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    monkeypatch.setattr(event_log, "PRAGMAS", (*event_log.PRAGMAS, "PRAGMA busy_timeout=100"))
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 3600.0)
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    for n in range(30):
+        await log.append(make_event(n, extra=ODD[n % len(ODD)]))
+    await log.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # e.g. a bulk import into the same file, as the log opens
+    monkeypatch.setattr(event_log, "FTS_INTERVAL_S", 0.05)
+    log = EventLog(path, maintenance_interval_s=0)
+    await log.open()
+    assert "database is locked" in log.unavailable
+    for _ in range(400):
+        if "index is behind" in caplog.text:
+            break
+        await asyncio.sleep(0.05)
+    assert "index is behind" in caplog.text and await log.unindexed() == 30
+    other.execute("COMMIT")
+    other.close()
+    await fully_indexed(log)
+    await assert_same_as_scan(log, path)
+    await log.close()
