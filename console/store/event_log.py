@@ -640,20 +640,20 @@ def _index_needles(flt: EventFilter) -> list[str]:
     return [n for n in (text_needle(flt.text), text_needle(flt.stream_id)) if len(n) >= 3]
 
 
-def _rarest_pieces(conn: sqlite3.Connection, needles: list[str]) -> str:
-    """An FTS5 query for the `PIECES_USED` pieces of `needles` that the fewest recent rows hold.
-    Intersecting costs about the sum of the doclists: a piece every row holds (`aaa` of
-    `…-aaaa-4bbb-…`, `-4b` of any v4 UUID) costs ~100 ms on 1,000,000 events and narrows
-    nothing, so each piece is first probed for the id of its `PROBE_DEPTH`-th newest row
-    (under a millisecond: the walk stops there), and the rarest are used. Measured on the
-    benchmark's log: a full stream ID, every piece ~390 ms; the 3 rarest, probes included, ~5 ms."""
+def _rarest_first(conn: sqlite3.Connection, needles: list[str]) -> list[str]:
+    """The pieces of `needles`, the ones the fewest recent rows hold first. Intersecting costs
+    about the sum of the doclists: a piece every row holds (`aaa` of `…-aaaa-4bbb-…`, `-4b` of
+    any v4 UUID) costs ~100 ms on 1,000,000 events and narrows nothing, so each piece is first
+    probed for the id of its `PROBE_DEPTH`-th newest row (under a millisecond: the walk stops
+    there). Measured on the benchmark's log: a full stream ID, every piece ~390 ms; the 3
+    rarest, probes included, ~5 ms."""
     pieces = list(dict.fromkeys(p for needle in needles for p in _pieces(needle)))[:PROBES_MAX]
 
     def depth(piece: str) -> int:
         row = conn.execute(_PROBE, (_quoted(piece), PROBE_DEPTH - 1)).fetchone()
         return -1 if row is None else int(row[0])  # -1: fewer rows than PROBE_DEPTH hold it
 
-    return " AND ".join(_quoted(p) for p in sorted(pieces, key=depth)[:PIECES_USED])
+    return sorted(pieces, key=depth)
 
 
 def _newest_by_text(
@@ -665,8 +665,19 @@ def _newest_by_text(
     page from the first rows, a rare one reads that tail once), then the indexed range (the
     index's candidates streamed newest first, LIKE confirming), then an older log's events not
     indexed yet. Searching the whole log through one `id IN (index UNION tail)` built the full
-    candidate list first: with 100,000 new events unindexed that was ~250 ms for one page."""
+    candidate list first: with 100,000 new events unindexed that was ~250 ms for one page.
+
+    Outside the index, the free text's rarest piece is tried before the whole needle: LIKE
+    costs most for a needle whose first character the parameters are full of, and the piece
+    turns most rows down at the cost of reading them (100,000 events, a call UUID's tail
+    starting `0000`: ~70 ms of CPU, ~33 ms with its piece `999` first)."""
     cond, args = event_rows.where(flt)  # every condition, the free text and Stream ID as LIKE
+    ranked = _rarest_first(conn, _index_needles(flt))
+    text = text_needle(flt.text)
+    hint = next((p for p in ranked if p in text), "")
+    if hint:
+        cond = f"params LIKE ? ESCAPE '\\' AND {cond}"
+        args = [event_rows.substring_pattern(hint), *args]
     top = before_id if before_id is not None else _NO_ID_ABOVE
     found: list[event_rows.Row] = []
     conn.execute("BEGIN")  # one snapshot: the range and the rows it speaks of
@@ -677,7 +688,7 @@ def _newest_by_text(
         ).fetchall()
         inside = (below, min(above, top - 1))
         if len(found) < limit and inside[0] <= inside[1]:
-            query = _rarest_pieces(conn, _index_needles(flt))
+            query = " AND ".join(_quoted(p) for p in ranked[:PIECES_USED])
             found += conn.execute(
                 _NEWEST_INSIDE.format(cond=cond), (query, *inside, *args, limit - len(found))
             ).fetchall()
