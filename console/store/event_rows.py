@@ -146,21 +146,31 @@ def where(
         args.append(flt.call_uuid)
     if flt.stream_id:  # any part of the ID: tables show shortened ones (docs/events-pane.md)
         clauses.append(f"stream_id {like} {mark} ESCAPE '\\'")
-        args.append(f"%{_literal(flt.stream_id)}%")
+        args.append(substring_pattern(flt.stream_id))
     if flt.since is not None:
         clauses.append(f"received_at >= {mark}")
         args.append(flt.since)
     if flt.text:
-        # Parameters are stored as JSON: escape the needle the same way, then as a LIKE pattern.
-        needle = clean(json.dumps(flt.text, ensure_ascii=False)[1:-1])
+        needle = text_needle(flt.text)
         if text_index is not None and not flt.rejected:
             clause, clause_args = text_index(needle)
             if clause:
                 clauses.append(clause)
                 args.extend(clause_args)
         clauses.append(f"params {like} {mark} ESCAPE '\\'")
-        args.append(f"%{_literal(needle)}%")
+        args.append(substring_pattern(needle))
     return (" AND ".join(clauses) or "1=1"), args
+
+
+def text_needle(text: str) -> str:
+    """The free text as it stands in the stored parameters: they are JSON, so quotes, backslashes
+    and control characters are escaped the same way."""
+    return clean(json.dumps(text, ensure_ascii=False)[1:-1])
+
+
+def substring_pattern(needle: str) -> str:
+    """A LIKE pattern (with `ESCAPE '\\'`) for text holding `needle` anywhere."""
+    return f"%{_literal(needle)}%"
 
 
 def _literal(needle: str) -> str:
