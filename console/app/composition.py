@@ -9,12 +9,12 @@ import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.controllers.accounts import AccountsController
 from console.app.controllers.activity import ActivityController
 from console.app.controllers.api_status import ApiStatus
@@ -57,6 +57,9 @@ from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 from console.ui.stream_form import StreamForm
+
+if TYPE_CHECKING:
+    from console.api import TokenSource
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
@@ -335,6 +338,9 @@ class ConsoleApp:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
             self.window.set_light("api", Health.BUSY, "starting the simulator…")
             await asyncio.sleep(0)  # whatever waits for the window to be usable runs first
+            # httpx with the client: here, while the simulator's own process is still starting.
+            from console.api import PlivoClient, StaticToken
+
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
@@ -352,6 +358,8 @@ class ConsoleApp:
             self._show_loading(found.display_name, f"Asking Plivo for {found.display_name}'s calls")
             tokens = StoredToken(self.credentials, profile.profile_id, profile.auth_id)
             self.profiles.set_current(profile.profile_id)
+        from console.api import PlivoClient  # with httpx: once the window is usable
+
         client = PlivoClient(profile.auth_id, tokens, profile.api_base_url, observer=self.status)
         binding = AccountBinding(
             profile, client, simulator=profile.demo,
