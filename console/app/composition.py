@@ -338,8 +338,7 @@ class ConsoleApp:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
             self.window.set_light("api", Health.BUSY, "starting the simulator…")
             await asyncio.sleep(0)  # whatever waits for the window to be usable runs first
-            # httpx with the client: here, while the simulator's own process is still starting.
-            from console.api import PlivoClient, StaticToken
+            from console.api import StaticToken  # with httpx: once the window is usable
 
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
