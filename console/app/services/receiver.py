@@ -129,6 +129,9 @@ class ReceiverService:
             log = EventLog(self.data_dir / "events.sqlite3")
             try:
                 await log.open()
+            except asyncio.CancelledError:  # cut short (the window closed): its writer may run
+                await log.close()
+                raise
             except Exception as exc:  # an unusable data dir must not stop the console
                 self._set_problem(f"the event log could not be opened: {exc}")
                 return
