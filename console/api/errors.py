@@ -43,8 +43,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import ClassVar
 
-import httpx
-
 from console.domain.durations import format_seconds
 from console.domain.streams import Stream
 
@@ -420,6 +418,8 @@ def error_for_exception(
     """The one mapping from an httpx/transport exception to an error class and message. The
     cause is recorded as text only: the httpx exception (which holds the request and its
     headers) is not kept."""
+    import httpx  # here: the error tree is imported at start-up, the client (and httpx) later
+
     detail = ErrorDetail(method=method, path=path, cause=_cause(exc))
     waited = f" within {format_seconds(timeout_s)}" if timeout_s else ""
     if isinstance(exc, httpx.PoolTimeout):

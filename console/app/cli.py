@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from console import __version__
 
@@ -21,7 +21,8 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
+def build_parser(subcommands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with the given subcommands (None: all of them)."""
     parser = argparse.ArgumentParser(
         prog="stream-console",
         description=(
@@ -38,7 +39,9 @@ def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--benchmark-paint", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", title="subcommands", metavar="COMMAND")
-    for name, module_name in SUBCOMMANDS.items() if with_subcommands else ():
+    for name, module_name in SUBCOMMANDS.items():
+        if subcommands is not None and name not in subcommands:
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
@@ -46,14 +49,20 @@ def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _may_name_subcommand(argv: Sequence[str]) -> bool:
-    """Anything but the GUI's own options: a subcommand, --help, or a typo to report."""
-    return any(arg not in ("--demo", "--benchmark-paint") for arg in argv)
+def _subcommands_to_load(argv: Sequence[str]) -> tuple[str, ...]:
+    """The one subcommand the command line names (it starts without importing the others);
+    all of them for --help or a typo to report; none for the GUI."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if words and words[0] in SUBCOMMANDS:
+        return (words[0],)
+    if any(arg not in ("--demo", "--benchmark-paint") for arg in argv):
+        return tuple(SUBCOMMANDS)
+    return ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_subcommands=_may_name_subcommand(argv))
+    parser = build_parser(_subcommands_to_load(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         from console.app.gui import run_gui  # lazy: the GUI's imports cost start-up time

@@ -9,18 +9,16 @@ import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from console.api import PlivoClient, StaticToken, TokenSource
 from console.app.controllers.accounts import AccountsController
 from console.app.controllers.activity import ActivityController
 from console.app.controllers.api_status import ApiStatus
-from console.app.controllers.callback_reactions import CallbackReactions
 from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
-from console.app.controllers.events import CallbackTarget, EventsController
 from console.app.controllers.help import HelpController
 from console.app.controllers.monitor import MONITOR_PATH, MonitorController, is_monitor_url
 from console.app.controllers.service_check import ServiceCheckController
@@ -53,10 +51,15 @@ from console.ui.calls_region import CallsRegion
 from console.ui.calls_view import CallsView
 from console.ui.desktop_notifier import DesktopNotifier
 from console.ui.dialogs import Dialogs
-from console.ui.events_pane import EventsPane
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 from console.ui.stream_form import StreamForm
+
+if TYPE_CHECKING:
+    from console.api import TokenSource
+    from console.app.controllers.callback_reactions import CallbackReactions
+    from console.app.controllers.events import CallbackTarget, EventsController
+    from console.ui.events_pane import EventsPane
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
@@ -159,16 +162,10 @@ class ConsoleApp:
         self.accounts.profiles_changed.connect(self.setups.profile_changed)
         self.calls.refreshed.connect(self.streams.on_calls_refreshed)
         self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
-        self.events_pane = EventsPane()
-        self.window.set_events_region(self.events_pane)
-        self.events = EventsController(
-            self.events_pane, self.tasks, self.dialogs, self._callback_target
-        )
-        self.events.bind(None, None)  # no receiver yet: the pane says so
+        self._event_side: tuple[EventsPane, EventsController, CallbackReactions] | None = None
         self._shutting_down = False
         self._services_started = False
         self._services_task: asyncio.Task[None] | None = None
-        calls_view.call_selected.connect(self.events_pane.set_selected_call)
         recordings = data_dir / "recordings" if data_dir else None
         self.monitor = MonitorController(
             self.window, self.pane.add_monitor_toggle(), self.tasks, recordings
@@ -204,11 +201,7 @@ class ConsoleApp:
         self.receiver.feed.stats_changed.connect(self._on_receiver_status)
         # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
         self.receiver.routes[MONITOR_PATH] = self.monitor.forward
-        # Callbacks move the streams table, the counts, banners and the call's timeline.
         self.window.add_view_toggle(self.notifier.toggle_action())
-        self.reactions = CallbackReactions(
-            self.pane, calls_view, self.streams, self.notices, self.tasks
-        )
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
         # Team mode: the pane, reactions and history follow the team database while it is open.
         self.team = TeamDatabaseService(settings, self.credentials, self.window)
@@ -241,6 +234,7 @@ class ConsoleApp:
             await asyncio.wait_for(self.first_calls.wait(), FIRST_CALLS_WAIT_S)
         if self.binding is not None and self.region.showing_calls:
             self.region.show_calls()  # the keyboard in the list, now that it has rows to move in
+        self._build_event_side()  # before the receiver: every callback finds its reactions
         await self.receiver.start()  # first: the stream form offers its URL once it listens
         if self.activity_log is not None:
             await self._open_activity_log(self.activity_log)
@@ -298,8 +292,10 @@ class ConsoleApp:
             self._services_task.cancel()  # and let it finish before the services stop
             await asyncio.gather(self._services_task, return_exceptions=True)
         self._shutting_down = True  # the event pane no longer follows the receiver
-        self.events.bind(None, None)
-        self.reactions.bind(None, None)
+        if self._event_side is not None:
+            _pane, events, reactions = self._event_side
+            events.bind(None, None)
+            reactions.bind(None, None)
         await self.tasks.cancel_all(timeout_s=SHUTDOWN_BUDGET_S)
         await self.monitor.stop()
         binding, self.binding = self.binding, None
@@ -327,7 +323,7 @@ class ConsoleApp:
         old, self.binding = self.binding, None
         self.calls.bind(None)
         self.streams.bind(None)
-        self.events.account_changed()
+        self._event_pane_account_changed()
         if old is not None:
             await old.client.aclose()
         tokens: TokenSource
@@ -335,6 +331,8 @@ class ConsoleApp:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
             self.window.set_light("api", Health.BUSY, "starting the simulator…")
             await asyncio.sleep(0)  # whatever waits for the window to be usable runs first
+            from console.api import StaticToken  # with httpx: once the window is usable
+
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
             self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
@@ -352,6 +350,8 @@ class ConsoleApp:
             self._show_loading(found.display_name, f"Asking Plivo for {found.display_name}'s calls")
             tokens = StoredToken(self.credentials, profile.profile_id, profile.auth_id)
             self.profiles.set_current(profile.profile_id)
+        from console.api import PlivoClient  # with httpx: once the window is usable
+
         client = PlivoClient(profile.auth_id, tokens, profile.api_base_url, observer=self.status)
         binding = AccountBinding(
             profile, client, simulator=profile.demo,
@@ -378,7 +378,7 @@ class ConsoleApp:
     def _follow_account(self, profile: Profile | None) -> None:
         """Another account, or the same one's settings saved: the monitor's address and the last
         test callback's verdict (about the old address) follow at once."""
-        self.events.account_changed()
+        self._event_pane_account_changed()
         public_url = profile.public_url if profile is not None and profile.public_url else None
         if profile is not None and (profile.demo or public_url) and self._services_started:
             self.tasks.run("monitor-start", self.monitor.ensure_started())
@@ -475,6 +475,52 @@ class ConsoleApp:
         if self.activity.dialog is not None and self.activity.dialog.isVisible():
             self.activity.reload()
 
+    # --- the event pane -------------------------------------------------------------------------
+    def _build_event_side(self) -> None:
+        """The event pane, its controller and the callback reactions: built with the services,
+        once the first calls are listed (their imports would hold the window back), or when
+        first asked for. Until then the first paint's placeholder says events appear once the
+        receiver runs, and nothing can call back: the receiver starts after this."""
+        if self._event_side is not None:
+            return
+        from console.app.controllers.callback_reactions import CallbackReactions
+        from console.app.controllers.events import EventsController
+        from console.ui.events_pane import EventsPane
+
+        pane = EventsPane()
+        self.window.set_events_region(pane)
+        events = EventsController(pane, self.tasks, self.dialogs, self._callback_target)
+        events.bind(None, None)  # no receiver yet: the pane says so
+        self.calls_view.call_selected.connect(pane.set_selected_call)
+        pane.set_selected_call(self.calls_view.selected_call())
+        # Callbacks move the streams table, the counts, banners and the call's timeline.
+        reactions = CallbackReactions(
+            self.pane, self.calls_view, self.streams, self.notices, self.tasks
+        )
+        self._event_side = (pane, events, reactions)
+
+    @property
+    def events_pane(self) -> EventsPane:
+        self._build_event_side()
+        assert self._event_side is not None
+        return self._event_side[0]
+
+    @property
+    def events(self) -> EventsController:
+        self._build_event_side()
+        assert self._event_side is not None
+        return self._event_side[1]
+
+    @property
+    def reactions(self) -> CallbackReactions:
+        self._build_event_side()
+        assert self._event_side is not None
+        return self._event_side[2]
+
+    def _event_pane_account_changed(self) -> None:
+        if self._event_side is not None:  # else there is no verdict to clear yet
+            self._event_side[1].account_changed()
+
     async def _callback_target(self) -> CallbackTarget | str:
         """Where "Send test callback" posts, signed with the current account's token."""
         binding = self.binding
@@ -495,6 +541,8 @@ class ConsoleApp:
             token = await StoredToken(self.credentials, profile.profile_id, profile.auth_id).token()
         if not token:
             return "This account has no token stored; enter it in Manage accounts."
+        from console.app.controllers.events import CallbackTarget
+
         return CallbackTarget(url, token)
 
     def refresh_now(self) -> None:

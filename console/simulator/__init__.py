@@ -7,9 +7,7 @@ The heavy parts (aiohttp) load on first use of `Simulator`, so `console.simulato
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from console.lazy import lazy_attributes
 from console.simulator.config import DEMO_AUTH_ID, DEMO_AUTH_TOKEN, SimulatorConfig
 
 __all__ = [
@@ -30,8 +28,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'console.simulator' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -6,16 +6,11 @@ Widgets are imported lazily (`console.ui.StreamForm`) so that importing the pack
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from console.lazy import lazy_attributes
 
 _EXPORTS: dict[str, str] = {
     "StreamForm": "console.ui.stream_form",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'console.ui' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _EXPORTS)

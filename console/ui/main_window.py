@@ -298,9 +298,11 @@ class MainWindow(QMainWindow):
             return
         events_region.setObjectName(events_region.objectName() or "events_region")
         index = self.lower_tabs.indexOf(old)
+        showing = self.lower_tabs.currentWidget() is old  # else the agent chose another tab
         self.lower_tabs.insertTab(index, events_region, "Events")
         self.lower_tabs.removeTab(index + 1)
-        self.lower_tabs.setCurrentWidget(events_region)
+        if showing:
+            self.lower_tabs.setCurrentWidget(events_region)
         self.events_region = events_region
         old.deleteLater()
 

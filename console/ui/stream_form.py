@@ -14,6 +14,7 @@ another call is kept for its own call and shown when the agent returns to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QKeyCombination, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QStandardItemModel
@@ -44,7 +45,6 @@ from console.domain.stream_rules import (
 )
 from console.domain.streams import StreamStarted
 from console.domain.validation import ValidationReport
-from console.ui.code_dialog import CodeDialog
 from console.ui.plain_text import tooltip_text
 from console.ui.setup_picker import QUICK_KEYS
 from console.ui.stream_form_fields import (
@@ -57,6 +57,9 @@ from console.ui.stream_form_fields import (
 )
 from console.ui.stream_form_view import BIDIRECTIONAL_REASON, MORE_OPTIONS, StreamFormView
 from console.ui.stream_result import FAILED_PREFIX, ResultKind, ResultRecord
+
+if TYPE_CHECKING:
+    from console.ui.code_dialog import CodeDialog  # with its snippets: when first opened
 
 STOPPED = "stopped"  # what the app layer passes once Plivo confirmed the agent's stop
 
@@ -389,6 +392,8 @@ class StreamForm(StreamFormView):
     def open_code_dialog(self) -> CodeDialog | None:
         if self._request is None:
             return None
+        from console.ui.code_dialog import CodeDialog
+
         dialog = CodeDialog(
             self._request, call_uuid=self._call_uuid, api_base_url=self._api_base_url,
             setup=self._setup_label, parent=self,

@@ -160,6 +160,7 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
 ) -> None:
     from console.app.services.demo import DemoBackend
     from console.app.shell import DEMO_TITLE, build_main_window
+    from console.ui.events_pane import EventsPane
 
     window = build_main_window(demo=True)  # as first painted, before the services load
     titles: list[str] = []
@@ -175,10 +176,15 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         await wait_for(console.usable.is_set, what="usable")
         assert console.region.calls.empty.title.text() == "Loading calls…"
         assert console.receiver.receiver is None  # not before the first calls are listed
+        assert not isinstance(window.events_region, EventsPane)  # the placeholder, so far
         await wait_for(console.first_calls.is_set, timeout=10, what="first calls listed")
         assert console.region.calls.model.rowCount() == 3
         await wait_for(console.services_ready.is_set, timeout=10, what="services started")
         assert console.receiver.receiver is not None
+        # The event pane and the reactions were built before the receiver could call back.
+        assert isinstance(window.events_region, EventsPane)
+        assert window.events_region is console.events_pane
+        assert console.reactions.feed is console.receiver.feed
         assert window.windowTitle() == DEMO_TITLE
         assert "Stream Console" not in titles  # never the bare name on the way
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-import console.app.composition as composition
+import console.api
 from console.api import ClientPolicy
 from console.domain.activity import Action, Outcome
 from console.domain.stream_request import StreamRequest
@@ -37,8 +37,9 @@ SLACK_S = 1.0
 async def rig(
     tmp_path: Path, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Rig]:
+    # The console looks the client up in console.api when it connects (httpx loads with it).
     monkeypatch.setattr(
-        composition, "PlivoClient", functools.partial(composition.PlivoClient, policy=POLICY)
+        console.api, "PlivoClient", functools.partial(console.api.PlivoClient, policy=POLICY)
     )
     r = await _rig(tmp_path, sim)
     yield r

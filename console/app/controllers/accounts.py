@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QWidget
 if TYPE_CHECKING:
     from console.ui.account_dialog import AccountDialog
 
-from console.api import ApiError, AuthenticationFailed, ClientPolicy, PlivoClient, StaticToken
+from console.api import ApiError, AuthenticationFailed
 from console.app.runtime.settings import ProfileRepository
 from console.app.runtime.tasks import TaskRunner
 from console.app.services.notices import Notices
@@ -46,6 +46,8 @@ Verifier = Callable[[Profile, Secret], Awaitable[CredentialCheck]]
 
 async def ask_plivo(profile: Profile, token: Secret) -> CredentialCheck:
     """One authenticated request with these credentials, on a client of its own."""
+    from console.api import ClientPolicy, PlivoClient, StaticToken  # httpx: not at start-up
+
     policy = replace(ClientPolicy(), deadline_s=CHECK_DEADLINE_S)
     client = PlivoClient(
         profile.auth_id, StaticToken(token.reveal()), profile.api_base_url, policy=policy

@@ -19,10 +19,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import httpx
 
 from console.app.runtime.tasks import TaskRunner
 from console.domain.events import (
@@ -36,6 +34,9 @@ from console.domain.events import (
 from console.domain.signature import sign_request
 from console.ui.dialogs import Dialogs
 from console.ui.events_pane import EventsPane
+
+if TYPE_CHECKING:
+    import httpx  # loaded with the first test callback: not at start-up
 
 _log = logging.getLogger(__name__)
 TEST_TIMEOUT_S = 8.0
@@ -220,6 +221,8 @@ class EventsController:
         headers: dict[str, str],
         waiter: asyncio.Future[StoredEvent],
     ) -> ProbeOutcome:
+        import httpx
+
         host = urlsplit(url).netloc
         try:
             async with httpx.AsyncClient(

@@ -10,16 +10,18 @@ import platform
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 
 from console.app.runtime.tasks import TaskRunner
-from console.app.services.self_test import STEPS, Report, SelfTest, Step, StepFailed
-from console.ui.about_dialog import AboutDialog
 from console.ui.main_window import MainWindow
-from console.ui.self_test_dialog import SelfTestDialog
+
+if TYPE_CHECKING:  # the dialogs and the self-test load when first used, not with the window
+    from console.app.services.self_test import Report, Step
+    from console.ui.about_dialog import AboutDialog
+    from console.ui.self_test_dialog import SelfTestDialog
 
 
 class HelpController:
@@ -42,6 +44,8 @@ class HelpController:
     # --- About ----------------------------------------------------------------------------------
     def about(self) -> AboutDialog:
         if self.about_dialog is None:
+            from console.ui.about_dialog import AboutDialog
+
             runtime = (
                 f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {pyside_version}, "
                 f"{platform.system()} {platform.release()}"
@@ -74,6 +78,8 @@ class HelpController:
     # --- Run self-test --------------------------------------------------------------------------
     def self_test(self) -> SelfTestDialog:
         if self.self_test_dialog is None:
+            from console.ui.self_test_dialog import SelfTestDialog
+
             dialog = SelfTestDialog(self._window)
             dialog.run_requested.connect(self._start_self_test)
             dialog.rejected.connect(self._cancel_self_test)
@@ -93,6 +99,8 @@ class HelpController:
         dialog = self.self_test_dialog
         if dialog is None:
             return
+        from console.app.services.self_test import STEPS
+
         dialog.begin(list(STEPS))
 
         def shown(step: Step) -> None:
@@ -106,6 +114,8 @@ class HelpController:
 
     async def run_self_test(self, on_step: Callable[[Step], None] | None = None) -> Report:
         """The self-test against this console's window, its scratch files in a temp folder."""
+        from console.app.services.self_test import SelfTest
+
         extra = {
             "data_dir": str(self._data_dir or ""),
             "log_dir": str(self._log_dir or ""),
@@ -119,6 +129,8 @@ class HelpController:
             return await test.run()
 
     async def _check_window(self) -> str:
+        from console.app.services.self_test import StepFailed
+
         if not self._window.isVisible():
             raise StepFailed("the console window is not visible")
         size = self._window.size()

@@ -4,11 +4,14 @@ the embedded simulator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from console.api import PlivoClient
 from console.domain.accounts import Profile
 from console.domain.stream_rules import Target
 from console.domain.urls import api_on_this_computer
+
+if TYPE_CHECKING:
+    from console.api import PlivoClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from console.domain.accounts import Profile
 from console.domain.events import StoredEvent
 from console.domain.urls import api_on_this_computer
-from console.ui.receiver_dialog import ReceiverDialog
 from console.ui.status_indicator import Health
 
 if TYPE_CHECKING:
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog
     from console.ui.main_window import MainWindow
+    from console.ui.receiver_dialog import ReceiverDialog  # loaded when first opened
 
 _log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
@@ -129,6 +129,9 @@ class ReceiverService:
             log = EventLog(self.data_dir / "events.sqlite3")
             try:
                 await log.open()
+            except asyncio.CancelledError:  # cut short (the window closed): its writer may run
+                await log.close()
+                raise
             except Exception as exc:  # an unusable data dir must not stop the console
                 self._set_problem(f"the event log could not be opened: {exc}")
                 return
@@ -217,10 +220,10 @@ class ReceiverService:
         self._update_demo_credential()
 
     def _update_demo_credential(self) -> None:
-        from console.receiver.server import Credential
-
         if self._demo is None or self.receiver is None:
             return
+        from console.receiver.server import Credential  # after: aiohttp, while nothing listens
+
         url = self.local_callback_url()
         self._known = [c for c in self._known if c.auth_id != self._demo[0]]
         self._known.append(Credential(self._demo[0], self._demo[1], url))
@@ -257,17 +260,19 @@ class ReceiverService:
             self._fill_dialog(self.dialog)
 
     def local_callback_url(self) -> str:
-        from console.receiver.server import CALLBACK_PATH
+        if self.receiver is None:
+            return ""
+        from console.receiver.server import CALLBACK_PATH  # after: aiohttp, once one listens
 
-        return self.receiver.local_url + CALLBACK_PATH if self.receiver else ""
+        return self.receiver.local_url + CALLBACK_PATH
 
     def callback_url_for(self, profile: Profile | None) -> str | None:
         """The status_callback_url streams of `profile` should use (None: callbacks cannot reach
         this console yet)."""
-        from console.receiver.server import callback_url
-
         if profile is None or self.receiver is None:
             return None
+        from console.receiver.server import callback_url  # after: aiohttp, once one listens
+
         if profile.demo:
             return self.local_callback_url()
         return callback_url(profile.public_url) if profile.public_url else None
@@ -279,6 +284,8 @@ class ReceiverService:
     # --- dialog ---------------------------------------------------------------------------------
     def open_dialog(self) -> ReceiverDialog:
         if self.dialog is None:
+            from console.ui.receiver_dialog import ReceiverDialog
+
             self.dialog = ReceiverDialog(self.window)
             self.dialog.save_requested.connect(self._save_requested)
         self._fill_dialog(self.dialog)

@@ -26,12 +26,12 @@ from console.domain.redaction import REDACTOR, redact_db_text, remember_url_pass
 from console.domain.secret import Secret
 from console.domain.team_db import describe_team_url, readiness_verdict, team_url_problem
 from console.ui.status_indicator import Health
-from console.ui.team_dialog import TeamDatabaseDialog
 
 if TYPE_CHECKING:
     from console.store.pg.activity_log import PgActivityLog
     from console.store.pg.event_log import PgEventLog
     from console.ui.main_window import MainWindow
+    from console.ui.team_dialog import TeamDatabaseDialog  # loaded when first opened
 
 _log = logging.getLogger(__name__)
 PASSWORD_KEY = "team-database"  # the credential store's key (profile ids are 12 hex digits)
@@ -263,6 +263,8 @@ class TeamDatabaseService(QObject):
 
     def open_dialog(self) -> TeamDatabaseDialog:
         if self.dialog is None:
+            from console.ui.team_dialog import TeamDatabaseDialog
+
             self.dialog = TeamDatabaseDialog(self.window)
             self.dialog.test_requested.connect(
                 lambda url, password: self._spawn(self._test_in_dialog(url, password))
