@@ -4,11 +4,12 @@ timed, read with a size cap, retried by policy, and rebuilt if its pool is ever 
 Per attempt: wait for a slot in the caller's lane (operator or background; together fewer than
 the pool's connections, so httpx never queues for a connection and a cancellation cannot leak a
 pool slot, encode/httpcore#1093), take a token from the account's bucket, send, read the body in
-chunks up to a cap. The operation's deadline bounds everything that talks to Plivo: each httpx
-timeout is clamped to the time left, the body loop checks the deadline between chunks (so a
-server dripping one byte a second cannot hold us), and a backstop `asyncio.timeout` a little
-after the deadline only fires for a server that drips its *headers*. Time spent queueing for our
-own lane or bucket is not counted against the deadline.
+chunks up to a cap, give the token back (it is usable again one rate-limit window later). The
+operation's deadline bounds everything that talks to Plivo: each httpx timeout is clamped to the
+time left, the body loop checks the deadline between chunks (so a server dripping one byte a
+second cannot hold us), and a backstop `asyncio.timeout` a little after the deadline only fires
+for a server that drips its *headers*. Time spent queueing for our own lane or bucket is not
+counted against the deadline.
 
 After `pool_timeouts_before_rebuild` consecutive PoolTimeouts the httpx client is replaced by a
 fresh one (the watchdog); the old one is closed once its last request has finished.
@@ -42,6 +43,7 @@ from console.api.ratelimit import Priority, RateLimit, TokenBucket, shared_bucke
 from console.api.retry import RetryPolicy, delay_before_retry, parse_retry_after
 
 log = logging.getLogger("console.api")
+
 
 USER_AGENT = f"stream-console/{__version__}"
 
@@ -307,7 +309,7 @@ class Session:
             paused = self._paused_error(op)
             if paused is not None:
                 raise paused
-            await self.bucket.acquire(op.priority)
+            grant = await self.bucket.acquire(op.priority)
             op.deadline += self._clock.monotonic() - queued
             if op.counter is not None:
                 op.counter.value += 1
@@ -317,6 +319,7 @@ class Session:
             try:
                 return await self._send(generation.client, op)
             finally:
+                self.bucket.release(grant)  # answered (or given up): the window starts now
                 generation.inflight -= 1
                 if generation.retired and generation.inflight == 0:
                     self._close_later(generation)
