@@ -18,8 +18,10 @@ fresh one (the watchdog); the old one is closed once its last request has finish
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import random
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
@@ -43,6 +45,16 @@ from console.api.ratelimit import Priority, RateLimit, TokenBucket, shared_bucke
 from console.api.retry import RetryPolicy, delay_before_retry, parse_retry_after
 
 log = logging.getLogger("console.api")
+
+
+def _remember_sniffio_is_absent() -> None:
+    """httpcore runs `import sniffio` each time it sets up a lock or event, about seven times a
+    request. Without sniffio installed that import fails, and Python does not remember a failed
+    import: each one searched every sys.path entry again, a quarter of the client's CPU in a cold
+    refresh (docs/performance.md). Recording the absence the way Python marks a module that must
+    not load makes those imports fail at once; httpcore then assumes asyncio, as it did anyway."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 USER_AGENT = f"stream-console/{__version__}"
@@ -130,6 +142,7 @@ class Session:
         rng: random.Random | None = None,
         bucket: TokenBucket | None = None,
     ) -> None:
+        _remember_sniffio_is_absent()
         self.policy = policy
         self.base_url = base_url.rstrip("/")
         self.host = httpx.URL(self.base_url).host or self.base_url
