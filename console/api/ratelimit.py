@@ -95,7 +95,7 @@ class TokenBucket:
         self._queue: list[_Ticket] = []
         self._seq = itertools.count()
         self._paused_until = 0.0
-        self._answered: asyncio.Event | None = None
+        self._answer_waiters: list[asyncio.Future[None]] = []
         self.granted = 0
 
     def __repr__(self) -> str:
@@ -133,9 +133,10 @@ class TokenBucket:
         grant.released = True
         self._out -= 1
         self._returns.append(self._clock.monotonic() + self.limit.window_s + self.limit.margin_s)
-        if self._answered is not None:
-            self._answered.set()
-            self._answered = None
+        waiters, self._answer_waiters = self._answer_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _share(self, priority: Priority) -> int:
         if priority is Priority.OPERATOR:
@@ -163,9 +164,9 @@ class TokenBucket:
         if excess <= len(self._returns):  # tokens come back in order: sleep until enough have
             await self._clock.sleep(max(self._returns[excess - 1] - now, _MIN_SLEEP_S))
             return True
-        if self._answered is None:  # only requests in flight: wait for an answer
-            self._answered = asyncio.Event()
-        await self._answered.wait()
+        answered = asyncio.get_running_loop().create_future()  # only requests in flight
+        self._answer_waiters.append(answered)
+        await answered
         return True
 
     async def acquire(self, priority: Priority = Priority.BACKGROUND) -> Grant:
