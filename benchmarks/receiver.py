@@ -88,12 +88,17 @@ def serve_receiver(db: str) -> None:
 
 
 async def _receiver_main(db: Path) -> None:
+    from console.app.runtime.gc_guard import MainThreadCollector
     from console.app.services.receiver import CallbackFeed
     from console.receiver.server import CallbackReceiver, Credential, callback_url
     from console.receiver.thread import ThreadedReceiver
     from console.store.event_log import EventLog
     from console.ui.events_pane import EventsPane
 
+    # As the console runs: collection on the GUI thread from its timer, never in the receiver's
+    # or the writer's thread (console/app/runtime/gc_guard.py, started first thing in `run`).
+    collector = MainThreadCollector()
+    collector.start()
     log = EventLog(db)
     await log.open()
     credential = Credential(AUTH_ID, TOKEN, callback_url(PUBLIC))
@@ -180,6 +185,7 @@ async def _receiver_main(db: Path) -> None:
         ),
         flush=True,
     )
+    collector.stop()
 
 
 async def _start_profiles(log: EventLog, receiver: object) -> list[tuple[str, cProfile.Profile]]:

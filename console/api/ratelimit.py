@@ -1,18 +1,19 @@
-"""A per-account token bucket that keeps the console under Plivo's rate limit, with priority for
-the agent's own actions.
+"""Per-account pacing that uses Plivo's rate limit window exactly, with priority for the agent's
+own actions.
 
-Plivo allows 300 requests per 5 s per account (docs/api-client.md) and answers 429 beyond
-that. A bucket of `burst` tokens refilled at `rate` per second lets through at most
-`burst + rate * T` requests in any interval of length T, so `burst + 5 * rate <= 300` holds
-the limit for a rolling window and for fixed windows alike. The default (55/s, burst 10: at
-most 285 per 5 s) leaves 15 requests of margin for requests that leave close together but
-arrive even closer.
+Plivo allows 300 requests in any 5 s per account and answers 429 beyond that (docs/api-client.md).
+The bucket holds `limit` tokens; a request takes one, and the token comes back one window after
+the request's answer arrived. Plivo counts a request at some moment between our sending it and
+our reading its answer, so a token returned `window_s` after the answer can never be counted
+twice in one of Plivo's windows, however the latency varies: the console never causes a 429, yet
+uses the whole window (300 at once, the next 300 as the first leave it). A rate-based bucket
+cannot do both: its `burst + rate * 5 <= 300` leaves either the burst or the rate short.
 
 Waiters queue by priority, then arrival: an operator action (start/stop) goes ahead of every
-queued background refresh, and background requests also leave `operator_reserve` tokens in the
-bucket, so a click usually needs no wait at all. After a 429 the whole bucket can be paused until
-Plivo's `Retry-After` has passed (`pause_until`), so no request of this account adds to the
-problem.
+queued background refresh, and background requests leave `operator_reserve` tokens, so that many
+clicks go out at once even while a refresh has used its share of the window. After a 429 every
+grant can be held until Plivo's `Retry-After` has passed (`pause_until`), so no request of this
+account adds to the problem.
 
 One bucket per account: clients built for the same base URL and auth id share it through
 `shared_bucket` (held weakly, so it goes away with its last client).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import weakref
+from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -41,26 +43,25 @@ class Priority(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class RateLimit:
-    rate: float = 55.0
-    burst: int = 10
-    operator_reserve: int = 2
     limit: int = PLIVO_LIMIT
     window_s: float = PLIVO_WINDOW_S
+    operator_reserve: int = 22
+    """Tokens background requests leave for the agent: 11 start/stop pairs at once, in any
+    window; the reason for the figure is in docs/api-client.md."""
+    margin_s: float = 0.01
+    """Added to the window: a server that rounds its timestamps to milliseconds still sees
+    a whole window between two uses of one token."""
 
     def __post_init__(self) -> None:
-        if self.rate <= 0 or self.burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
-        if not 0 <= self.operator_reserve < self.burst:
-            raise ValueError("operator_reserve must be below burst")
-        if self.burst + self.rate * self.window_s > self.limit:
-            raise ValueError(
-                f"burst + rate * {self.window_s:g} s must stay within {self.limit} requests"
-            )
+        if self.limit < 1 or self.window_s <= 0 or self.margin_s < 0:
+            raise ValueError("limit must be at least 1, window_s positive, margin_s >= 0")
+        if not 0 <= self.operator_reserve < self.limit:
+            raise ValueError("operator_reserve must be below limit")
 
     @property
-    def worst_window(self) -> float:
-        """The most requests this bucket can release in one window."""
-        return self.burst + self.rate * self.window_s
+    def background_share(self) -> int:
+        """The most tokens background requests hold at once."""
+        return self.limit - self.operator_reserve
 
 
 @dataclass(eq=False, slots=True)
@@ -74,23 +75,33 @@ class _Ticket:
         return (-int(self.priority), self.seq)
 
 
+@dataclass(eq=False, slots=True)
+class Grant:
+    """One taken token; give it back with `TokenBucket.release` once the answer is in (or the
+    attempt ended without one)."""
+
+    waited_s: float
+    released: bool = False
+
+
 class TokenBucket:
     """Grants tokens by priority. Not thread-safe: one asyncio loop, like everything here."""
 
     def __init__(self, limit: RateLimit | None = None, clock: Clock | None = None) -> None:
         self.limit = limit or RateLimit()
         self._clock = clock or SYSTEM_CLOCK
-        self._tokens = float(self.limit.burst)
-        self._stamp = self._clock.monotonic()
+        self._out = 0  # taken, request not answered yet
+        self._returns: deque[float] = deque()  # when each answered token comes back, in order
         self._queue: list[_Ticket] = []
         self._seq = itertools.count()
         self._paused_until = 0.0
+        self._answer_waiters: list[asyncio.Future[None]] = []
         self.granted = 0
 
     def __repr__(self) -> str:
         return (
-            f"TokenBucket(rate={self.limit.rate:g}/s, burst={self.limit.burst}, "
-            f"tokens={self._tokens:.1f}, waiting={len(self._queue)})"
+            f"TokenBucket(limit={self.limit.limit} per {self.limit.window_s:g} s, "
+            f"in use={self.in_use()}, waiting={len(self._queue)})"
         )
 
     @property
@@ -106,17 +117,31 @@ class TokenBucket:
         """Hold every grant until the monotonic time `when` (after a 429)."""
         self._paused_until = max(self._paused_until, when)
 
-    def _refill(self, now: float) -> None:
-        if now > self._stamp:
-            self._tokens = min(
-                float(self.limit.burst), self._tokens + (now - self._stamp) * self.limit.rate
-            )
-            self._stamp = now
+    def in_use(self, now: float | None = None) -> int:
+        """Tokens not back yet: requests in flight and those answered within the window."""
+        now = self._clock.monotonic() if now is None else now
+        returns = self._returns
+        while returns and returns[0] <= now:
+            returns.popleft()
+        return self._out + len(returns)
 
-    def _wait_for(self, priority: Priority, now: float) -> float:
-        need = 1.0 if priority is Priority.OPERATOR else 1.0 + self.limit.operator_reserve
-        token_wait = max(0.0, (need - self._tokens) / self.limit.rate)
-        return max(token_wait, self._paused_until - now)
+    def release(self, grant: Grant) -> None:
+        """The request of `grant` has its answer (or ended): its token comes back one window
+        (plus the margin) from now. Releasing twice does nothing."""
+        if grant.released:
+            return
+        grant.released = True
+        self._out -= 1
+        self._returns.append(self._clock.monotonic() + self.limit.window_s + self.limit.margin_s)
+        waiters, self._answer_waiters = self._answer_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _share(self, priority: Priority) -> int:
+        if priority is Priority.OPERATOR:
+            return self.limit.limit
+        return self.limit.background_share
 
     def _enqueue(self, ticket: _Ticket) -> None:
         index = len(self._queue)
@@ -128,9 +153,25 @@ class TokenBucket:
         if self._queue:
             self._queue[0].turn.set()
 
-    async def acquire(self, priority: Priority = Priority.BACKGROUND) -> float:
-        """Take one token, waiting for it in priority order; returns the seconds waited.
-        Cancellation while waiting takes nothing."""
+    async def _wait_for_token(self, priority: Priority, now: float) -> bool:
+        """Wait for the pause to end or for a token to come back; False when one is free now."""
+        if self._paused_until - now > _EPSILON_S:
+            await self._clock.sleep(max(self._paused_until - now, _MIN_SLEEP_S))
+            return True
+        excess = self.in_use(now) - self._share(priority) + 1
+        if excess <= 0:
+            return False
+        if excess <= len(self._returns):  # tokens come back in order: sleep until enough have
+            await self._clock.sleep(max(self._returns[excess - 1] - now, _MIN_SLEEP_S))
+            return True
+        answered = asyncio.get_running_loop().create_future()  # only requests in flight
+        self._answer_waiters.append(answered)
+        await answered
+        return True
+
+    async def acquire(self, priority: Priority = Priority.BACKGROUND) -> Grant:
+        """Take one token, waiting for it in priority order. Cancellation while waiting takes
+        nothing; once granted, `release` must follow."""
         started = self._clock.monotonic()
         ticket = _Ticket(priority, next(self._seq))
         self._enqueue(ticket)
@@ -141,13 +182,10 @@ class TokenBucket:
                     await ticket.turn.wait()
                     continue
                 now = self._clock.monotonic()
-                self._refill(now)
-                wait = self._wait_for(priority, now)
-                if wait <= _EPSILON_S:  # float dust must not leave us waiting for ~0 s forever
-                    self._tokens = max(0.0, self._tokens - 1.0)
+                if not await self._wait_for_token(priority, now):
+                    self._out += 1
                     self.granted += 1
-                    return now - started
-                await self._clock.sleep(max(wait, _MIN_SLEEP_S))
+                    return Grant(now - started)
         finally:
             self._queue.remove(ticket)
             self._wake_head()

@@ -4,11 +4,12 @@ timed, read with a size cap, retried by policy, and rebuilt if its pool is ever 
 Per attempt: wait for a slot in the caller's lane (operator or background; together fewer than
 the pool's connections, so httpx never queues for a connection and a cancellation cannot leak a
 pool slot, encode/httpcore#1093), take a token from the account's bucket, send, read the body in
-chunks up to a cap. The operation's deadline bounds everything that talks to Plivo: each httpx
-timeout is clamped to the time left, the body loop checks the deadline between chunks (so a
-server dripping one byte a second cannot hold us), and a backstop `asyncio.timeout` a little
-after the deadline only fires for a server that drips its *headers*. Time spent queueing for our
-own lane or bucket is not counted against the deadline.
+chunks up to a cap, give the token back (it is usable again one rate-limit window later). The
+operation's deadline bounds everything that talks to Plivo: each httpx timeout is clamped to the
+time left, the body loop checks the deadline between chunks (so a server dripping one byte a
+second cannot hold us), and a backstop `asyncio.timeout` a little after the deadline only fires
+for a server that drips its *headers*. Time spent queueing for our own lane or bucket is not
+counted against the deadline.
 
 After `pool_timeouts_before_rebuild` consecutive PoolTimeouts the httpx client is replaced by a
 fresh one (the watchdog); the old one is closed once its last request has finished.
@@ -17,8 +18,10 @@ fresh one (the watchdog); the old one is closed once its last request has finish
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import random
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
@@ -42,6 +45,17 @@ from console.api.ratelimit import Priority, RateLimit, TokenBucket, shared_bucke
 from console.api.retry import RetryPolicy, delay_before_retry, parse_retry_after
 
 log = logging.getLogger("console.api")
+
+
+def _remember_sniffio_is_absent() -> None:
+    """httpcore runs `import sniffio` each time it sets up a lock or event, about seven times a
+    request. Without sniffio installed that import fails, and Python does not remember a failed
+    import: each one searched every sys.path entry again, a quarter of the client's CPU in a cold
+    refresh (docs/performance.md). Recording the absence the way Python marks a module that must
+    not load makes those imports fail at once; httpcore then assumes asyncio, as it did anyway."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
 
 USER_AGENT = f"stream-console/{__version__}"
 
@@ -128,6 +142,7 @@ class Session:
         rng: random.Random | None = None,
         bucket: TokenBucket | None = None,
     ) -> None:
+        _remember_sniffio_is_absent()
         self.policy = policy
         self.base_url = base_url.rstrip("/")
         self.host = httpx.URL(self.base_url).host or self.base_url
@@ -307,7 +322,7 @@ class Session:
             paused = self._paused_error(op)
             if paused is not None:
                 raise paused
-            await self.bucket.acquire(op.priority)
+            grant = await self.bucket.acquire(op.priority)
             op.deadline += self._clock.monotonic() - queued
             if op.counter is not None:
                 op.counter.value += 1
@@ -317,6 +332,7 @@ class Session:
             try:
                 return await self._send(generation.client, op)
             finally:
+                self.bucket.release(grant)  # answered (or given up): the window starts now
                 generation.inflight -= 1
                 if generation.retired and generation.inflight == 0:
                     self._close_later(generation)

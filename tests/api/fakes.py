@@ -24,7 +24,7 @@ from console.api import (
 AUTH_ID = "MAZDEXAMPLEACCOUNT01"
 TOKEN = "test-token-not-secret"
 SEED = 7
-FAST = RateLimit(rate=100_000.0, burst=10_000, limit=10**9)  # pacing out of the way
+FAST = RateLimit(limit=10**9)  # pacing out of the way
 
 
 class FakeClock:

@@ -33,6 +33,7 @@ from console.api import (
     UnexpectedResponse,
     WaitReason,
 )
+from console.api.ratelimit import Grant
 from console.domain.stream_params import AudioTrack, ContentType
 from console.domain.stream_request import StreamRequest
 from console.domain.streams import StopOutcome
@@ -585,7 +586,7 @@ async def test_operations_default_to_the_right_lane() -> None:
     seen: list[Priority] = []
     original = client.bucket.acquire
 
-    async def spy(priority: Priority = Priority.BACKGROUND) -> float:
+    async def spy(priority: Priority = Priority.BACKGROUND) -> Grant:
         seen.append(priority)
         return await original(priority)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ import pytest
 from console.domain.events import EventFilter, StoredEvent
 from console.domain.signature import sign_request
 from console.receiver.server import CALLBACK_PATH, CallbackReceiver, Credential
-from console.receiver.thread import ThreadedReceiver
+from console.receiver.thread import CHANGE_INTERVAL_S, ThreadedReceiver
 from console.store.event_log import EventLog
 from tests.net import free_port, listening
 from tests.receiver.conftest import AUTH_ID, FORM, PUBLIC, TOKEN, params, wait_for
@@ -80,6 +81,43 @@ async def test_callbacks_are_handled_off_the_calling_loop_and_reported_back_on_i
     assert not receiver.listening and receiver_threads() == []
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", receiver.port), 1):
         pass
+
+
+@pytest.mark.asyncio
+async def test_changes_reach_the_calling_loop_spaced_out_and_the_last_one_after_stop(
+    tmp_path: Path,
+) -> None:
+    """Counter changes are coalesced to one hop every CHANGE_INTERVAL_S however fast callbacks
+    come, and a change held back when the receiver stops still arrives, showing it stopped."""
+    log = EventLog(tmp_path / "events.sqlite3", maintenance_interval_s=0)
+    await log.open()
+    creds = [Credential(AUTH_ID, TOKEN, URL)]
+    seen: list[tuple[float, int, bool]] = []
+    receiver: ThreadedReceiver
+
+    def changed() -> None:
+        seen.append((time.monotonic(), receiver.stats.accepted, receiver.listening))
+
+    receiver = ThreadedReceiver(log, lambda: creds, port=0, on_change=changed)
+    await receiver.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            for batch in range(6):  # ~0.3 s or more of steady callbacks
+                await asyncio.gather(
+                    *(
+                        post(http, receiver, params(n), f"{n:020d}")
+                        for n in range(batch * 40, batch * 40 + 40)
+                    )
+                )
+        await wait_for(lambda: seen and seen[-1][1] == 240, what="the last count reported")
+    finally:
+        running = list(seen)
+        await receiver.stop()
+        await log.close()
+    # Hops leave the receiver's thread CHANGE_INTERVAL_S apart (their arrival here jitters).
+    span = running[-1][0] - running[0][0]
+    assert 2 <= len(running) <= span / CHANGE_INTERVAL_S + 2, running
+    assert seen[-1][2] is False  # the last change told of the stop
 
 
 @pytest.mark.asyncio
