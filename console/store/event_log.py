@@ -334,7 +334,7 @@ class EventLog:
                 ident = conn.execute(_INSERT_EVENT, values).lastrowid or 0
                 if nonce:
                     conn.execute(_INSERT_NONCE, (nonce, fingerprint, event.received_at, ident))
-                out.append(Appended(replace(event, id=ident, verdict=Verdict.ACCEPTED), False))
+                out.append(Appended(_stored(event, ident), False))
             except sqlite3.IntegrityError:  # the nonce is used: a replay, or a forgery
                 out.append(_nonce_used(conn, event, ident, nonce, fingerprint))
             except sqlite3.Error as exc:
@@ -550,6 +550,17 @@ _INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,
 _INSERT_NONCE = (
     "INSERT INTO used_nonces (nonce, fingerprint, received_at, event_id) VALUES (?, ?, ?, ?)"
 )
+
+
+def _stored(event: StoredEvent, ident: int) -> StoredEvent:
+    """`replace(event, id=ident, verdict=Verdict.ACCEPTED)`, built directly: `replace` looks
+    every field up by name, about three times the cost, once per stored event."""
+    return StoredEvent(
+        id=ident, received_at=event.received_at, event=event.event, call_uuid=event.call_uuid,
+        stream_id=event.stream_id, account=event.account, source=event.source,
+        verdict=Verdict.ACCEPTED, method=event.method, url=event.url, params=event.params,
+        headers=event.headers, detail=event.detail,
+    )  # fmt: skip
 
 
 def _nonce_used(
