@@ -21,7 +21,12 @@ from pytestqt.qtbot import QtBot
 from console.domain.events import Verdict
 from console.store.event_log import EventLog
 from console.ui.events_model import ID_ROLE, Column, time_text
-from console.ui.events_pane import MAX_UPDATES_PER_S, EventsPane
+from console.ui.events_pane import (
+    FLOOD_ROWS,
+    FLOOD_UPDATES_PER_S,
+    MAX_UPDATES_PER_S,
+    EventsPane,
+)
 from tests.app.conftest import wait_for
 from tests.ui.events_support import MemoryEventReader, append_all, make_event, open_log
 
@@ -306,3 +311,20 @@ def test_time_of_day_reads_as_the_clock_did() -> None:
     for at in (0.0, 1.9995, 1_733_500_000.0, 1_733_500_000.999, time.time()):
         local = time.strftime("%H:%M:%S", time.localtime(at))
         assert time_text(at) == f"{local}.{int(at * 1000) % 1000:03d}"
+
+
+@pytest.mark.asyncio
+async def test_a_flood_is_shown_whole_with_half_as_many_updates(pane: EventsPane) -> None:
+    updates: list[float] = []
+    pane.model.rowsInserted.connect(lambda *_: updates.append(time.monotonic()))
+    top = pane.model.newest_id or 0
+    flood = [make_event(call_uuid=f"f{i}", event_id=top + 1 + i) for i in range(FLOOD_ROWS)]
+    pane.add_events(flood)
+    await wait_for(lambda: pane.model.newest_id == flood[-1].id, what="the flood shown")
+    assert shown(pane, Column.CALL)[0] == f"f{FLOOD_ROWS - 1}"
+    assert pane._flush_timer.interval() == 1000 // FLOOD_UPDATES_PER_S
+    after = make_event(call_uuid="quiet", event_id=flood[-1].id + 1)
+    pane.add_events([after])
+    await wait_for(lambda: pane.model.newest_id == after.id, what="the next event shown")
+    assert len(updates) == 2 and updates[1] - updates[0] >= 0.9 / FLOOD_UPDATES_PER_S
+    assert pane._flush_timer.interval() == 1000 // MAX_UPDATES_PER_S  # back once it is quiet
