@@ -571,7 +571,7 @@ def _insert_at_once(
         for chunk in _chunks(items):
             values = [value for item in chunk for value in item[0]]
             last = conn.execute(_insert_rows("events", _COLUMNS, 12, len(chunk)), values).lastrowid
-            # One statement on a table only this connection writes: consecutive ids.
+            # One statement inside this connection's write transaction: consecutive ids.
             ids += range((last or 0) - len(chunk) + 1, (last or 0) + 1)
         nonces = [
             (nonce, fingerprint, event.received_at, ident)
