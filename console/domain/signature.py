@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 SIGNATURE_HEADER = "X-Plivo-Signature-V3"
@@ -37,10 +38,26 @@ def _sorted_query(params: Mapping[str, ParamValue]) -> str:
 
 def _sorted_concat(params: Params) -> str:
     """`k1v1k2v2...` with no separators: the POST half of the base string."""
-    return "".join(f"{key}{v}" for key in sorted(params) for v in _values(params[key]))
+    out: list[str] = []
+    for key in sorted(params):
+        value = params[key]
+        if isinstance(value, str):  # the usual case: one value per key
+            out += (key, value)
+        else:
+            for v in sorted(value):
+                out += (key, v)
+    return "".join(out)
 
 
-def _base_and_query(url: str) -> tuple[str, dict[str, list[str]]]:
+@lru_cache(maxsize=64)  # the same for every request to one configured URL
+def _base_and_query(url: str) -> tuple[str, str]:
+    """The URL without its query, and the query's sorted `k=v&...`."""
+    base, query = _split_url(url)
+    return base, _sorted_query(query)
+
+
+@lru_cache(maxsize=64)  # bounded: a sender's own query string can only churn it
+def _split_url(url: str) -> tuple[str, dict[str, list[str]]]:
     parts = urlsplit(url)
     base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     return base, parse_qs(parts.query, keep_blank_values=True)
@@ -48,13 +65,13 @@ def _base_and_query(url: str) -> tuple[str, dict[str, list[str]]]:
 
 def signed_string(method: str, url: str, params: Params) -> str:
     """The URL-and-params string Plivo signs (before `.nonce` is appended)."""
-    base, query = _base_and_query(url)
     if method == "GET":
+        base, query = _split_url(url)
         merged: dict[str, ParamValue] = dict(params)
-        merged.update(query)
+        merged.update(query)  # a copy: the cached query is never changed
         q = _sorted_query(merged)
         return f"{base}?{q}" if q else base
-    q = _sorted_query(query)
+    base, q = _base_and_query(url)
     if not params:
         return f"{base}?{q}" if q else base
     return f"{base}?{q}{'.' if q else ''}{_sorted_concat(params)}"
@@ -63,6 +80,8 @@ def signed_string(method: str, url: str, params: Params) -> str:
 def compute_signature(auth_token: str, method: str, url: str, params: Params, nonce: str) -> str:
     """Base64 HMAC-SHA256 of `signed_string + "." + nonce`, keyed with the auth token."""
     message = f"{signed_string(method, url, params)}.{nonce}".encode()
+    # Not `hmac.digest`: its one-shot C path lets go of the GIL around every HMAC, and with the
+    # receiver, the log's writer and the GUI sharing it, taking it back waits on the others.
     digest = hmac.new(auth_token.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -83,11 +102,14 @@ def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> str
     re-split into other parameters (`CallUUID` holding `...EventStartStream...`) under the same
     signature: a second request with the nonce of a kept one but another fingerprint is a forgery,
     never a replay (docs/callbacks.md)."""
-    canonical = json.dumps(
-        [method, url, sorted(params.items())], ensure_ascii=False, separators=(",", ":")
-    )
+    canonical = _COMPACT_JSON.encode([method, url, sorted(params.items())])
     data = canonical.encode("utf-8", "surrogatepass")
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+# `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` builds an encoder per call; one
+# made once writes the same text for less.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def new_nonce() -> str:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Coroutine, Iterable
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     Qt,
     Signal,
 )
@@ -39,6 +43,7 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ANSWERED = frozenset((_TOOLTIP, _FOREGROUND, _DECORATION, ID_ROLE))  # besides the display text
 
 
 class Column(IntEnum):
@@ -78,8 +83,12 @@ def details_of(event: StoredEvent, *, technical: bool = False) -> str:
 
 
 def time_text(at: float) -> str:
-    local = time.localtime(at)
-    return time.strftime("%H:%M:%S", local) + f".{int(at * 1000) % 1000:03d}"
+    return _clock_text(math.floor(at)) + f".{int(at * 1000) % 1000:03d}"
+
+
+@lru_cache(maxsize=8)  # live events arrive by the thousand within one second
+def _clock_text(second: int) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(second))
 
 
 class EventsTableModel(FlatTableModel):
@@ -108,6 +117,8 @@ class EventsTableModel(FlatTableModel):
         self.streams: list[str] = []
         self.details: list[str] = []
         self.records: list[StoredEvent] = []  # loaded rows only: the details panel and export
+        # The display text by column (the lists above, changed only in place).
+        self._texts = (self.times, self.labels, self.calls, self.streams, self.details)
         self._exhausted = True
         self._task: asyncio.Task[None] | None = None
         tasks = self._tasks = set[asyncio.Task[None]]()
@@ -121,11 +132,15 @@ class EventsTableModel(FlatTableModel):
         return len(self.ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Asked for every role of every visible cell at each repaint (most of them roles this
+        # model leaves to the style): the display text first, the rest without a lookup.
+        if role == _DISPLAY:
+            return self._text(index)
+        if role not in _ANSWERED:
+            return None
         row, col = index.row(), index.column()
         if not 0 <= row < len(self.ids):
             return None
-        if role == _DISPLAY:
-            return self._display(row, col)
         if role == _DECORATION:
             return icon_for(kind_of(self.records[row])) if col == Column.EVENT else None
         if role == _FOREGROUND:
@@ -136,16 +151,27 @@ class EventsTableModel(FlatTableModel):
             return self.ids[row]
         return None
 
-    def _display(self, row: int, col: int) -> str:
-        if col == Column.TIME:
-            return self.times[row]
-        if col == Column.EVENT:
-            return self.labels[row]
-        if col == Column.CALL:
-            return self.calls[row]
-        if col == Column.STREAM:
-            return self.streams[row]
-        return self.details[row]
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role a view asks of one cell, in one call: a repaint asks some seven roles of
+        each visible cell, and each call into Python takes the GIL from the receiver's thread."""
+        text = self._text(index)
+        # A span is indexable at run time (not in the type stubs).
+        span: Any = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        for i in range(len(span)):
+            role_data = span[i]
+            role = role_data.role()
+            if role == _DISPLAY:
+                role_data.setData(text)
+            elif role in _ANSWERED:
+                role_data.setData(self.data(index, role))
+            else:
+                role_data.clearData()
+
+    def _text(self, index: Index) -> str | None:
+        row, col = index.row(), index.column()
+        if 0 <= row < len(self.ids) and 0 <= col < len(self._texts):
+            return self._texts[col][row]
+        return None
 
     def _tooltip(self, row: int, col: int) -> str:
         event = self.records[row]

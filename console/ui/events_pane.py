@@ -44,6 +44,11 @@ from console.ui.events_style import Kind, colour_for
 from console.ui.table_widths import size_columns
 
 MAX_UPDATES_PER_S = 20
+# A flood (this many rows or more in one update, 2,000 a second) scrolls rows past faster than
+# anyone reads them: the table is then updated half as often. Each update repaints every visible
+# cell, the GUI thread's largest cost under load.
+FLOOD_ROWS = 100
+FLOOD_UPDATES_PER_S = 10
 TYPING_PAUSE_MS = 250
 PENDING_MAX = 10_000  # queued live events beyond this are dropped: a reload brings them back
 ALL_EVENTS = ""
@@ -335,6 +340,8 @@ class EventsPane(QWidget):
             return
         if self.model.prepend(pending):
             self.table.scrollToTop()
+        per_s = FLOOD_UPDATES_PER_S if len(pending) >= FLOOD_ROWS else MAX_UPDATES_PER_S
+        self._flush_timer.setInterval(1000 // per_s)
 
     def _count_paused(self, events: list[StoredEvent]) -> None:
         flt = self.model.filter

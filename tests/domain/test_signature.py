@@ -103,3 +103,19 @@ def test_matches_official_sdk_on_random_inputs(
     url = "https://example.com:8443/callbacks/stream" + query
     ours = compute_signature(token, method, url, params, NONCE)
     assert validate_v3_signature(method, url, NONCE, token, ours, dict(params))
+
+
+def test_repeated_keys_and_repeated_urls_sign_the_same_every_time() -> None:
+    """The parsed URL is cached: signing a GET (which merges the URL's query into the
+    parameters) must not change what the next request to that URL is signed with."""
+    url = "https://example.com/cb?z=1&a=2&a=1"
+    first = {
+        m: compute_signature(TOKEN, m, url, {"a": ["3", "0"], "b": "x"}, NONCE)
+        for m in ("GET", "POST")
+    }
+    for _ in range(3):
+        for method in ("GET", "POST"):
+            again = compute_signature(TOKEN, method, url, {"a": ["3", "0"], "b": "x"}, NONCE)
+            assert again == first[method]
+    assert compute_signature(TOKEN, "GET", url, {}, NONCE) != first["GET"]
+    assert first["GET"] != first["POST"]

@@ -66,6 +66,38 @@ async def test_exact_replay_is_stored_once_and_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_batch_with_replays_in_it_says_which_and_stores_the_rest(tmp_path: Path) -> None:
+    """Batches are written a few rows per statement; a used nonce anywhere in one (kept
+    before, or twice in the same batch) must still be told apart event by event."""
+    log = await opened(tmp_path / "e.sqlite3")
+    kept = await log.append(make_event(0), nonce="n0")
+    batch = [(make_event(n), f"n{n}") for n in range(1, 150)]
+    batch[40] = (make_event(0), "n0")  # a replay of the event kept before
+    batch[90] = (make_event(5), "n7")  # the nonce of another event in this very batch: forged
+    batch[120] = (make_event(10), "n10")  # the same request twice in one batch: a replay
+    results = await asyncio.gather(*(log.append(e, nonce=nonce) for e, nonce in batch))
+    assert results[40].replay and results[40].event.id == kept.event.id
+    assert results[90].conflict and not results[90].replay
+    assert results[120].replay and results[120].event.id == results[9].event.id
+    fresh = [r for i, r in enumerate(results) if i not in (40, 90, 120)]
+    assert not any(r.replay or r.conflict for r in fresh)
+    assert len({r.event.id for r in fresh}) == len(fresh) == 146
+    assert await log.count(EventFilter()) == 147
+    for r in fresh[::20]:  # the id handed back is the row that holds the event
+        stored = await log.get(r.event.id)
+        assert stored is not None and stored.stream_id == r.event.stream_id
+    # Batches without a used nonce: one id each, in order, every nonce kept.
+    more = await asyncio.gather(*(log.append(make_event(n), nonce=f"m{n}") for n in range(300)))
+    ids = [r.event.id for r in more]
+    assert ids == sorted(ids) and len(set(ids)) == 300
+    for n in (0, 77, 299):
+        stored = await log.get(more[n].event.id)
+        assert stored is not None and stored.stream_id == f"stream-{n}"
+        assert (await log.append(make_event(n), nonce=f"m{n}")).replay
+    await log.close()
+
+
+@pytest.mark.asyncio
 async def test_filters_paging_and_free_text(tmp_path: Path) -> None:
     log = await opened(tmp_path / "e.sqlite3")
     for n in range(50):

@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import QModelRoleData, Qt
+from PySide6.QtGui import QIcon, QTextDocument
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from console.domain.events import Verdict
 from console.store.event_log import EventLog
-from console.ui.events_model import Column
-from console.ui.events_pane import MAX_UPDATES_PER_S, EventsPane
+from console.ui.events_model import ID_ROLE, Column, time_text
+from console.ui.events_pane import (
+    FLOOD_ROWS,
+    FLOOD_UPDATES_PER_S,
+    MAX_UPDATES_PER_S,
+    EventsPane,
+)
 from tests.app.conftest import wait_for
 from tests.ui.events_support import MemoryEventReader, append_all, make_event, open_log
 
@@ -270,3 +275,56 @@ async def test_without_a_receiver_the_pane_says_so(qtbot: QtBot) -> None:
     pane.set_reader(None)
     assert pane.stack.currentWidget() is pane.empty
     assert "receiver is running" in pane.empty.text()
+
+
+@pytest.mark.asyncio
+async def test_a_view_asking_every_role_at_once_gets_what_data_answers(pane: EventsPane) -> None:
+    """Views ask a cell's roles in one `multiData` call: it must answer each as `data` does."""
+    model = pane.model
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.BackgroundRole,
+        ID_ROLE,
+    ]
+    answered = 0
+    for row in range(model.rowCount()):
+        for column in Column:
+            index = model.index(row, column)
+            for role in roles:
+                asked = QModelRoleData(role)
+                model.multiData(index, asked)
+                expected = model.data(index, role)
+                got = asked.data()
+                if isinstance(expected, QIcon):
+                    assert isinstance(got, QIcon) and got.cacheKey() == expected.cacheKey()
+                else:
+                    assert got == expected, (row, column, role)
+                answered += expected is not None
+    assert answered >= model.rowCount() * (len(Column) + 4)  # text, tooltips, ids, an icon
+
+
+def test_time_of_day_reads_as_the_clock_did() -> None:
+    for at in (0.0, 1.9995, 1_733_500_000.0, 1_733_500_000.999, time.time()):
+        local = time.strftime("%H:%M:%S", time.localtime(at))
+        assert time_text(at) == f"{local}.{int(at * 1000) % 1000:03d}"
+
+
+@pytest.mark.asyncio
+async def test_a_flood_is_shown_whole_with_half_as_many_updates(pane: EventsPane) -> None:
+    updates: list[float] = []
+    pane.model.rowsInserted.connect(lambda *_: updates.append(time.monotonic()))
+    top = pane.model.newest_id or 0
+    flood = [make_event(call_uuid=f"f{i}", event_id=top + 1 + i) for i in range(FLOOD_ROWS)]
+    pane.add_events(flood)
+    await wait_for(lambda: pane.model.newest_id == flood[-1].id, what="the flood shown")
+    assert shown(pane, Column.CALL)[0] == f"f{FLOOD_ROWS - 1}"
+    assert pane._flush_timer.interval() == 1000 // FLOOD_UPDATES_PER_S
+    after = make_event(call_uuid="quiet", event_id=flood[-1].id + 1)
+    pane.add_events([after])
+    await wait_for(lambda: pane.model.newest_id == after.id, what="the next event shown")
+    assert len(updates) == 2 and updates[1] - updates[0] >= 0.9 / FLOOD_UPDATES_PER_S
+    assert pane._flush_timer.interval() == 1000 // MAX_UPDATES_PER_S  # back once it is quiet
