@@ -4,8 +4,9 @@
 the `ApiError` tree of `console.api.errors`; the app learns about waits and health through a
 `ClientObserver`. The token reaches httpx only through `PlivoAuth`, fed by a `TokenSource`.
 
-What needs httpx (the client, its session and auth) loads with its first use: the controllers
-import the error tree at start-up, and httpx (~100 ms) need not hold the window back for that.
+What needs httpx (the client, its session and auth) and the retry policy (email's date parser)
+load with their first use: the controllers import the error tree at start-up, and httpx (~100 ms)
+need not hold the window back for that.
 """
 
 from __future__ import annotations
@@ -37,25 +38,26 @@ from console.api.errors import (
 )
 from console.api.observer import ClientObserver, NullObserver, Wait, WaitReason
 from console.api.ratelimit import Priority, RateLimit, TokenBucket
-from console.api.retry import RetryPolicy
 from console.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from console.api.auth import PlivoAuth, StaticToken, TokenSource
     from console.api.client import PlivoClient
+    from console.api.retry import RetryPolicy
     from console.api.session import USER_AGENT, ClientPolicy
 
-_WITH_HTTPX: dict[str, str] = {
+_ON_FIRST_USE: dict[str, str] = {
     "PlivoAuth": "console.api.auth",
     "StaticToken": "console.api.auth",
     "TokenSource": "console.api.auth",
     "PlivoClient": "console.api.client",
     "USER_AGENT": "console.api.session",
     "ClientPolicy": "console.api.session",
+    "RetryPolicy": "console.api.retry",  # email.utils for Retry-After dates: with the client
 }
 
 
-__getattr__ = lazy_attributes(__name__, _WITH_HTTPX)
+__getattr__ = lazy_attributes(__name__, _ON_FIRST_USE)
 
 
 __all__ = [

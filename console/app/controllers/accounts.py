@@ -11,7 +11,6 @@ the verdict and offers "Save anyway" (offline use)."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -194,7 +193,7 @@ class AccountsController(QObject):
         return saved
 
     async def save(self, draft: Profile, token: Secret | None) -> Profile | None:
-        profile = draft if draft.profile_id else replace(draft, profile_id=uuid.uuid4().hex[:12])
+        profile = draft if draft.profile_id else replace(draft, profile_id=new_profile_id())
         dialog = self.dialog
         if dialog is not None:
             dialog.set_busy(True)
@@ -224,7 +223,7 @@ class AccountsController(QObject):
         return saved
 
     async def save_for_session(self, draft: Profile, token: Secret) -> Profile:
-        profile = draft if draft.profile_id else replace(draft, profile_id=uuid.uuid4().hex[:12])
+        profile = draft if draft.profile_id else replace(draft, profile_id=new_profile_id())
         await self.credentials.set_for_session(profile.profile_id, token)
         saved = self.profiles.save(profile)
         if self.profiles.current_id() is None:
@@ -256,3 +255,10 @@ class AccountsController(QObject):
             name = profile.display_name if profile else "Account"
             self.dialog.show_message(f"{name} removed.{note}", error=bool(note))
         self.profiles_changed.emit(profile_id)
+
+
+def new_profile_id() -> str:
+    """A fresh profile's id: random, short, never shown as a secret."""
+    import uuid  # with its first use, not at start-up
+
+    return uuid.uuid4().hex[:12]

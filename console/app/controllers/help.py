@@ -6,7 +6,6 @@ than building a second one."""
 from __future__ import annotations
 
 import asyncio
-import platform
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,11 +43,13 @@ class HelpController:
     # --- About ----------------------------------------------------------------------------------
     def about(self) -> AboutDialog:
         if self.about_dialog is None:
+            from platform import python_version, release, system  # ~3 ms: not at start-up
+
             from console.ui.about_dialog import AboutDialog
 
             runtime = (
-                f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {pyside_version}, "
-                f"{platform.system()} {platform.release()}"
+                f"Python {python_version()}, Qt {qVersion()}, PySide6 {pyside_version}, "
+                f"{system()} {release()}"
             )
             dialog = AboutDialog(
                 self._window, data_dir=self._data_dir, log_dir=self._log_dir,
