@@ -10,6 +10,7 @@ import the error tree at start-up, and httpx (~100 ms) need not hold the window 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from console.api.clock import Clock, SystemClock
@@ -56,6 +57,19 @@ _WITH_HTTPX: dict[str, str] = {
 
 
 __getattr__ = lazy_attributes(__name__, _WITH_HTTPX)
+
+
+def _leave_out_httpx_command_line() -> None:
+    """httpx's package imports its command-line module for `httpx.main` whenever click is
+    installed, and that module imports click and pygments (~20-30 ms, on the way to the first
+    calls) before it fails for want of rich. The console never runs httpx's command line:
+    marked as not importable before httpx first loads, the module is skipped and httpx falls
+    back to its own `main`, which says the command line is not installed."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+_leave_out_httpx_command_line()
 
 
 __all__ = [
