@@ -60,11 +60,12 @@ __getattr__ = lazy_attributes(__name__, _WITH_HTTPX)
 
 
 def _leave_out_httpx_command_line() -> None:
-    """httpx's package imports its command-line module for `httpx.main` whenever click is
-    installed, and that module imports click and pygments (~20-30 ms, on the way to the first
-    calls) before it fails for want of rich. The console never runs httpx's command line:
-    marked as not importable before httpx first loads, the module is skipped and httpx falls
-    back to its own `main`, which says the command line is not installed."""
+    """httpx's package tries to import its command-line module for `httpx.main`, which imports
+    click, pygments and rich: where click is installed (a test tool brings it here), that cost
+    ~15-30 ms on the way to the first calls, even when rich was missing and the import failed.
+    The console never runs httpx's command line: marked as not importable before httpx first
+    loads, the module is skipped and httpx falls back to its own `main`, which says the command
+    line is not installed."""
     if "httpx" not in sys.modules:
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 

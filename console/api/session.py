@@ -59,11 +59,11 @@ def _remember_sniffio_is_absent() -> None:
 
 
 def tls_verification(base_url: str) -> ssl.SSLContext | bool:
-    """How the transport for `base_url` verifies TLS. https: httpx's default, certifi's CA
-    bundle (loading it into a context costs 25-100 ms). Plain http (the demo's simulator on
-    loopback) makes no TLS connection, so it gets a context that requires a verified certificate
-    and trusts no CA (under a millisecond): were it ever asked for https, it would fail rather
-    than trust anything."""
+    """How the transport for `base_url` verifies TLS. https: httpx's default, a CA bundle
+    (certifi's, or SSL_CERT_FILE's), which takes 25-100 ms to load into a context. Plain http
+    (the demo's simulator on loopback) makes no TLS connection, so it gets a context that
+    requires a verified certificate and trusts no CA (under a millisecond): were it ever asked
+    for https, it would fail rather than trust anything."""
     if httpx.URL(base_url).scheme == "http":
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verification and host check on, no CA
     return True
