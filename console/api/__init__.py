@@ -11,6 +11,7 @@ need not hold the window back for that.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from console.api.clock import Clock, SystemClock
@@ -58,6 +59,20 @@ _ON_FIRST_USE: dict[str, str] = {
 
 
 __getattr__ = lazy_attributes(__name__, _ON_FIRST_USE)
+
+
+def _leave_out_httpx_command_line() -> None:
+    """httpx's package tries to import its command-line module for `httpx.main`, which imports
+    click, pygments and rich: where click is installed (a test tool brings it here), that cost
+    ~15-30 ms on the way to the first calls, even when rich was missing and the import failed.
+    The console never runs httpx's command line: marked as not importable before httpx first
+    loads, the module is skipped and httpx falls back to its own `main`, which says the command
+    line is not installed."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+_leave_out_httpx_command_line()
 
 
 __all__ = [

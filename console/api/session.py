@@ -21,6 +21,7 @@ import asyncio
 import importlib.util
 import logging
 import random
+import ssl
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,17 @@ def _remember_sniffio_is_absent() -> None:
     not load makes those imports fail at once; httpcore then assumes asyncio, as it did anyway."""
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def tls_verification(base_url: str) -> ssl.SSLContext | bool:
+    """How the transport for `base_url` verifies TLS. https: httpx's default, a CA bundle
+    (certifi's, or SSL_CERT_FILE's), which takes 25-100 ms to load into a context. Plain http
+    (the demo's simulator on loopback) makes no TLS connection, so it gets a context that
+    requires a verified certificate and trusts no CA (under a millisecond): were it ever asked
+    for https, it would fail rather than trust anything."""
+    if httpx.URL(base_url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verification and host check on, no CA
+    return True
 
 
 USER_AGENT = f"stream-console/{__version__}"
@@ -166,6 +178,7 @@ class Session:
             raise ValueError("pass transport or transport_factory, not both")
         self._shared_transport = transport
         self._factory = transport_factory
+        self._verify = tls_verification(self.base_url)
         self._current = _Generation(self._new_client(), 1)
         self._closing: set[asyncio.Task[None]] = set()
         self._pool_timeouts = 0
@@ -183,7 +196,9 @@ class Session:
         transport = self._shared_transport
         if transport is None:
             transport = (
-                self._factory() if self._factory else httpx.AsyncHTTPTransport(limits=limits)
+                self._factory()
+                if self._factory
+                else httpx.AsyncHTTPTransport(limits=limits, verify=self._verify)
             )
         return httpx.AsyncClient(
             base_url=self.base_url + self.prefix,

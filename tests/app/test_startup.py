@@ -53,6 +53,12 @@ def test_the_api_package_gives_its_error_tree_without_httpx() -> None:
     assert _loaded_after("from console.api import PlivoClient", ("httpx",)) == ["httpx"]
 
 
+def test_the_client_loads_httpx_without_its_command_line() -> None:
+    """httpx's command line (click and pygments, when installed) is not the console's."""
+    statement = "from console.api import PlivoClient; import httpx; httpx.Client().close()"
+    assert _loaded_after(statement, ("click", "pygments")) == []
+
+
 def test_a_subcommand_loads_only_its_own_module() -> None:
     assert _subcommands_to_load(["simulate", "--port", "0"]) == ("simulate",)
     assert _subcommands_to_load(["--demo"]) == ()
