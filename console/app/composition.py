@@ -81,6 +81,7 @@ class ConsoleApp:
         window: MainWindow | None = None,
         demo_backend: DemoBackend | None = None,
         refresh_interval_s: float = REFRESH_INTERVAL_S,
+        settle_heap: bool = False,
     ) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -100,6 +101,7 @@ class ConsoleApp:
         self.closed: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.collector = MainThreadCollector()
+        self._settle_heap = settle_heap  # the app's own process only: see _start_services
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
         # Start-up milestones (benchmarks/startup.py prints them): the window usable (composed,
@@ -243,6 +245,9 @@ class ConsoleApp:
         profile = self.active.profile  # its settings as saved now, not when it was chosen
         if profile is not None and (profile.demo or profile.public_url):
             await self.monitor.ensure_started()
+        if self._settle_heap:
+            # Everything started is here to stay: later full collections skip it.
+            self.collector.settle()
         self.services_ready.set()
 
     def _services_started_or_failed(self, task: asyncio.Task[None]) -> None:

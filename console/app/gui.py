@@ -87,8 +87,9 @@ async def _main(window: MainWindow, *, demo: bool, benchmark: bool) -> int:
     if tightened:
         _log.warning("made %d files and folders private (user only)", len(tightened))
     console = ConsoleApp(
-        open_settings(), demo=demo, log_dir=log_dir, data_dir=data_dir, window=window
-    )
+        open_settings(), demo=demo, log_dir=log_dir, data_dir=data_dir, window=window,
+        settle_heap=True,
+    )  # fmt: skip
     if benchmark:
         milestones = asyncio.ensure_future(_print_milestones(console))
     _STOP.target = console.window.close

@@ -191,3 +191,29 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         console.window.close()
         await runner
         await console.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_the_app_settles_its_heap_once_every_service_has_started(tmp_path: Path) -> None:
+    """What started stays until the console closes: later full collections skip it."""
+    import gc
+
+    from console.app.services.demo import DemoBackend
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("receiver/port", 0)
+    console = ConsoleApp(
+        settings, demo=True, data_dir=tmp_path / "data", keyring_store=MemoryCredentialStore(),
+        demo_backend=DemoBackend(calls=3, seed=5), settle_heap=True,
+    )  # fmt: skip
+    runner = asyncio.ensure_future(console.run())
+    try:
+        await wait_for(console.first_calls.is_set, timeout=10, what="first calls listed")
+        await wait_for(console.services_ready.is_set, timeout=10, what="services started")
+        assert gc.get_freeze_count() > 0
+    finally:
+        console.window.close()
+        await runner
+        await console.shutdown()
+    assert gc.get_freeze_count() == 0
+
