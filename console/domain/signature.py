@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from console.domain.compact_json import compact_json
 
 SIGNATURE_HEADER = "X-Plivo-Signature-V3"
 MAIN_ACCOUNT_SIGNATURE_HEADER = "X-Plivo-Signature-Ma-V3"
@@ -102,14 +103,9 @@ def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> str
     re-split into other parameters (`CallUUID` holding `...EventStartStream...`) under the same
     signature: a second request with the nonce of a kept one but another fingerprint is a forgery,
     never a replay (docs/callbacks.md)."""
-    canonical = _COMPACT_JSON.encode([method, url, sorted(params.items())])
+    canonical = compact_json([method, url, sorted(params.items())])
     data = canonical.encode("utf-8", "surrogatepass")
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-
-
-# `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` builds an encoder per call; one
-# made once writes the same text for less.
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def new_nonce() -> str:

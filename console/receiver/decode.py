@@ -36,6 +36,15 @@ def _decode_part(raw: str) -> str:
 
 def parse_form(raw: str) -> list[tuple[str, str]]:
     """Pairs in the order sent; blank values kept. Raises Malformed."""
+    check_form(raw)
+    if not raw:
+        return []
+    at_once = _decoded_at_once(raw)
+    return at_once if at_once is not None else _decoded_by_part(raw)
+
+
+def check_form(raw: str) -> None:
+    """What the whole form must be before its parts are read. Raises Malformed."""
     if not raw.isascii():
         try:
             raw.encode("utf-8")
@@ -45,9 +54,11 @@ def parse_form(raw: str) -> list[tuple[str, str]]:
         raise Malformed("a bad %-escape")
     if _CONTROL.search(raw):
         raise Malformed("a control character in a parameter")
+
+
+def _decoded_by_part(raw: str) -> list[tuple[str, str]]:
+    """Part by part, in order: the first fault found is the one reported."""
     pairs: list[tuple[str, str]] = []
-    if not raw:
-        return pairs
     for part in raw.split("&"):
         if not part:
             continue
@@ -61,6 +72,37 @@ def parse_form(raw: str) -> list[tuple[str, str]]:
         if len(pairs) > MAX_PARAMS:
             raise Malformed(f"more than {MAX_PARAMS} parameters")
     return pairs
+
+
+def _decoded_at_once(raw: str) -> list[tuple[str, str]] | None:
+    """The pairs of a well-formed form, every name and value decoded by one `unquote_to_bytes`
+    call (one per part took about half as long again); None when anything is off (a name
+    missing, too many parameters, bad UTF-8, a control character, a line break anywhere), and
+    the part-by-part reading then says exactly what. Line breaks separate the parts while they
+    are decoded: a form holding one is read part by part, a decoded `%0A` makes a part too many."""
+    if "\n" in raw:
+        return None
+    pieces: list[str] = []
+    for part in raw.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            if not key:
+                return None
+            pieces += (key, value)
+    if len(pieces) > 2 * MAX_PARAMS:
+        return None
+    text = "\n".join(pieces).replace("+", " ")
+    if "%" in text:
+        try:
+            text = unquote_to_bytes(text).decode("utf-8", "strict")
+        except UnicodeDecodeError:
+            return None
+        if _CONTROL.search(text):
+            return None
+    parts = text.split("\n")
+    if len(parts) != len(pieces):
+        return None
+    return list(zip(parts[::2], parts[1::2], strict=True))
 
 
 def body_text(body: bytes) -> str:

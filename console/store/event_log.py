@@ -594,16 +594,14 @@ def _insert_at_once(
 
 
 def _chunks(rows: list[T]) -> Iterable[list[T]]:
-    """`rows` in pieces of a power of two, at most INSERT_ROWS_MAX: few statement shapes for
-    SQLite's statement cache."""
-    start = 0
-    while start < len(rows):
-        size = min(INSERT_ROWS_MAX, 1 << ((len(rows) - start).bit_length() - 1))
-        yield rows[start : start + size]
-        start += size
+    """`rows` in pieces of at most INSERT_ROWS_MAX: a batch of up to that many is one statement
+    (pieces of a power of two took about three for the same rows, each a GIL hand-over). The
+    writer's statement cache holds every shape (`sqlite_writer.STATEMENT_CACHE`)."""
+    for start in range(0, len(rows), INSERT_ROWS_MAX):
+        yield rows[start : start + INSERT_ROWS_MAX]
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=2 * INSERT_ROWS_MAX)
 def _insert_rows(table: str, columns: str, width: int, rows: int) -> str:
     one = "(" + ",".join("?" * width) + ")"
     return f"INSERT INTO {table} ({columns}) VALUES " + ",".join([one] * rows)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from console.domain.compact_json import compact_json
 from console.domain.events import EventFilter, StoredEvent, Verdict
 from console.domain.refused import REFUSED_ROW_MAX_BYTES
 
@@ -70,18 +71,13 @@ def clean(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-# What `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes, without building an
-# encoder per call (three per stored event).
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def to_json(mapping: Mapping[str, str]) -> str:
     """Every pair verbatim as compact JSON (a NUL becomes `\\u0000`, which PostgreSQL text and
     SQLite both keep)."""
-    text = _COMPACT_JSON.encode(mapping)
+    text = compact_json(mapping)
     if text.isascii():  # the hot path: one C call, no per-string cleaning
         return text
-    return _COMPACT_JSON.encode({clean(k): clean(v) for k, v in mapping.items()})
+    return compact_json({clean(k): clean(v) for k, v in mapping.items()})
 
 
 def event_values(e: StoredEvent) -> tuple[Any, ...]:

@@ -86,6 +86,17 @@ def time_text(at: float) -> str:
     return _clock_text(math.floor(at)) + f".{int(at * 1000) % 1000:03d}"
 
 
+def row_texts(event: StoredEvent) -> tuple[str, ...]:
+    """What a row shows, column by column (`Column`)."""
+    return (
+        time_text(event.received_at),
+        cell_text(event_label(event)),
+        cell_text(event.call_uuid),
+        cell_text(event.stream_id),
+        cell_text(details_of(event)),
+    )
+
+
 @lru_cache(maxsize=8)  # live events arrive by the thousand within one second
 def _clock_text(second: int) -> str:
     return time.strftime("%H:%M:%S", time.localtime(second))
@@ -111,14 +122,11 @@ class EventsTableModel(FlatTableModel):
         self._max_rows = max_rows
         self.filter = EventFilter()
         self.ids: list[int] = []
-        self.times: list[str] = []
-        self.labels: list[str] = []
-        self.calls: list[str] = []
-        self.streams: list[str] = []
-        self.details: list[str] = []
         self.records: list[StoredEvent] = []  # loaded rows only: the details panel and export
-        # The display text by column (the lists above, changed only in place).
-        self._texts = (self.times, self.labels, self.calls, self.streams, self.details)
+        # Each row's display texts, made when a view first asks for one of its cells (None
+        # until then): under a flood most live rows scroll past unseen, and making every row's
+        # texts on arrival was most of the GUI thread's work per event.
+        self._texts: list[tuple[str, ...] | None] = []
         self._exhausted = True
         self._task: asyncio.Task[None] | None = None
         tasks = self._tasks = set[asyncio.Task[None]]()
@@ -169,9 +177,12 @@ class EventsTableModel(FlatTableModel):
 
     def _text(self, index: Index) -> str | None:
         row, col = index.row(), index.column()
-        if 0 <= row < len(self.ids) and 0 <= col < len(self._texts):
-            return self._texts[col][row]
-        return None
+        if not (0 <= row < len(self.ids) and 0 <= col < len(HEADERS)):
+            return None
+        texts = self._texts[row]
+        if texts is None:
+            texts = self._texts[row] = row_texts(self.records[row])
+        return texts[col]
 
     def _tooltip(self, row: int, col: int) -> str:
         event = self.records[row]
@@ -315,15 +326,7 @@ class EventsTableModel(FlatTableModel):
         self.endResetModel()
 
     def _extend(self, rows: list[StoredEvent], *, at_end: bool) -> None:
-        values: tuple[list[Any], ...] = (
-            [e.id for e in rows],
-            [time_text(e.received_at) for e in rows],
-            [cell_text(event_label(e)) for e in rows],
-            [cell_text(e.call_uuid) for e in rows],
-            [cell_text(e.stream_id) for e in rows],
-            [cell_text(details_of(e)) for e in rows],
-            list(rows),
-        )
+        values: tuple[list[Any], ...] = ([e.id for e in rows], list(rows), [None] * len(rows))
         for column, new in zip(self._columns(), values, strict=True):
             if at_end:
                 column.extend(new)
@@ -331,12 +334,4 @@ class EventsTableModel(FlatTableModel):
                 column[:0] = new
 
     def _columns(self) -> list[list[Any]]:
-        return [
-            self.ids,
-            self.times,
-            self.labels,
-            self.calls,
-            self.streams,
-            self.details,
-            self.records,
-        ]
+        return [self.ids, self.records, self._texts]
