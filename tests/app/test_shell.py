@@ -216,4 +216,3 @@ async def test_the_app_settles_its_heap_once_every_service_has_started(tmp_path:
         await runner
         await console.shutdown()
     assert gc.get_freeze_count() == 0
-
