@@ -96,7 +96,8 @@ async def measure(via_receiver: bool, streams: int) -> int:
     window.resize(1200, 900)
     window.show()
     toggle = MonitorToggle(form)
-    controller = MonitorController(window, toggle, TaskRunner(on_error=lambda n, e: None))
+    controller = MonitorController(window, TaskRunner(on_error=lambda n, e: None))
+    controller.attach_toggle(toggle)
     await controller.start()
     url = controller.local_url
     assert url is not None

@@ -22,7 +22,6 @@ from console.app.controllers.calls import REFRESH_INTERVAL_S, CallsController
 from console.app.controllers.help import HelpController
 from console.app.controllers.monitor import MONITOR_PATH, MonitorController, is_monitor_url
 from console.app.controllers.service_check import ServiceCheckController
-from console.app.controllers.setups import SetupsController
 from console.app.controllers.streams import StreamsController
 from console.app.runtime.error_hooks import ErrorHooks
 from console.app.runtime.gc_guard import MainThreadCollector
@@ -53,13 +52,14 @@ from console.ui.desktop_notifier import DesktopNotifier
 from console.ui.dialogs import Dialogs
 from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
-from console.ui.stream_form import StreamForm
 
 if TYPE_CHECKING:
     from console.api import TokenSource
     from console.app.controllers.callback_reactions import CallbackReactions
     from console.app.controllers.events import CallbackTarget, EventsController
+    from console.app.controllers.setups import SetupsController
     from console.ui.events_pane import EventsPane
+    from console.ui.stream_form import StreamForm
 
 _log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 2.5
@@ -127,8 +127,7 @@ class ConsoleApp:
         self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
         calls_view = CallsView()
         self.calls_view = calls_view
-        self.form = StreamForm()  # the setups controller drives it; the pane lays it out
-        region, pane = CallsRegion(calls_view), CallPane(self.form)
+        region, pane = CallsRegion(calls_view), CallPane()  # its form comes with its first use
         self.window.set_regions(region, pane)
         self.region: CallsRegion = region
         self.pane: CallPane = pane
@@ -157,11 +156,9 @@ class ConsoleApp:
             self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
         self.streams.recent_urls_changed.connect(self._save_recent_urls)
-        self.setups = SetupsController(
-            self.form, self.settings, self.profiles, self.tasks, self.notices, self.window
-        )
-        self.form.setup_label_changed.connect(self.streams.use_setup_label)
-        self.accounts.profiles_changed.connect(self.setups.profile_changed)
+        self._setups: SetupsController | None = None
+        self.pane.form_built.connect(self._attach_form)
+        self.accounts.profiles_changed.connect(lambda changed: self.setups.profile_changed(changed))
         self.calls.refreshed.connect(self.streams.on_calls_refreshed)
         self.activity = ActivityController(self.history, self.dialogs, self.tasks, self.window)
         self._event_side: tuple[EventsPane, EventsController, CallbackReactions] | None = None
@@ -169,10 +166,32 @@ class ConsoleApp:
         self._services_started = False
         self._services_task: asyncio.Task[None] | None = None
         recordings = data_dir / "recordings" if data_dir else None
-        self.monitor = MonitorController(
-            self.window, self.pane.add_monitor_toggle(), self.tasks, recordings
-        )
+        self.monitor = MonitorController(self.window, self.tasks, recordings)
         self.service_check = ServiceCheckController(self.pane, self.tasks, self.window)
+
+    @property
+    def form(self) -> StreamForm:
+        """The stream form: built with its first use (the account's activation, just after the
+        window is usable), not with the window."""
+        return self.pane.form
+
+    @property
+    def setups(self) -> SetupsController:
+        """The form's setups; asking for them builds the form they drive."""
+        self.pane.form  # noqa: B018 - built with its first use, which attaches the controller
+        assert self._setups is not None
+        return self._setups
+
+    def _attach_form(self, form: StreamForm) -> None:
+        """The form, once built: its setups, its label in the activity history, and the
+        monitor's switch under its Stream URL."""
+        from console.app.controllers.setups import SetupsController
+
+        self._setups = SetupsController(
+            form, self.settings, self.profiles, self.tasks, self.notices, self.window
+        )
+        form.setup_label_changed.connect(self.streams.use_setup_label)
+        self.monitor.attach_toggle(self.pane.add_monitor_toggle())
 
     def _connect_window(self, data_dir: Path | None, log_dir: Path | None) -> None:
         self.window.manage_accounts_requested.connect(lambda: self.accounts.open_dialog())

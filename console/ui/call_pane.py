@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -26,10 +28,8 @@ from console.domain.streams import Stream, StreamStarted
 from console.ui.accessible import follow_at_selection
 from console.ui.call_timeline import CallTimeline
 from console.ui.empty_state import EmptyState
-from console.ui.monitor_toggle import MonitorToggle
 from console.ui.palette import Tone, set_text_tone
 from console.ui.plain_text import make_plain
-from console.ui.stream_form import StreamForm
 from console.ui.streams_model import (
     STOPPING_STATUS,
     STREAM_ID_ROLE,
@@ -37,6 +37,10 @@ from console.ui.streams_model import (
     StreamsTableModel,
 )
 from console.ui.table_widths import size_columns
+
+if TYPE_CHECKING:
+    from console.ui.monitor_toggle import MonitorToggle
+    from console.ui.stream_form import StreamForm
 
 WIDTH_CHARS = 76  # the pane's width, in average characters of its font
 STREAM_COLUMN_CHARS = {
@@ -48,32 +52,71 @@ STREAM_COLUMN_CHARS = {
 
 class CallPane(QWidget):
     """The app talks to the pane through the methods below and hears it through its signals; the
-    form, the streams model and the timeline inside stay the pane's own."""
+    form, the streams model and the timeline inside stay the pane's own.
+
+    The stream form is built with its first use (`form`), not with the pane: until a call is
+    picked the pane says "No call selected", and the form's imports and widgets (~45 ms) need
+    not hold the first screen back. Whoever drives the form attaches to it in `form_built`."""
 
     start_requested = Signal(object)  # StreamRequest, from the stream form
     check_requested = Signal(object)  # CheckRequest, from the stream form's Check service
     stop_requested = Signal(str, str)  # call uuid, stream id
     stop_all_requested = Signal(str)  # call uuid
     refresh_streams_requested = Signal(str)
+    form_built = Signal(object)  # the StreamForm, once, when it is first used
 
     def __init__(self, form: StreamForm | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("call_region")
         self.call: LiveCall | None = None
         self.ended = False
-        self.form = form if form is not None else StreamForm()
-        self.form.start_requested.connect(self.start_requested)
-        self.form.check_requested.connect(self.check_requested)
-        self.form.call_label.setVisible(False)  # the pane's header already names the call
-
+        self._form: StreamForm | None = None
+        self._target: tuple[bool, str | None, str] = (False, None, "")
         header = self._build_header()
-        self.form_scroll = self.form.fields_scroll  # the fields scroll; the action bar does not
         self._build_streams_table()
         self._build_stream_actions()
         self._build_splitter(self._build_streams_box())
         self._build_fit_timer()
         self._build_stack(header)
+        if form is not None:
+            self._install_form(form)
         self.show_call(None)
+
+    @property
+    def form(self) -> StreamForm:
+        """The stream form, built (and announced in `form_built`) when first asked for."""
+        if self._form is None:
+            from console.ui.stream_form import StreamForm
+
+            self._install_form(StreamForm())
+        assert self._form is not None
+        return self._form
+
+    @property
+    def has_form(self) -> bool:
+        """Whether the form has been built yet (asking for `form` builds it)."""
+        return self._form is not None
+
+    @property
+    def form_scroll(self) -> QWidget:
+        """The form's scrolling fields (its action bar does not scroll)."""
+        return self.form.fields_scroll
+
+    def _install_form(self, form: StreamForm) -> None:
+        self._form = form
+        form.start_requested.connect(self.start_requested)
+        form.check_requested.connect(self.check_requested)
+        form.call_label.setVisible(False)  # the pane's header already names the call
+        self._aim_form(form)
+        self.splitter.insertWidget(0, form)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        for watched in (form.fields, form.result):
+            watched.installEventFilter(self)
+        if self.minimumWidth() and self.width_wanted() > self.minimumWidth():
+            self.setMinimumWidth(self.width_wanted())  # a large font: the fields decide
+        self._fit_timer.start()
+        self.form_built.emit(form)
 
     def _build_header(self) -> QHBoxLayout:
         self.title = QLabel()
@@ -177,8 +220,12 @@ class CallPane(QWidget):
         start = QAction(self)
         start.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         start.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        start.triggered.connect(self.form.submit)
+        start.triggered.connect(self._submit)
         self.addAction(start)
+
+    def _submit(self) -> None:
+        if self._form is not None:  # no form yet: no call was ever shown, nothing to start
+            self._form.submit()
 
     def _build_streams_box(self) -> QWidget:
         streams_box = QWidget()
@@ -214,10 +261,7 @@ class CallPane(QWidget):
     def _build_splitter(self, streams_box: QWidget) -> None:
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("call_splitter")
-        self.splitter.addWidget(self.form)
-        self.splitter.addWidget(streams_box)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.addWidget(streams_box)  # the form goes above it once built
         self.splitter.setChildrenCollapsible(False)
         # At least two streams in view (the header and a scroll bar besides).
         self.table.setMinimumHeight(
@@ -237,8 +281,7 @@ class CallPane(QWidget):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.fit_form)
-        for watched in (self.form.fields, self.form.result, self.splitter):
-            watched.installEventFilter(self)
+        self.splitter.installEventFilter(self)
 
     def _build_stack(self, header: QHBoxLayout) -> None:
         content = QWidget()
@@ -273,7 +316,7 @@ class CallPane(QWidget):
         """Give the form what it needs to show every field without scrolling, leaving the
         streams table at least its minimum; the table takes any height left over."""
         total = self.splitter.height() - self.splitter.handleWidth()
-        if total <= 0 or not self.content.isVisible():
+        if total <= 0 or not self.content.isVisible() or self._form is None:
             return
         floor = self.streams_box.minimumSizeHint().height()
         want = self.form.fields_height_hint()
@@ -285,7 +328,9 @@ class CallPane(QWidget):
         """The pane's fixed width for the font in use: the form's fields without a horizontal
         scroll bar, and room for the streams table's first columns."""
         text = self.fontMetrics().horizontalAdvance("x" * WIDTH_CHARS)
-        return max(text, self.form.fields.minimumSizeHint().width() + 40)
+        if self._form is None:  # checked again when it is built (at the default font, text wins)
+            return text
+        return max(text, self._form.fields.minimumSizeHint().width() + 40)
 
     def focus_part(self, part: str) -> bool:
         """Keyboard focus to "form" (its first field), "stream_url" (the stream URL, its text
@@ -315,7 +360,8 @@ class CallPane(QWidget):
         self.ended = ended
         if call is None:
             self.stack.setCurrentWidget(self.empty)
-            self.form.set_call(None)
+            if self._form is not None:
+                self._form.set_call(None)
             self.streams.clear()
             self.streams.set_call_ended(False)
             return
@@ -365,6 +411,8 @@ class CallPane(QWidget):
 
     def add_monitor_toggle(self) -> MonitorToggle:
         """The form's "Monitor in this console" switch, for the monitor controller to drive."""
+        from console.ui.monitor_toggle import MonitorToggle
+
         return MonitorToggle(self.form)
 
     # --- the stream form's side ---------------------------------------------------------------
@@ -372,10 +420,16 @@ class CallPane(QWidget):
         self, *, simulator: bool, api_base_url: str | None = None, local_api: str = ""
     ) -> None:
         """Who the form's requests go to: the simulator (or an API on this computer, at
-        `local_api`) or Plivo, and the account's API URL."""
-        self.form.set_target_is_simulator(simulator, local_api=local_api)
+        `local_api`) or Plivo, and the account's API URL; kept for the form if not built yet."""
+        self._target = (simulator, api_base_url, local_api)
+        if self._form is not None:
+            self._aim_form(self._form)
+
+    def _aim_form(self, form: StreamForm) -> None:
+        simulator, api_base_url, local_api = self._target
+        form.set_target_is_simulator(simulator, local_api=local_api)
         if api_base_url is not None:
-            self.form.set_api_base_url(api_base_url)
+            form.set_api_base_url(api_base_url)
 
     def set_start_busy(self, busy: bool) -> None:
         self.form.set_busy(busy)

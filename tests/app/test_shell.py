@@ -171,6 +171,7 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         settings, demo=True, window=window, data_dir=tmp_path / "data",
         keyring_store=MemoryCredentialStore(), demo_backend=DemoBackend(calls=3, seed=5),
     )  # fmt: skip
+    assert not console.pane.has_form  # built with its first use, after the window is usable
     runner = asyncio.ensure_future(console.run())
     try:
         await wait_for(console.usable.is_set, what="usable")
@@ -179,6 +180,9 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         assert not isinstance(window.events_region, EventsPane)  # the placeholder, so far
         await wait_for(console.first_calls.is_set, timeout=10, what="first calls listed")
         assert console.region.calls.model.rowCount() == 3
+        # The account's activation built the form; its setups and the monitor's switch attached.
+        assert console.pane.has_form and console.monitor.toggle is not None
+        assert console.setups.form is console.form
         await wait_for(console.services_ready.is_set, timeout=10, what="services started")
         assert console.receiver.receiver is not None
         # The event pane and the reactions were built before the receiver could call back.

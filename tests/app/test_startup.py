@@ -40,6 +40,9 @@ LATER = (
     "uuid",  # a new account's id
     "console.monitor.thread",
     "numpy",
+    "console.ui.stream_form",  # built just after the window is usable
+    "console.ui.monitor_toggle",
+    "console.app.controllers.setups",
 )
 
 

@@ -54,7 +54,8 @@ async def console(qtbot: QtBot, no_audio_device: None) -> AsyncIterator[Console]
     window.setCentralWidget(form)
     errors: list[BaseException] = []
     tasks = TaskRunner(on_error=lambda name, exc: errors.append(exc))
-    controller = MonitorController(window, MonitorToggle(form), tasks)
+    controller = MonitorController(window, tasks)
+    controller.attach_toggle(MonitorToggle(form))
     window.resize(1000, 900)
     window.show()
     await controller.ensure_started()

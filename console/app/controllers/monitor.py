@@ -22,7 +22,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from console.app.runtime.tasks import TaskRunner
-from console.ui.monitor_toggle import MonitorToggle
 
 if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the window
     from aiohttp import web
@@ -36,6 +35,7 @@ if TYPE_CHECKING:  # the rest loads when the monitor is first used, not with the
     from console.ui.monitor_audio import SpeakerOutput
     from console.ui.monitor_dock import MonitorDock
     from console.ui.monitor_panel import MonitorPanel
+    from console.ui.monitor_toggle import MonitorToggle
 
 _log = logging.getLogger(__name__)
 MONITOR_PATH = "/plivo/stream-monitor"  # console.monitor.endpoint.MONITOR_PATH
@@ -89,7 +89,6 @@ class MonitorController:
     def __init__(
         self,
         window: QMainWindow,
-        toggle: MonitorToggle,
         tasks: TaskRunner,
         recordings_dir: Path | None = None,
     ) -> None:
@@ -102,7 +101,7 @@ class MonitorController:
         self._stopped = False
         self._area: MonitorArea | None = None
         self.dock: MonitorDock | None = None
-        self.toggle = toggle
+        self.toggle: MonitorToggle | None = None  # the stream form's switch, once it is built
         self.sessions: dict[str, MonitorSession] = {}
         self.speakers: dict[str, SpeakerOutput] = {}
         self._feeds: dict[str, Listener] = {}
@@ -165,7 +164,14 @@ class MonitorController:
         self.public_url = public_monitor_url(public_base_url) if public_base_url else None
         self._update_toggle()
 
+    def attach_toggle(self, toggle: MonitorToggle) -> None:
+        """The form's "Monitor in this console" switch, from when the form is built."""
+        self.toggle = toggle
+        self._update_toggle()
+
     def _update_toggle(self) -> None:
+        if self.toggle is None:
+            return
         if self.demo:
             self.toggle.set_monitor_url(self.local_url, self.problem)
         elif self.public_url is None:

@@ -1,0 +1,39 @@
+"""The call pane builds its stream form with the form's first use, not with the pane: the first
+screen says "No call selected" and need not wait for the form's imports and widgets."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from console.domain.calls import LiveCall
+from console.ui.call_pane import CallPane
+
+
+def test_a_new_pane_shows_no_call_and_has_no_form_yet(qtbot: QtBot) -> None:
+    pane = CallPane()
+    qtbot.addWidget(pane)
+    pane.show()
+    assert not pane.has_form
+    assert pane.stack.currentWidget() is pane.empty
+    assert pane.width_wanted() == pane.fontMetrics().horizontalAdvance("x" * 76)
+    pane.show_call(None)  # no call again: still nothing to build
+    assert not pane.has_form
+
+
+def test_picking_a_call_builds_the_form_once_aimed_as_set_before(qtbot: QtBot) -> None:
+    pane = CallPane()
+    qtbot.addWidget(pane)
+    built: list[object] = []
+    pane.form_built.connect(built.append)
+    pane.set_stream_target(simulator=True, api_base_url="http://127.0.0.1:9/")
+    assert not pane.has_form
+    pane.show_call(LiveCall("call-1", from_number="+14155550100", to_number="+14155550199"))
+    pane.show()
+    assert pane.has_form and built == [pane.form]
+    assert pane.splitter.widget(0) is pane.form  # above the streams, as before
+    assert pane.form.isVisibleTo(pane)
+    assert "call-1" in pane.form.call_label.text()  # the form is on the call shown
+    assert pane.form.start_button.isEnabled() or pane.form.service_url.isEnabled()
+    assert pane.form.target_label.text().startswith("Sending to the simulator")
+    pane.show_call(LiveCall("call-2", from_number="+1", to_number="+2"))
+    assert built == [pane.form]  # once
