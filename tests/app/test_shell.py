@@ -191,6 +191,14 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         assert console.reactions.feed is console.receiver.feed
         assert window.windowTitle() == DEMO_TITLE
         assert "Stream Console" not in titles  # never the bare name on the way
+        # A call picked: the form (built before the event pane replaced its placeholder) is
+        # whole, its setups menu too, and the console still closes cleanly (below).
+        first = console.calls_view.model.uuids[0]
+        await wait_for(lambda: console.calls_view.select_call(first), what="a call picked")
+        await wait_for(lambda: console.pane.call is not None, what="a call shown")
+        await asyncio.sleep(0.2)  # deferred deletions run
+        actions = console.form.setup_picker.menu.actions()
+        assert console.form.setup_picker.update_action in actions
     finally:
         console.window.close()
         await runner

@@ -37,3 +37,28 @@ def test_picking_a_call_builds_the_form_once_aimed_as_set_before(qtbot: QtBot) -
     assert pane.form.target_label.text().startswith("Sending to the simulator")
     pane.show_call(LiveCall("call-2", from_number="+1", to_number="+2"))
     assert built == [pane.form]  # once
+
+
+def test_tab_goes_from_the_call_header_into_the_form_before_the_streams(qtbot: QtBot) -> None:
+    """Built last, the form still comes where it shows: under the header, above the streams."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    pane = CallPane()
+    qtbot.addWidget(pane)
+    pane.show_call(LiveCall("call-1", from_number="+14155550100", to_number="+14155550199"))
+    pane.show()
+    pane.activateWindow()
+    qtbot.waitExposed(pane)
+    pane.copy_uuid.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is pane.copy_uuid)
+    reached = []
+    for _ in range(30):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+        if reached[-1] is pane.table:
+            break
+    in_form = [w for w in reached if pane.form.isAncestorOf(w)]
+    assert in_form and reached.index(in_form[0]) == 0  # the first Tab lands in the form
+    assert pane.form.service_url in reached
+    assert reached.index(pane.form.service_url) < reached.index(pane.table)
