@@ -108,9 +108,10 @@ class CallPane(QWidget):
         form.check_requested.connect(self.check_requested)
         form.call_label.setVisible(False)  # the pane's header already names the call
         self._aim_form(form)
-        # The streams join the pane after the form: a widget joins the end of the window's Tab
-        # chain, so Tab goes from the call's header into the form, then to the streams.
-        self.splitter.addWidget(form)
+        # A widget joins the end of the window's Tab chain: the streams join again after the
+        # form, so Tab goes from the call's header into the form, then to the streams.
+        self.splitter.insertWidget(0, form)
+        self.streams_box.setParent(None)
         self.splitter.addWidget(self.streams_box)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -264,7 +265,8 @@ class CallPane(QWidget):
     def _build_splitter(self, streams_box: QWidget) -> None:
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("call_splitter")
-        self.splitter.setChildrenCollapsible(False)  # the form, then the streams, once built
+        self.splitter.addWidget(streams_box)  # the form goes above it once built
+        self.splitter.setChildrenCollapsible(False)
         # At least two streams in view (the header and a scroll bar besides).
         self.table.setMinimumHeight(
             self.table.horizontalHeader().sizeHint().height()

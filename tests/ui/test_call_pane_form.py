@@ -3,10 +3,17 @@ screen says "No call selected" and need not wait for the form's imports and widg
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from pytestqt.qtbot import QtBot
 
 from console.domain.calls import LiveCall
 from console.ui.call_pane import CallPane
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_new_pane_shows_no_call_and_has_no_form_yet(qtbot: QtBot) -> None:
@@ -62,3 +69,25 @@ def test_tab_goes_from_the_call_header_into_the_form_before_the_streams(qtbot: Q
     assert in_form and reached.index(in_form[0]) == 0  # the first Tab lands in the form
     assert pane.form.service_url in reached
     assert reached.index(pane.form.service_url) < reached.index(pane.table)
+
+
+def test_a_pane_whose_form_was_never_built_exits_cleanly(tmp_path: Path) -> None:
+    """Every part of a form-less pane has a Qt parent: none is left for Python to delete after
+    the application is gone (a segfault at exit)."""
+    script = tmp_path / "panes.py"
+    script.write_text(
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from console.ui.call_pane import CallPane\n"
+        "panes = [CallPane() for _ in range(3)]\n"
+        "del panes\n"
+        "import gc; gc.collect()\n"
+        "kept = CallPane()\n"
+        "print('ok', kept.has_form)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok", "False"]
