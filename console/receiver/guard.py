@@ -42,6 +42,7 @@ from typing import Any, cast
 from aiohttp import web_protocol, web_server
 
 from console.domain.durations import format_seconds
+from console.receiver.lean import LeanAnswer, LeanProtocol
 
 try:
     import resource
@@ -179,9 +180,13 @@ class _Refused(web_protocol.RequestHandler):
         pass
 
 
+Connection = web_protocol.RequestHandler | LeanProtocol
+
+
 class GuardedServer(web_server.Server):
     """aiohttp's protocol factory with a connection cap that closes idle connections first, and a
-    header deadline."""
+    header deadline. With `lean`, connections start on the fast path (lean.py) and are handed to
+    aiohttp at the first request that is not a plain callback to `lean_path`."""
 
     def __init__(
         self,
@@ -192,9 +197,13 @@ class GuardedServer(web_server.Server):
         overshoot: int = OVERSHOOT,
         grace_s: float = GRACE_S,
         report_interval_s: float = REPORT_INTERVAL_S,
+        lean: LeanAnswer | None = None,
+        lean_path: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
+        self.lean, self.lean_path = lean, lean_path
+        self._lean: set[LeanProtocol] = set()
         if max_connections <= 0:
             open_files = raise_open_file_limit()
             max_connections = connection_cap(open_files)
@@ -210,9 +219,9 @@ class GuardedServer(web_server.Server):
         self.grace_s = grace_s
         self.header_deadline_s = header_deadline_s
         # Not handling a request, oldest mark first: those that sent nothing, those part-way.
-        self._silent: OrderedDict[web_protocol.RequestHandler, _Conn] = OrderedDict()
-        self._heard: OrderedDict[web_protocol.RequestHandler, _Conn] = OrderedDict()
-        self._busy: dict[web_protocol.RequestHandler, _Conn] = {}
+        self._silent: OrderedDict[Connection, _Conn] = OrderedDict()
+        self._heard: OrderedDict[Connection, _Conn] = OrderedDict()
+        self._busy: dict[Connection, _Conn] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._trimmer: asyncio.TimerHandle | None = None
         self.refused = 0  # connections closed on arrival: no idle one could make room
@@ -240,7 +249,7 @@ class GuardedServer(web_server.Server):
             interval_s=report_interval_s,
         )
 
-    def __call__(self) -> web_protocol.RequestHandler:
+    def __call__(self) -> Connection:  # type: ignore[override]
         """A protocol for a connection just accepted. Below the ceiling it is let in (a trim
         follows once it has had `grace_s` to start a request); at the ceiling an idle connection
         that had its moment is closed for it, or, when there is none, it is refused."""
@@ -249,7 +258,11 @@ class GuardedServer(web_server.Server):
             self.trouble.note("refused")
             return _Refused(self, loop=self._loop)
         guard = _Conn(time.monotonic())
-        handler = _Handler(guard, self._on_heard, self, loop=self._loop, **self._kwargs)
+        handler: Connection
+        if self.lean is not None:
+            handler = LeanProtocol(self, self.lean, self.lean_path)
+        else:
+            handler = _Handler(guard, self._on_heard, self, loop=self._loop, **self._kwargs)
         self._silent[handler] = guard
         if self._sweeper is None:
             self._sweeper = self._loop.call_later(SWEEP_INTERVAL_S, self._sweep)
@@ -268,7 +281,7 @@ class GuardedServer(web_server.Server):
         """Close up to `wanted` idle connections that have been idle for `grace_s` or more,
         oldest first, those that sent nothing before those part-way through a request."""
         ripe = time.monotonic() - self.grace_s
-        victims: list[web_protocol.RequestHandler] = []
+        victims: list[Connection] = []
         for idle in (self._silent, self._heard):
             for handler, guard in idle.items():
                 if len(victims) >= wanted or guard.mark > ripe:
@@ -282,7 +295,7 @@ class GuardedServer(web_server.Server):
         self.evicted += len(victims)
         return len(victims)
 
-    def _on_heard(self, handler: web_protocol.RequestHandler) -> None:
+    def _on_heard(self, handler: Connection) -> None:
         guard = self._silent.pop(handler, None)
         if guard is not None:
             guard.state = _State.HEARD
@@ -294,7 +307,44 @@ class GuardedServer(web_server.Server):
         self._forget(handler)
         super().connection_lost(handler, exc)
 
-    def _forget(self, handler: web_protocol.RequestHandler) -> _Conn | None:
+    # --- the fast path's connections (lean.py) -------------------------------------------------
+    @property
+    def lean_connections(self) -> int:
+        """Connections still on the fast path (`connections` are aiohttp's)."""
+        return len(self._lean)
+
+    def lean_made(self, protocol: LeanProtocol, transport: asyncio.Transport) -> None:
+        self._lean.add(protocol)
+
+    def lean_heard(self, protocol: LeanProtocol) -> None:
+        self._on_heard(protocol)
+
+    def lean_lost(self, protocol: LeanProtocol) -> None:
+        self._lean.discard(protocol)
+        self._forget(protocol)
+
+    def hand_over(self, protocol: LeanProtocol, transport: asyncio.Transport, data: bytes) -> None:
+        """The connection goes to aiohttp's handler for good, which reads `data` first; its
+        place under the cap and its deadline stay as they were."""
+        self._lean.discard(protocol)
+        guard = self._forget(protocol) or _Conn(time.monotonic(), _State.HEARD)
+        handler = _Handler(guard, self._on_heard, self, loop=self._loop, **self._kwargs)
+        (self._heard if guard.state is _State.HEARD else self._silent)[handler] = guard
+        transport.set_protocol(handler)
+        handler.connection_made(transport)
+        handler.data_received(data)
+
+    def pre_shutdown(self) -> None:
+        for protocol in list(self._lean):
+            protocol.close()
+        super().pre_shutdown()
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        lean = [protocol.shutdown(timeout) for protocol in list(self._lean)]
+        await asyncio.gather(*lean, super().shutdown(timeout))
+        self._lean.clear()
+
+    def _forget(self, handler: Connection) -> _Conn | None:
         for table in (self._silent, self._heard, self._busy):
             guard = table.pop(handler, None)
             if guard is not None:

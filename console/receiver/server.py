@@ -35,6 +35,7 @@ from ipaddress import ip_address
 from typing import Protocol, TypeVar
 
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
 from console.domain.events import StoredEvent, Verdict
 from console.domain.signature import (
@@ -61,6 +62,7 @@ from console.receiver.guard import (
     RateLimiter,
     TroubleLog,
 )
+from console.receiver.lean import Answer, LeanRequest
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -119,6 +121,22 @@ class Credential:
     auth_id: str
     token: str = field(repr=False)
     callback_url: str
+
+
+class Incoming(Protocol):
+    """What the receiver reads of a request: aiohttp's, or the fast path's (lean.py)."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def raw_path(self) -> str: ...
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]: ...
+
+    @property
+    def transport(self) -> asyncio.BaseTransport | None: ...
 
 
 class Kept(Protocol):
@@ -213,6 +231,7 @@ class CallbackReceiver:
         port: int = DEFAULT_PORT,
         rate: float = DEFAULT_RATE,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        lean: bool = True,
         header_deadline_s: float = DEFAULT_HEADER_DEADLINE_S,
         body_deadline_s: float = DEFAULT_BODY_DEADLINE_S,
         on_change: Callable[[], None] | None = None,
@@ -248,6 +267,7 @@ class CallbackReceiver:
         )
         self.body_deadline_s = body_deadline_s
         self._max_connections = max_connections
+        self._lean = lean
         self._header_deadline_s = header_deadline_s
         self._server: GuardedServer | None = None
         self._listener: asyncio.Server | None = None
@@ -287,6 +307,8 @@ class CallbackReceiver:
             logger=http_log,
             handler_cancellation=False,
             lingering_time=0,  # a refused body (408, 413) is not read on: the connection closes
+            lean=self.answer_lean if self._lean else None,
+            lean_path=CALLBACK_PATH,
         )
         try:
             await to_the_end(self._bind())  # console/listening.py
@@ -326,18 +348,39 @@ class CallbackReceiver:
         if server is not None:
             server.request_started(request.protocol)
         try:
-            return await self._answer(request)
+            answer = await self._answer(request)
         except Exception:  # a bug, or input nobody foresaw: still a 4xx, never a traceback page
-            if self.trouble.note("unexpected"):  # a flood of it is one traceback an interval
-                log.exception("unexpected failure handling a callback request")
-            self.stats.malformed += 1
-            self._on_change()
-            return _text(400, "Bad request")
+            answer = self._unexpected()
         finally:
             if server is not None:
                 server.request_finished(request.protocol)
+        if isinstance(answer, web.StreamResponse):
+            return answer
+        response = _response(answer)
+        if answer.status in (408, 413):
+            response.force_close()
+        return response
 
-    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def answer_lean(self, request: LeanRequest) -> Answer:
+        """A plain callback from the fast path (lean.py): its body is all here, its content
+        type, length and encoding already checked as `_read_params` checks them."""
+        try:
+            try:
+                pairs = _decoded(request.body)
+            except _Refusal as refusal:
+                return await self._refuse(request, refusal.status, refusal.reason, refusal.detail)
+            return await self._verify_and_keep(request, pairs)
+        except Exception:
+            return self._unexpected()
+
+    def _unexpected(self) -> Answer:
+        if self.trouble.note("unexpected"):  # a flood of it is one traceback an interval
+            log.exception("unexpected failure handling a callback request")
+        self.stats.malformed += 1
+        self._on_change()
+        return Answer(400, "Bad request")
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse | Answer:
         if request.path != CALLBACK_PATH:
             if not self.limiter.allow():
                 return self._too_many()
@@ -353,16 +396,13 @@ class CallbackReceiver:
         try:
             pairs = await self._read_params(request)
         except _Refusal as refusal:
-            response = await self._refuse(request, refusal.status, refusal.reason, refusal.detail)
-            if refusal.status in (408, 413):
-                response.force_close()
-            return response
+            return await self._refuse(request, refusal.status, refusal.reason, refusal.detail)
         return await self._verify_and_keep(request, pairs)
 
-    def _too_many(self) -> web.StreamResponse:
+    def _too_many(self) -> Answer:
         self.stats.rate_limited += 1
         self._on_change()
-        return _text(429, "Too many requests", headers={"Retry-After": "1"})
+        return Answer(429, "Too many requests", {"Retry-After": "1"})
 
     async def _read_params(self, request: web.BaseRequest) -> list[tuple[str, str]]:
         if request.method == "GET":
@@ -396,9 +436,7 @@ class CallbackReceiver:
             raise _Refusal(400, "Bad request", f"the body could not be read: {exc}") from exc
         return _decoded(bytes(body))
 
-    async def _verify_and_keep(
-        self, request: web.BaseRequest, pairs: list[tuple[str, str]]
-    ) -> web.StreamResponse:
+    async def _verify_and_keep(self, request: Incoming, pairs: list[tuple[str, str]]) -> Answer:
         nonce = request.headers.get(NONCE_HEADER, "")
         own = request.headers.get(SIGNATURE_HEADER, "")
         main = request.headers.get(MAIN_ACCOUNT_SIGNATURE_HEADER, "")
@@ -452,24 +490,24 @@ class CallbackReceiver:
             self.stats.accepted += 1
             self.stats.recent.append(time.monotonic())
         self._on_change()
-        return _ok()
+        return OK
 
-    def _unavailable(self, why: str, answer: str, retry_after_s: int) -> web.StreamResponse:
+    def _unavailable(self, why: str, answer: str, retry_after_s: int) -> Answer:
         """A verified callback that could not be kept: 503 so Plivo tries it again later."""
         self.stats.unavailable += 1
         if self.trouble.note("unavailable"):
             log.warning("callbacks not stored, answered 503: %s", why)
         self._on_change()
-        return _text(503, answer, headers={"Retry-After": str(retry_after_s)})
+        return Answer(503, answer, {"Retry-After": str(retry_after_s)})
 
     async def _refuse(
         self,
-        request: web.BaseRequest,
+        request: Incoming,
         status: int,
         reason: str,
         detail: str,
         headers: Mapping[str, str] | None = None,
-    ) -> web.StreamResponse:
+    ) -> Answer:
         self.stats.malformed += 1
         return await self._keep_refused(
             _record(request, {}), Verdict.MALFORMED, detail, status, reason, headers
@@ -483,12 +521,12 @@ class CallbackReceiver:
         status: int,
         reason: str,
         headers: Mapping[str, str] | None = None,
-    ) -> web.StreamResponse:
+    ) -> Answer:
         if not self.limiter.allow():  # refused traffic beyond the rate limit: counted only
             return self._too_many()
         await self._record_rejection(_with(base, verdict, detail))
         self._on_change()
-        return _text(status, reason, headers=headers)
+        return Answer(status, reason, headers)
 
     async def _record_rejection(self, event: StoredEvent) -> None:
         """Keep it for inspection (cut short by the log) at `RECORD_RATE` while the disk keeps
@@ -518,16 +556,15 @@ def _decoded(raw: str | bytes) -> list[tuple[str, str]]:
         raise _Refusal(400, "Bad request", str(exc)) from exc
 
 
-def _text(status: int, text: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, text=text + "\n", headers=headers)
+OK = Answer(200, "OK")
 
 
-def _ok() -> web.Response:
-    return web.Response(status=200, body=b"OK\n", content_type="text/plain", charset="utf-8")
+def _response(answer: Answer) -> web.Response:
+    return web.Response(status=answer.status, text=answer.text + "\n", headers=answer.headers)
 
 
 def _record(
-    request: web.BaseRequest,
+    request: Incoming,
     params: dict[str, str],
     account: str = "",
     url: str | None = None,
