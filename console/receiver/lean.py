@@ -179,7 +179,6 @@ class LeanProtocol(asyncio.Protocol):
         self._closing = False
         self._read_paused = False
         self._write_paused = False
-        self._task_handler = None  # what aiohttp's Server looks for at connection_lost
 
     # --- asyncio's calls ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

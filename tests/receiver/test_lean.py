@@ -275,3 +275,39 @@ async def test_stop_lets_callbacks_in_flight_be_committed_and_answered(tmp_path:
             writer.close()
         assert answered == server.stats.accepted
         assert len(rows(server, "events")) == server.stats.accepted >= 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_a_pipelined_flood_not_read_is_held_within_bounds_then_answered_in_full(
+    tmp_path: Path,
+) -> None:
+    """A sender that writes 2,000 requests on one connection and reads no answer: the fast path
+    stops reading (what it holds stays bounded) instead of buffering the flood, and once the
+    sender reads, every request is answered, in order."""
+    from console.receiver.lean import PENDING_LIMIT
+
+    async with receiver(tmp_path, "flood", lean=True) as server:
+        guard = server.server
+        assert guard is not None
+        flood = [request(params(n)) for n in range(2_000)]
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        writer.write(b"".join(flood))
+        held: list[int] = []
+
+        def paused() -> bool:
+            protocols = list(guard._lean)
+            held.extend(len(p._pending) for p in protocols)
+            return any(p._read_paused for p in protocols)
+
+        await wait_for(paused, what="reading to pause")
+        assert max(held) <= PENDING_LIMIT + 256 * 1024  # one read's worth beyond the limit
+        answered = 0
+        while answered < len(flood):
+            head = await asyncio.wait_for(reader.readuntil(b"OK\n"), 10)
+            assert head.startswith(b"HTTP/1.1 200 OK")
+            answered += 1
+        writer.close()
+        await wait_for(lambda: server.stats.accepted == 2_000)
+        streams = [row[2] for row in rows(server, "events")]
+        assert streams == [params(n)["StreamID"] for n in range(2_000)]
