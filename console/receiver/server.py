@@ -17,6 +17,10 @@ exposure. Every request is hostile until its signature verifies:
   connections make room for new ones, slow clients are cut off by the header/body deadlines
   (`guard.py`).
 
+A plain callback is read and answered by the fast path (`lean.py`: aiohttp's per-request
+machinery skipped), any other request by aiohttp; both come to the same checks below and get the
+same answers (`Answer`).
+
 The signature is checked against the URL Plivo was given (public base URL + path + the query
 Plivo sent), never one rebuilt from the request's Host header, with each known account's token in
 turn; the Auth ID whose token verified is recorded with the event ('' when the account was
