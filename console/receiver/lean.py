@@ -6,7 +6,7 @@ and writer took about half of the receiver thread's CPU (about 110 of 218 us a c
 bare asyncio protocol reads and answers the same request in about 35 us. `LeanProtocol` is such
 a protocol, for exactly one shape of request, the one Plivo sends:
 
-    POST /plivo/stream-status[?query] HTTP/1.1, header lines of visible ASCII, one
+    POST /plivo/stream-status[?query] HTTP/1.1, header lines of visible ASCII, a Host, one
     Content-Length of at most 16 KiB, a form content type, no Transfer-Encoding, Expect,
     Upgrade, Content-Encoding or `Connection: close`, no header name twice, and the whole
     body already here.
@@ -33,7 +33,8 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Protocol
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from aiohttp import hdrs
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from console.receiver.decode import MAX_BODY_BYTES, content_type_ok
 
@@ -49,6 +50,9 @@ _HEAD = re.compile(
     r"POST (/[\x21-\x7e]*) HTTP/1\.1((?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e]*)*)"
 )
 _DIGITS = re.compile(r"[0-9]{1,5}")
+# aiohttp's parser spells the header names it knows its own way (`KEEP-ALIVE` -> `Keep-Alive`):
+# so does this path, so that the log keeps the same headers whichever path read the request.
+_CANONICAL = {str(n).lower(): str(n) for n in vars(hdrs).values() if isinstance(n, istr)}
 _REFUSED = frozenset({"transfer-encoding", "expect", "upgrade", "te"})
 
 
@@ -100,10 +104,17 @@ def read_request(
     if matched is None or matched[1].partition("?")[0] != path:
         return None
     lines = matched[2][2:].split("\r\n") if matched[2] else []
-    pairs = [(name, value.strip(" \t")) for name, _, value in (ln.partition(":") for ln in lines)]
-    names = {name.lower() for name, _ in pairs}
+    pairs: list[tuple[str, str]] = []
+    names: set[str] = set()
+    for line in lines:
+        name, _, value = line.partition(":")
+        lower = name.lower()
+        names.add(lower)
+        pairs.append((_CANONICAL.get(lower, name), value.strip(" \t")))
     if len(names) != len(pairs) or len(pairs) > MAX_HEADERS or not names.isdisjoint(_REFUSED):
         return None  # a header twice, too many, or one this path leaves to aiohttp
+    if "host" not in names:  # HTTP/1.1 requires it: aiohttp answers 400 without
+        return None
     headers = CIMultiDictProxy(CIMultiDict(pairs))
     length = headers.get("Content-Length", "")
     if _DIGITS.fullmatch(length) is None or int(length) > MAX_BODY_BYTES:

@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.domain.signature import sign_request
 from console.receiver.lean import read_request
@@ -90,6 +92,7 @@ def test_a_plain_callback_is_read_whole_and_the_next_request_left_in_the_buffer(
         pytest.param({"extra": ["X-A: one", " folded"]}, id="obs-fold"),
         pytest.param({"extra": ["X-A one"]}, id="no colon"),
         pytest.param({"extra": ["X-A : one"]}, id="a space before the colon"),
+        pytest.param({"extra": ["Host: y"]}, id="two hosts"),
         pytest.param({"extra": [f"X-{n}: v" for n in range(64)]}, id="over 64 headers"),
         pytest.param({"extra": ["X-Long: " + "v" * 9000]}, id="a head over 8 KiB"),
     ],
@@ -311,3 +314,83 @@ async def test_a_pipelined_flood_not_read_is_held_within_bounds_then_answered_in
         await wait_for(lambda: server.stats.accepted == 2_000)
         streams = [row[2] for row in rows(server, "events")]
         assert streams == [params(n)["StreamID"] for n in range(2_000)]
+
+
+# --- never more lenient than aiohttp ------------------------------------------------------------
+_TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_VISIBLE = "".join(chr(c) for c in range(0x20, 0x7F))
+_RESERVED = {"host", "content-type", "content-length", "transfer-encoding", "te"}
+_good_names = st.text(_TOKEN_CHARS, min_size=1, max_size=12).filter(
+    lambda name: name.lower() not in _RESERVED
+)
+_good_values = st.text(_VISIBLE + "\t", max_size=40)
+_odd_names = st.one_of(
+    _good_names,
+    st.sampled_from(["Host", "Content-Type", "Content-Length", "Transfer-Encoding", "TE"]),
+    st.text(_TOKEN_CHARS + " :\t\x7f\u00e9", max_size=12),
+)
+_odd_values = st.one_of(
+    _good_values,
+    st.sampled_from([FORM, FORM + "; charset=utf-8", "chunked", "0", "+1", "keep-alive", "close"]),
+    st.text("ab =;/\t\r\n\x00\x7f\u00e9", max_size=40),
+)
+_LINES = [
+    f"POST {CALLBACK_PATH} HTTP/1.1",
+    f"POST {CALLBACK_PATH}?a=%20&b HTTP/1.1",
+    f"POST {CALLBACK_PATH}  HTTP/1.1",
+    f"post {CALLBACK_PATH} HTTP/1.1",
+    f"POST {CALLBACK_PATH} HTTP/1.0",
+    f"POST {CALLBACK_PATH}/ HTTP/1.1",
+]
+
+
+@st.composite
+def _raw_requests(draw: st.DrawFn) -> bytes:
+    """Requests shaped like a callback: half of them plain (visible-ASCII headers of any name
+    and value), half with hostile variations in any part (the line, names, values, a missing
+    Host, a second Content-Length, Transfer-Encoding, CR, LF, NUL, bytes beyond ASCII)."""
+    odd = draw(st.booleans())
+    body = draw(st.binary(max_size=30))
+    headers = [("Host", "127.0.0.1"), ("Content-Type", FORM), ("Content-Length", str(len(body)))]
+    if odd:
+        headers = headers[draw(st.integers(0, 1)) :]
+    pair = st.tuples(_odd_names, _odd_values) if odd else st.tuples(_good_names, _good_values)
+    headers += draw(st.lists(pair, max_size=5))
+    order = draw(st.permutations(range(len(headers))))
+    line = draw(st.sampled_from(_LINES)) if odd else _LINES[draw(st.integers(0, 1))]
+    head = "\r\n".join([line, *(f"{headers[i][0]}:{headers[i][1]}" for i in order)])
+    tail = draw(st.binary(max_size=8))  # the start of a next request, or junk
+    return head.encode("utf-8", "surrogateescape") + b"\r\n\r\n" + body + tail
+
+
+@given(raw=_raw_requests())
+@settings(max_examples=3000, deadline=None)
+def test_the_fast_path_takes_only_what_aiohttp_reads_the_same_way(raw: bytes) -> None:
+    """Whatever the fast path takes, aiohttp's own parser reads as the same method, target,
+    headers and body, ending at the same byte; whatever aiohttp refuses, the fast path leaves
+    to it (so a hostile request can never be read one way here and another way there)."""
+    from aiohttp.base_protocol import BaseProtocol
+    from aiohttp.http_exceptions import HttpProcessingError
+    from aiohttp.http_parser import HttpRequestParser
+
+    read = read_request(raw, CALLBACK_PATH)
+    if read is None:
+        return
+    lean, used = read
+    loop = asyncio.new_event_loop()
+    try:
+        parser = HttpRequestParser(
+            BaseProtocol(loop), loop, 2**16, max_line_size=8190, max_field_size=8190,
+            max_headers=64,
+        )  # fmt: skip
+        try:
+            messages, _upgraded, _tail = parser.feed_data(raw[:used])
+        except HttpProcessingError as exc:
+            raise AssertionError(f"the fast path took what aiohttp refuses: {exc!r}") from exc
+        [(message, payload)] = messages
+        assert payload.is_eof()
+        assert message.method == "POST" and message.path == lean.raw_path
+        assert list(message.headers.items()) == list(lean.headers.items())
+        assert payload.read_nowait() == lean.body
+    finally:
+        loop.close()
