@@ -313,7 +313,7 @@ class GuardedServer(web_server.Server):
         """Connections still on the fast path (`connections` are aiohttp's)."""
         return len(self._lean)
 
-    def lean_made(self, protocol: LeanProtocol, transport: asyncio.Transport) -> None:
+    def lean_made(self, protocol: LeanProtocol) -> None:
         self._lean.add(protocol)
 
     def lean_heard(self, protocol: LeanProtocol) -> None:

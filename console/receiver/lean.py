@@ -84,10 +84,6 @@ class LeanRequest:
         self.transport = transport
         self.body = body
 
-    @property
-    def path(self) -> str:
-        return self.raw_path.partition("?")[0]
-
 
 def read_request(
     buffer: bytes, path: str, transport: asyncio.BaseTransport | None = None
@@ -159,7 +155,7 @@ def encode_answer(answer: Answer) -> bytes:
 class Guard(Protocol):
     """What the connection guard (guard.py) does for a lean connection."""
 
-    def lean_made(self, protocol: LeanProtocol, transport: asyncio.Transport) -> None: ...
+    def lean_made(self, protocol: LeanProtocol) -> None: ...
 
     def lean_heard(self, protocol: LeanProtocol) -> None: ...
 
@@ -199,7 +195,7 @@ class LeanProtocol(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):  # as aiohttp does: a vanished peer is noticed
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        self._guard.lean_made(self, transport)
+        self._guard.lean_made(self)
 
     def data_received(self, data: bytes) -> None:
         self._guard.lean_heard(self)
@@ -275,7 +271,7 @@ class LeanProtocol(asyncio.Protocol):
         if transport is None:  # the client left: the event is kept all the same
             return
         transport.write(encode_answer(answer))
-        if self._closing or answer.status in (408, 413):
+        if self._closing:
             transport.close()
             return
         if not self._write_paused and len(self._pending) <= PENDING_LIMIT:
