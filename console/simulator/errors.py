@@ -98,6 +98,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:  # the client left mid-request: nobody is there to answer
+        log.debug("client left during %s %s", request.method, request.rel_url)
+        gone = error_response(400, "Connection lost")
+        gone.force_close()
+        return gone
     except Exception as exc:
         response = answer_for(exc)
         if response is not None:

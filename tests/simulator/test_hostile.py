@@ -278,18 +278,23 @@ async def test_slowloris_request_head_is_cut_off(strict_sim: Simulator) -> None:
         assert (await http.get("/Call/", params={"status": "live"})).status_code == 200
 
 
+def start_head_and_part_of_its_body(call: str) -> bytes:
+    """A signed-in start request whose head promises 100 bytes of body, and the first few."""
+    head = (
+        f"POST {ACCOUNT}/Call/{call}/Stream/ HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Basic {b64encode(':'.join(AUTH).encode()).decode()}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    return head.encode() + b'{"service_url": '
+
+
 @pytest.mark.asyncio
 async def test_body_that_never_arrives_gets_408_and_the_socket_is_closed(
     strict_sim: Simulator,
 ) -> None:
     call = strict_sim.live_call_uuids()[0]
     reader, writer = await asyncio.open_connection("127.0.0.1", port_of(strict_sim))
-    head = (
-        f"POST {ACCOUNT}/Call/{call}/Stream/ HTTP/1.1\r\nHost: x\r\n"
-        f"Authorization: Basic {b64encode(':'.join(AUTH).encode()).decode()}\r\n"
-        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-    )
-    writer.write(head.encode() + b'{"service_url": ')
+    writer.write(start_head_and_part_of_its_body(call))
     try:
         answer = await closed_within(reader, 5.0)  # the whole answer, then EOF
     finally:
@@ -298,6 +303,24 @@ async def test_body_that_never_arrives_gets_408_and_the_socket_is_closed(
     assert status_line.startswith(b"HTTP/1.1 408"), answer
     assert b'"error": "Request body not received in time"' in rest
     assert strict_sim.state.streams == {}
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_leaves_mid_body_is_not_an_error(
+    strict_sim: Simulator, errors: Records
+) -> None:
+    """A client gone before its body arrived (an account switched, a window closed) is
+    ordinary: no error with a traceback, no stream started, and the next client is served."""
+    call = strict_sim.live_call_uuids()[0]
+    served = strict_sim.stats.total
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port_of(strict_sim))
+    writer.write(start_head_and_part_of_its_body(call))
+    await wait_for(lambda: strict_sim.stats.total > served, what="the request to arrive")
+    writer.transport.abort()  # gone, mid-body
+    async with httpx.AsyncClient(base_url=strict_sim.base_url + ACCOUNT, auth=AUTH) as http:
+        assert (await http.get("/Call/", params={"status": "live"})).status_code == 200
+    assert strict_sim.state.streams == {}
+    assert [r.getMessage() for r in errors.records] == []
 
 
 # ---- a background task that dies ends its stream ----------------------------------------------
