@@ -109,7 +109,14 @@ class PlivoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """New requests are refused; those under way end first, then the connections close
+        (at once when none is). Awaiting it again waits for that close."""
         await self._session.aclose()
+
+    @property
+    def shut(self) -> bool:
+        """Closed, and its connections too: nothing of it is left to wait for."""
+        return self._session.shut
 
     @property
     def auth_id(self) -> str:

@@ -123,6 +123,8 @@ class _Generation:
     number: int
     inflight: int = 0
     retired: bool = False
+    closing: bool = False
+    closed: bool = False
 
 
 @dataclass(slots=True)
@@ -180,9 +182,9 @@ class Session:
         self._factory = transport_factory
         self._verify = tls_verification(self.base_url)
         self._current = _Generation(self._new_client(), 1)
-        self._closing: set[asyncio.Task[None]] = set()
         self._pool_timeouts = 0
         self._closed = False
+        self._operations = 0  # under way: the client closes when the last one ends
         self.attempts = 0
         self.rebuilds = 0
 
@@ -215,15 +217,15 @@ class Session:
             follow_redirects=False,
         )
 
-    def _watch_pool(self, error: ApiError | None) -> None:
+    async def _watch_pool(self, error: ApiError | None) -> None:
         if not isinstance(error, PoolExhausted):
             self._pool_timeouts = 0
             return
         self._pool_timeouts += 1
         if self._pool_timeouts >= self.policy.pool_timeouts_before_rebuild and not self._closed:
-            self._rebuild()
+            await self._rebuild()
 
-    def _rebuild(self) -> None:
+    async def _rebuild(self) -> None:
         old = self._current
         old.retired = True
         self._current = _Generation(self._new_client(), old.number + 1)
@@ -231,23 +233,35 @@ class Session:
         self.rebuilds += 1
         log.warning("httpx pool kept timing out: rebuilt the client (generation %d)", old.number)
         if old.inflight == 0:
-            self._close_later(old)
-
-    def _close_later(self, generation: _Generation) -> None:
-        if self._shared_transport is not None:
-            return  # closing the client would close the caller's transport
-        task = asyncio.get_running_loop().create_task(generation.client.aclose())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+            await self._close(old)
 
     async def aclose(self) -> None:
-        if self._closed:
-            return
+        """No new operation from now on. Operations already under way (on the wire, queued or
+        between retries) run to their end on the open client, so a start or stop still learns
+        its outcome; the last one to end closes the client. Closing it under them instead made
+        httpx fail them and leave their sockets for the garbage collector."""
         self._closed = True
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
-        if self._shared_transport is None:
-            await self._current.client.aclose()
+        if self._operations == 0:
+            await self._close(self._current)
+
+    async def _close(self, generation: _Generation) -> None:
+        """Closes `generation`'s client once. Always awaited in the coroutine that ends its last
+        request, never in a task of its own: on qasync a task's steps run from Qt timers, which
+        Qt may fire while the asyncio loop is not running (events processed after it stopped, or
+        between tests); anyio then finds no loop and httpcore leaves its connections open."""
+        if generation.closing:
+            return
+        generation.closing = True
+        try:
+            if self._shared_transport is None:  # the caller's transport stays open
+                await generation.client.aclose()
+        finally:
+            generation.closed = True
+
+    @property
+    def shut(self) -> bool:
+        """Closed, with no operation under way and its connections closed."""
+        return self._closed and self._operations == 0 and self._current.closed
 
     # --- one operation -----------------------------------------------------------------------
 
@@ -275,13 +289,23 @@ class Session:
             method, path, shown, params, body, priority, subject, end, counter,
             max(0.0, end - started),
         )  # fmt: skip
+        self._operations += 1
+        try:
+            return await self._run(op, started)
+        finally:
+            if self._closed and self._operations == 1:  # the last one after aclose(): closes
+                await self._close(self._current)
+            self._operations -= 1
+
+    async def _run(self, op: _Operation, started: float) -> Reply:
+        method, shown = op.method, op.shown
         attempt = 0
         while True:
             attempt += 1
             try:
                 reply = await self._attempt(op)
             except ApiError as error:
-                self._watch_pool(error)
+                await self._watch_pool(error)
                 error.annotate(attempts=attempt, elapsed_s=self._clock.monotonic() - started)
                 delay = self._delay(error, op, attempt)
                 if isinstance(error, RateLimited):
@@ -300,11 +324,11 @@ class Session:
                     reason = WaitReason.RETRY_AFTER
                 until = self._clock.time() + delay
                 self._observer.waiting(
-                    Wait(reason, delay, until, f"{method} /{path}", attempt, error)
+                    Wait(reason, delay, until, f"{method} /{op.path}", attempt, error)
                 )
                 await self._clock.sleep(delay)
                 continue
-            self._watch_pool(None)
+            await self._watch_pool(None)
             self._observer.succeeded()
             return reply
 
@@ -350,7 +374,7 @@ class Session:
                 self.bucket.release(grant)  # answered (or given up): the window starts now
                 generation.inflight -= 1
                 if generation.retired and generation.inflight == 0:
-                    self._close_later(generation)
+                    await self._close(generation)
 
     async def _send(self, client: httpx.AsyncClient, op: _Operation) -> Reply:
         p = self.policy

@@ -54,7 +54,7 @@ from console.ui.main_window import MainWindow
 from console.ui.status_indicator import Health
 
 if TYPE_CHECKING:
-    from console.api import TokenSource
+    from console.api import PlivoClient, TokenSource
     from console.app.controllers.callback_reactions import CallbackReactions
     from console.app.controllers.events import CallbackTarget, EventsController
     from console.app.controllers.setups import SetupsController
@@ -104,6 +104,7 @@ class ConsoleApp:
         self._settle_heap = settle_heap  # the app's own process only: see _start_services
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
+        self._closing_clients: list[PlivoClient] = []  # switched from, requests still under way
         # Start-up milestones (benchmarks/startup.py prints them): the window usable (composed,
         # titled, the calls region loading), the first calls listed, every service started.
         self.usable = asyncio.Event()
@@ -325,6 +326,9 @@ class ConsoleApp:
         binding, self.binding = self.binding, None
         if binding is not None:
             await binding.client.aclose()
+        for client in self._closing_clients:  # their requests were cancelled above
+            await client.aclose()
+        self._closing_clients = []
         await self.demo_backend.stop()
         await self.receiver.stop()
         await self.team.stop()
@@ -349,7 +353,12 @@ class ConsoleApp:
         self.streams.bind(None)
         self._event_pane_account_changed()
         if old is not None:
+            # Its requests under way (a start, a stop, a read) still end with their answers;
+            # then its connections close. Shutdown waits for any close still to come.
             await old.client.aclose()
+            self._closing_clients = [c for c in self._closing_clients if not c.shut]
+            if not old.client.shut:
+                self._closing_clients.append(old.client)
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
