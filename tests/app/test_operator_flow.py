@@ -461,3 +461,99 @@ async def test_adding_or_removing_another_account_keeps_the_selected_call(rig: R
     assert rig.view.selected_call() == target
     assert rig.console.binding is not None
     assert rig.console.binding.profile.profile_id == rig.profile.profile_id
+
+
+async def _night_shift(rig: Rig) -> Profile:
+    """A second account in the switcher: the same Plivo account under another name."""
+    return await rig.console.accounts.save_for_session(
+        Profile(profile_id="", display_name="Night shift", auth_id=AUTH_ID,
+                api_base_url=rig.sim.base_url),
+        Secret(TOKEN),
+    )  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_start_under_way_when_the_agent_switches_accounts_is_recorded_for_its_account(
+    rig: Rig,
+) -> None:
+    """The agent presses Start stream and, before Plivo answers, switches to another account:
+    the start still gets its answer, the activity history puts it under the account it went
+    through (with the call's numbers), the status bar says so naming that account, and the
+    other account's screen is left alone. The old account's connections close once it ends
+    (the rig's teardown fails the test on any socket left for the garbage collector)."""
+    other = await _night_shift(rig)
+    target = rig.sim.live_call_uuids()[2]
+    number = _number_of(rig.sim, target)
+    await rig.select(target)
+    form = rig.pane.form
+    form.service_url.clear()
+    QTest.keyClicks(form.service_url, "wss://media.example.com/switch")
+    rig.sim.faults.latency_s = 0.4  # Plivo is slow to answer: the switch comes first
+    sent = rig.sim.stats.count("POST")
+    QTest.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    await wait_for(lambda: rig.sim.stats.count("POST") > sent, what="the start on the wire")
+    rig.console.window.profile_selected.emit(other.profile_id)  # the switcher in the toolbar
+    await wait_for(
+        lambda: (
+            rig.console.binding is not None
+            and rig.console.binding.profile.profile_id == other.profile_id
+        ),
+        what="the other account in use",
+    )
+    await wait_for(lambda: not rig.console.tasks.running(f"start-{target}"), what="start ended")
+    rig.sim.faults.latency_s = 0.0
+
+    stream_id = rig.sim.streams_of(target)[0].stream_id  # Plivo started it
+    log = rig.console.activity_log
+    assert log is not None
+    [entry] = [e for e in await log.recent() if e.action.value == "start stream"]
+    assert (entry.outcome.value, entry.stream_id) == ("ok", stream_id)
+    assert (entry.account, entry.account_name) == (AUTH_ID, "Support EU")
+    assert entry.from_number == number
+    message = rig.console.window.statusBar().currentMessage()
+    assert message.startswith("Support EU: stream ") and stream_id in message
+    assert "switched accounts" in message
+    assert rig.pane.call is None or rig.pane.call.call_uuid != target  # nothing shown for it
+    assert form.result.stream_id.field.text() != stream_id
+
+    # Its failure, told later (a status callback's reaction), is that account's too.
+    await rig.console.streams.note_failure(target, stream_id, "Media server went away")
+    [failed] = [e for e in await log.recent() if e.action.value == "stream failed"]
+    assert (failed.stream_id, failed.account_name) == (stream_id, "Support EU")
+    await rig.refreshed()  # the other account's calls listed: nothing left on the wire
+
+
+@pytest.mark.asyncio
+async def test_a_stop_under_way_when_the_agent_switches_accounts_is_recorded_for_its_account(
+    rig: Rig,
+) -> None:
+    target = rig.sim.live_call_uuids()[1]
+    await rig.select(target)
+    rig.pane.form.service_url.setText("wss://media.example.com/stop-switch")
+    rig.pane.form.start_button.click()
+    await wait_for(lambda: len(rig.sim.streams_of(target)) == 1, what="stream at the simulator")
+    stream_id = rig.sim.streams_of(target)[0].stream_id
+    await wait_for(lambda: rig.pane.streams.row_of(stream_id) is not None, what="stream row")
+    other = await _night_shift(rig)
+    rig.sim.faults.latency_s = 0.4
+    sent = rig.sim.stats.count("DELETE")
+    rig.pane.select_stream(stream_id)
+    rig.pane.table.setFocus()
+    QTest.keyClick(rig.pane.table, Qt.Key.Key_Delete)
+    await wait_for(lambda: rig.sim.stats.count("DELETE") > sent, what="the stop on the wire")
+    rig.console.window.profile_selected.emit(other.profile_id)
+    await wait_for(lambda: not rig.console.tasks.running(f"stop-{stream_id}"), what="stop ended")
+    rig.sim.faults.latency_s = 0.0
+
+    assert not rig.sim.stream(stream_id).active
+    log = rig.console.activity_log
+    assert log is not None
+    [entry] = [e for e in await log.recent() if e.action.value == "stop stream"]
+    assert (entry.outcome.value, entry.stream_id, entry.account_name) == (
+        "ok",
+        stream_id,
+        "Support EU",
+    )
+    message = rig.console.window.statusBar().currentMessage()
+    assert message.startswith(f"Support EU: stream {stream_id} stopped")
+    await rig.refreshed()  # the other account's calls listed: nothing left on the wire

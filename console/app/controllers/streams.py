@@ -76,8 +76,9 @@ class StreamsController(QObject):
         self.background = FailureStreak(
             "streams-background-reload", tasks.report, Backoff(first_s=3.0, cap_s=60.0)
         )
-        # Streams started here or seen active: their failure goes into the activity history.
-        self._watched: set[str] = set()
+        # Streams started here or seen active, with the account they were seen through: their
+        # failure goes into the activity history under that account, whichever is in use then.
+        self._watched: dict[str, AccountBinding] = {}
         self._failures_recorded: set[str] = set()
         # Stops that did not reach Plivo, by stream: (call, reason, network), said until the
         # stream is stopped or ends, so a later "updated" never hides that it still runs.
@@ -161,18 +162,20 @@ class StreamsController(QObject):
             if not self._say_failed_stop(call_uuid, answered=True):
                 self.notices.call_result(time.strftime("updated %H:%M:%S"))
         self.calls.set_stream_count(call_uuid, sum(1 for s in streams if s.is_active))
-        await self._note_failures(call_uuid, streams)
+        await self._note_failures(binding, call_uuid, streams)
         return streams
 
-    async def _note_failures(self, call_uuid: str, streams: list[Stream]) -> None:
+    async def _note_failures(
+        self, binding: AccountBinding, call_uuid: str, streams: list[Stream]
+    ) -> None:
         """A stream started here or seen active that the list now shows failed goes into the
         activity history, with the reason as far as the console knows it."""
         for stream in streams:
             sid = stream.stream_id
             if stream.is_active:
-                self._watched.add(sid)
+                self._watched.setdefault(sid, binding)
             elif sid in self._watched and (stream.status or "").lower() != "failed":
-                self._watched.discard(sid)  # ended without failing: watched no more
+                del self._watched[sid]  # ended without failing: watched no more
             elif (stream.status or "").lower() == "failed" and sid in self._watched:
                 reason = self.pane.failure_reason(sid)
                 await self.note_failure(call_uuid, sid, reason, stream.service_url or "")
@@ -188,10 +191,10 @@ class StreamsController(QObject):
         callback's reason when it came first, else what the table knows)."""
         if stream_id not in self._watched or stream_id in self._failures_recorded:
             return
-        self._watched.discard(stream_id)
+        via = self._watched.pop(stream_id)
         self._failures_recorded.add(stream_id)
         await self._record(
-            Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, stream_id,
+            via, Action.STREAM_FAILED, call_uuid, Outcome.FAILED, None, stream_id,
             f"The stream failed: {explain(reason).one_line}", url,
         )  # fmt: skip
 
@@ -225,30 +228,45 @@ class StreamsController(QObject):
         if not report.ok:  # the form already refuses these; this gate guards every other path
             pane.show_start_error(report.errors[0].message, "", call_uuid)
             return None
+        numbers = self.calls.call_numbers(call_uuid)  # the list forgets them on a switch
         try:
             started = await binding.client.start_stream(call_uuid, request)
         except AmbiguousStart as error:
-            pane.show_start_error(error.message, "\n".join(error.detail.lines()), call_uuid)
-            self.pane.reveal_result()
             # `checked`: the call's streams were listed and none to this URL is active (a found
             # one is returned as started), so the history can say "not started" for certain.
             outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
             detail = with_setup(error.message, setup)
-            await self._record(Action.START_STREAM, call_uuid, outcome, request, "", detail)
-            # The start has used its deadline: the table's own reload runs on its own time.
-            self.reload(call_uuid)
+            if not self._switched_from(binding, f"the start is in doubt: {error.message}"):
+                pane.show_start_error(error.message, "\n".join(error.detail.lines()), call_uuid)
+                self.pane.reveal_result()
+                # The start has used its deadline: the table's own reload runs on its own time.
+                self.reload(call_uuid)
+            await self._record(
+                binding, Action.START_STREAM, call_uuid, outcome, request, "", detail,
+                numbers=numbers,
+            )  # fmt: skip
             return None
         except ApiError as error:
-            pane.show_start_error(
-                error.message, "\n".join(error.detail.lines()), call_uuid,
-                connection=isinstance(error, NetworkError),
-            )  # fmt: skip
-            self.pane.reveal_result()
+            if not self._switched_from(binding, f"the stream did not start: {error.message}"):
+                pane.show_start_error(
+                    error.message, "\n".join(error.detail.lines()), call_uuid,
+                    connection=isinstance(error, NetworkError),
+                )  # fmt: skip
+                self.pane.reveal_result()
             detail = with_setup(error.message, setup)
-            await self._record(Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", detail)
+            await self._record(
+                binding, Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", detail,
+                numbers=numbers,
+            )  # fmt: skip
             return None
+        self._watched[started.stream_id] = binding
+        if self._switched_from(binding, f"stream {started.stream_id} started"):
+            await self._record(
+                binding, Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id,
+                with_setup(started.message or "", setup), numbers=numbers,
+            )  # fmt: skip
+            return started
         pane.show_started(started, call_uuid)
-        self._watched.add(started.stream_id)
         self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.add_pending_stream(Stream(
@@ -261,8 +279,9 @@ class StreamsController(QObject):
         self._remember_url(request.service_url)
         detail = with_setup(started.message or "", setup)
         await self._record(
-            Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id, detail
-        )
+            binding, Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id,
+            detail, numbers=numbers,
+        )  # fmt: skip
         await self.load_streams(call_uuid)
         return started
 
@@ -280,27 +299,40 @@ class StreamsController(QObject):
         if binding is None:
             return False
         url = self.pane.stream_url(stream_id)
+        numbers = self.calls.call_numbers(call_uuid)
         self.pane.mark_streams_stopped([stream_id])
         self.notices.call_result("Stopping…")
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
         except ApiError as error:
+            if self._switched_from(binding, f"stream {stream_id} was not stopped: {error.message}"):
+                await self._record(
+                    binding, Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id,
+                    error.message, url, numbers=numbers,
+                )  # fmt: skip
+                return False
             network = isinstance(error, NetworkError)
             self._failed_stops[stream_id] = (call_uuid, error.message, network)
             if self._showing(call_uuid):
                 self.pane.unmark_streams_stopped([stream_id])
                 self._say_failed_stop(call_uuid, answered=False)
             await self._record(
-                Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id, error.message, url
-            )
+                binding, Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id,
+                error.message, url, numbers=numbers,
+            )  # fmt: skip
             if not network:  # Plivo answered: its list says whether the stream still runs
                 await self.load_streams(call_uuid, quiet=True)
             return False
         self._failed_stops.pop(stream_id, None)
-        self.pane.stream_ended(call_uuid, stream_id, "stopped")
+        switched = self._switched_from(binding, f"stream {stream_id} stopped")
+        if not switched:  # shown before the record is written: a status callback may come then
+            self.pane.stream_ended(call_uuid, stream_id, "stopped")
         await self._record(
-            Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message, url
-        )
+            binding, Action.STOP_STREAM, call_uuid, Outcome.OK, None, stream_id, stopped.message,
+            url, numbers=numbers,
+        )  # fmt: skip
+        if switched:
+            return True
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
             self.notices.call_result(stopped.message)
@@ -362,35 +394,55 @@ class StreamsController(QObject):
         if self._showing(call_uuid):
             self.pane.mark_streams_stopped(self.pane.stream_ids())
             self.notices.call_result("Stopping all…")
+        numbers = self.calls.call_numbers(call_uuid)
         try:
             stopped = await binding.client.stop_all_streams(call_uuid)
         except ApiError as error:
-            if self._showing(call_uuid):
+            switched = self._switched_from(
+                binding, f"the streams were not stopped: {error.message}"
+            )
+            if not switched and self._showing(call_uuid):
                 self.notices.call_result(error.message, error=True)
             await self._record(
-                Action.STOP_ALL_STREAMS, call_uuid, Outcome.FAILED, None, "", error.message
-            )
-            await self.load_streams(call_uuid)
+                binding, Action.STOP_ALL_STREAMS, call_uuid, Outcome.FAILED, None, "",
+                error.message, numbers=numbers,
+            )  # fmt: skip
+            if not switched:
+                await self.load_streams(call_uuid)
             return False
-        reported = self.pane.reported_stream_id(call_uuid)
+        noun = "stream" if count == 1 else "streams"
+        switched = self._switched_from(binding, f"{count} {noun} stopped")
+        reported = None if switched else self.pane.reported_stream_id(call_uuid)
         if reported:
             self.pane.stream_ended(call_uuid, reported, "stopped")
-        noun = "stream" if count == 1 else "streams"
         detail = f"{stopped.message} Stopped {count} {noun}: {', '.join(active)}."
-        await self._record(Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", detail)
+        await self._record(
+            binding, Action.STOP_ALL_STREAMS, call_uuid, Outcome.OK, None, "", detail,
+            numbers=numbers,
+        )  # fmt: skip
+        if switched:
+            return True
         await self.load_streams(call_uuid)
         if self._showing(call_uuid):
             self.notices.call_result(stopped.message)
         return True
 
     # --- audit -----------------------------------------------------------------------------------
-    def _party(self, call_uuid: str, which: int) -> str:
-        """The call's from (0) or to (1) number as the calls list shows it ("" once it is gone)."""
-        numbers = self.calls.call_numbers(call_uuid)
-        return numbers[which] if numbers is not None else ""
+    def _switched_from(self, binding: AccountBinding, what: str) -> bool:
+        """Whether the agent switched accounts while an action of `binding`'s was under way. Its
+        answer is then said in the status bar, naming the account; the call pane and the list,
+        another account's now, are left alone (the activity history has the record)."""
+        if self.binding is binding:
+            return False
+        self.notices.status(
+            f"{binding.profile.display_name}: {what} (after you switched accounts; "
+            "see the activity history)."
+        )
+        return True
 
     async def _record(
         self,
+        via: AccountBinding | None,
         action: Action,
         call_uuid: str,
         outcome: Outcome,
@@ -398,15 +450,23 @@ class StreamsController(QObject):
         stream_id: str,
         detail: str,
         url: str = "",
+        *,
+        numbers: tuple[str, str] | None = None,
     ) -> None:
-        if self.activity is None or self.binding is None:
+        """Record an action under the account it went through (`via`), which is not the one in
+        use now when the agent switched while it ran; `numbers` are the call's as the list showed
+        them when the action began (the list of another account no longer has them)."""
+        if self.activity is None or via is None:
             return
+        if numbers is None:
+            numbers = self.calls.call_numbers(call_uuid)
         entry = ActivityEntry(
-            at=time.time(), user=self.user, account=self.binding.profile.auth_id, action=action,
+            at=time.time(), user=self.user, account=via.profile.auth_id, action=action,
             call_uuid=call_uuid, outcome=outcome,
             service_url=request.service_url if request is not None else url,
-            stream_id=stream_id, detail=detail, account_name=self.binding.profile.display_name,
-            from_number=self._party(call_uuid, 0), to_number=self._party(call_uuid, 1),
+            stream_id=stream_id, detail=detail, account_name=via.profile.display_name,
+            from_number=numbers[0] if numbers is not None else "",
+            to_number=numbers[1] if numbers is not None else "",
             host=self.host, console_version=VERSION,
         )  # fmt: skip
         try:
