@@ -32,8 +32,7 @@ from console.app.services.binding import AccountBinding
 from console.app.services.demo import DEMO_PROFILE_ID, DemoBackend
 from console.app.services.history import ActivityHistory, CurrentHistory, TeamHistory
 from console.app.services.notices import Notices
-from console.app.services.receiver import ReceiverService
-from console.app.services.team import TeamDatabaseService
+from console.app.services.team_settings import team_switched_on
 from console.app.services.token_source import StoredToken
 from console.app.shell import APP_TITLE, build_main_window
 from console.credentials import (
@@ -43,7 +42,6 @@ from console.credentials import (
     MemoryCredentialStore,
 )
 from console.domain.accounts import Profile
-from console.store.activity_log import ActivityLog
 from console.ui.banners import Level
 from console.ui.call_pane import CallPane
 from console.ui.calls_region import CallsRegion
@@ -58,6 +56,9 @@ if TYPE_CHECKING:
     from console.app.controllers.callback_reactions import CallbackReactions
     from console.app.controllers.events import CallbackTarget, EventsController
     from console.app.controllers.setups import SetupsController
+    from console.app.services.receiver import ReceiverService
+    from console.app.services.team import TeamDatabaseService
+    from console.store.activity_log import ActivityLog
     from console.ui.events_pane import EventsPane
     from console.ui.stream_form import StreamForm
 
@@ -104,6 +105,12 @@ class ConsoleApp:
         self._settle_heap = settle_heap  # the app's own process only: see _start_services
         self.demo_backend = demo_backend if demo_backend is not None else DemoBackend()
         self.binding: AccountBinding | None = None
+        self.data_dir = data_dir
+        # The receiver and the team database: built with the services (their imports would
+        # hold the window back), or when first asked for.
+        self._service_parts: tuple[ReceiverService, TeamDatabaseService] | None = None
+        self._demo_account: tuple[str, str] | None = None  # (auth id, token) for the receiver
+        self.activity_log: ActivityLog | None = None  # this computer's history, with the services
         self._closing_clients: list[PlivoClient] = []  # switched from, requests still under way
         # Start-up milestones (benchmarks/startup.py prints them): the window usable (composed,
         # titled, the calls region loading), the first calls listed, every service started.
@@ -122,7 +129,7 @@ class ConsoleApp:
         self.window.set_light(
             "receiver", Health.UNKNOWN, "off", "The status-callback receiver is not running."
         )
-        self._build_callbacks(settings, data_dir, calls_view)
+        self._wire_service_requests()
 
     def _build_window(self, window: MainWindow | None, demo: bool) -> CallsView:
         self.window: MainWindow = window if window is not None else build_main_window(demo=demo)
@@ -151,8 +158,7 @@ class ConsoleApp:
         self.calls = CallsController(
             calls_view, self.pane, self.status, self.tasks, interval_s=refresh_interval_s
         )
-        self.activity_log = ActivityLog(data_dir / "stream-console.sqlite3") if data_dir else None
-        self.history = CurrentHistory(self.activity_log)
+        self.history = CurrentHistory(None)  # this computer's history once the services start
         self.streams = StreamsController(
             self.pane, calls_view, self.tasks, self.dialogs, self.history, self.notices
         )
@@ -208,27 +214,61 @@ class ConsoleApp:
         self.region.demo_requested.connect(lambda: self.select_profile(DEMO_PROFILE_ID))
         self.accounts.profiles_changed.connect(self._on_profiles_changed)
 
-    def _build_callbacks(
-        self, settings: QSettings, data_dir: Path | None, calls_view: CallsView
-    ) -> None:
-        # Status callbacks: receiver + event log; `receiver.feed` and `receiver.log` for the pane.
-        self.receiver = ReceiverService(
-            settings, self.profiles, self.credentials, data_dir, self.window, self.active,
-            form=self.pane,
-        )  # fmt: skip
+    def _wire_service_requests(self) -> None:
+        """What the agent can ask of the receiver and the team database before they are built:
+        their lights and menu entries open their settings (building them if need be)."""
         self.active.changed.connect(self._follow_account)
-        self.accounts.profiles_changed.connect(
-            lambda _id: self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
-        )
-        self.receiver.feed.stats_changed.connect(self._on_receiver_status)
-        # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
-        self.receiver.routes[MONITOR_PATH] = self.monitor.forward
+        self.accounts.profiles_changed.connect(self._receiver_accounts_changed)
         self.window.add_view_toggle(self.notifier.toggle_action())
+        self.window.offer_settings_from("receiver")  # its clicks: receiver_settings_requested
+        self.window.offer_settings_from("team")  # its clicks: team_database_requested
         self.window.receiver_settings_requested.connect(lambda: self.receiver.open_dialog())
+        self.window.team_database_requested.connect(lambda: self.team.open_dialog())
+        if team_switched_on(self.settings):  # it connects with the services
+            self.window.set_light(
+                "team", Health.BUSY, "starting…",
+                "Team database: connects once the first calls are listed. Click for settings.",
+            )  # fmt: skip
+
+    def _services(self) -> tuple[ReceiverService, TeamDatabaseService]:
+        """The receiver (status callbacks, the event log: `receiver.feed` and `receiver.log` for
+        the pane), the team database and this computer's activity history, built once."""
+        if self._service_parts is not None:
+            return self._service_parts
+        from console.app.services.receiver import ReceiverService
+        from console.app.services.team import TeamDatabaseService
+        from console.store.activity_log import ActivityLog
+
+        receiver = ReceiverService(
+            self.settings, self.profiles, self.credentials, self.data_dir, self.window,
+            self.active, form=self.pane,
+        )  # fmt: skip
         # Team mode: the pane, reactions and history follow the team database while it is open.
-        self.team = TeamDatabaseService(settings, self.credentials, self.window)
-        self.team.changed.connect(self._on_team_changed)
-        self.receiver.feed.events_committed.connect(self.team.copy_local)
+        team = TeamDatabaseService(self.settings, self.credentials, self.window)
+        self._service_parts = receiver, team
+        receiver.feed.stats_changed.connect(self._on_receiver_status)
+        # A real account's tunnel reaches only the receiver's port: it relays the monitor's path.
+        receiver.routes[MONITOR_PATH] = self.monitor.forward
+        if self._demo_account is not None:
+            receiver.set_demo_account(*self._demo_account)
+        team.changed.connect(self._on_team_changed)
+        receiver.feed.events_committed.connect(team.copy_local)
+        if self.data_dir is not None:
+            self.activity_log = ActivityLog(self.data_dir / "stream-console.sqlite3")
+            self.history.use(self.activity_log)
+        return self._service_parts
+
+    @property
+    def receiver(self) -> ReceiverService:
+        return self._services()[0]
+
+    @property
+    def team(self) -> TeamDatabaseService:
+        return self._services()[1]
+
+    def _receiver_accounts_changed(self, _profile_id: str) -> None:
+        if self._service_parts is not None:  # else it reads them when built
+            self.tasks.run("receiver-accounts", self.receiver.refresh_credentials())
 
     # --- lifetime -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -256,6 +296,7 @@ class ConsoleApp:
             await asyncio.wait_for(self.first_calls.wait(), FIRST_CALLS_WAIT_S)
         if self.binding is not None and self.region.showing_calls:
             self.region.show_calls()  # the keyboard in the list, now that it has rows to move in
+        self._services()
         self._build_event_side()  # before the receiver: every callback finds its reactions
         await self.receiver.start()  # first: the stream form offers its URL once it listens
         if self.activity_log is not None:
@@ -330,8 +371,9 @@ class ConsoleApp:
             await client.aclose()
         self._closing_clients = []
         await self.demo_backend.stop()
-        await self.receiver.stop()
-        await self.team.stop()
+        if self._service_parts is not None:
+            await self.receiver.stop()
+            await self.team.stop()
         if self.activity_log is not None:
             await self.activity_log.close()
         self.hooks.uninstall(self._loop)
@@ -368,7 +410,9 @@ class ConsoleApp:
 
             profile = await self.demo_backend.start()
             tokens = StaticToken(self.demo_backend.token)
-            self.receiver.set_demo_account(profile.auth_id, self.demo_backend.token)
+            self._demo_account = (profile.auth_id, self.demo_backend.token)
+            if self._service_parts is not None:
+                self.receiver.set_demo_account(*self._demo_account)
         else:
             found = self.profiles.get(profile_id) if profile_id else None
             if found is None:
@@ -559,7 +603,7 @@ class ConsoleApp:
         binding = self.binding
         if binding is None:
             return "Choose an account first: the test callback is signed with its token."
-        if self.receiver.receiver is None:
+        if self._service_parts is None or self.receiver.receiver is None:
             return "The callback receiver is not running, so there is nowhere to send a test."
         url = self.receiver.callback_url_for(self.active.profile)
         if not url:

@@ -176,7 +176,9 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
     try:
         await wait_for(console.usable.is_set, what="usable")
         assert console.region.calls.empty.title.text() == "Loading calls…"
-        assert console.receiver.receiver is None  # not before the first calls are listed
+        # The receiver, team database and activity history: built with the services.
+        assert console.activity_log is None and console.history.history is None
+        assert window.receiver_status.text() == "Receiver: off"
         assert not isinstance(window.events_region, EventsPane)  # the placeholder, so far
         await wait_for(console.first_calls.is_set, timeout=10, what="first calls listed")
         assert console.region.calls.model.rowCount() == 3
@@ -185,6 +187,7 @@ async def test_start_up_titles_the_window_once_and_starts_services_after_the_fir
         assert console.setups.form is console.form
         await wait_for(console.services_ready.is_set, timeout=10, what="services started")
         assert console.receiver.receiver is not None
+        assert console.activity_log is not None and console.history.history is console.activity_log
         # The event pane and the reactions were built before the receiver could call back.
         assert isinstance(window.events_region, EventsPane)
         assert window.events_region is console.events_pane
@@ -228,3 +231,41 @@ async def test_the_app_settles_its_heap_once_every_service_has_started(tmp_path:
         await runner
         await console.shutdown()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.asyncio
+async def test_the_status_lights_answer_before_the_services_are_built(tmp_path: Path) -> None:
+    """Before the first calls are listed the receiver and the team database are not built, yet
+    their lights say what is coming and open their settings (building them then)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("team/url", "postgresql://stream@127.0.0.1:1/console")
+    settings.setValue("team/enabled", True)
+    console = ConsoleApp(
+        settings, data_dir=tmp_path / "data", keyring_store=MemoryCredentialStore()
+    )
+    window = console.window
+    try:
+        window.show()
+        assert window.team_status.text() == "Team database: starting…"
+        assert window.receiver_status.text() == "Receiver: off"
+        assert console.activity_log is None  # nothing built yet
+        QTest.mouseClick(window.receiver_status, Qt.MouseButton.LeftButton)
+        await wait_for(
+            lambda: console.receiver.dialog is not None and console.receiver.dialog.isVisible(),
+            what="the receiver's settings",
+        )
+        console.receiver.dialog.close()  # type: ignore[union-attr]
+        window.team_status.setFocus()
+        QTest.keyClick(window.team_status, Qt.Key.Key_Return)
+        await wait_for(
+            lambda: console.team.dialog is not None and console.team.dialog.isVisible(),
+            what="the team database's settings",
+        )
+        assert "starting…" not in window.team_status.text()  # the service says for itself now
+        console.team.dialog.close()  # type: ignore[union-attr]
+    finally:
+        window.close()
+        await console.shutdown()

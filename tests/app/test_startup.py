@@ -43,6 +43,13 @@ LATER = (
     "console.ui.stream_form",  # built just after the window is usable
     "console.ui.monitor_toggle",
     "console.app.controllers.setups",
+    # The services: built once the first calls are listed.
+    "console.app.services.receiver",
+    "console.app.services.team",
+    "console.store.activity_log",
+    "console.domain.service_check",
+    "console.domain.events",  # and the signature scheme: with the receiver
+    "sqlite3",
 )
 
 

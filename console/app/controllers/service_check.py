@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from console.app.runtime.tasks import TaskRunner
-from console.domain.service_check import CheckReport, CheckRequest
 from console.ui.call_pane import CallPane
 
 if TYPE_CHECKING:
+    from console.domain.service_check import CheckReport, CheckRequest  # with the form
     from console.ui.service_check_dialog import ServiceCheckDialog  # loaded on first check
 
 TASK = "service-check"

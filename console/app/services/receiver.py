@@ -102,7 +102,6 @@ class ReceiverService:
         self.stats_changed_count = 0
         # Other paths the receiver's port serves (the stream monitor), kept across restarts.
         self.routes: dict[str, Route] = {}
-        window.offer_settings_from("receiver")  # its clicks: receiver_settings_requested
 
     # --- life cycle -----------------------------------------------------------------------------
     @property

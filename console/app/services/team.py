@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from console.app.services.receiver import CallbackFeed
+from console.app.services.team_settings import ENABLED_KEY, URL_KEY, team_switched_on, team_url
 from console.credentials import CredentialError, CredentialStore
 from console.domain.events import EventFilter, StoredEvent, kept_nonce
 from console.domain.redaction import REDACTOR, redact_db_text, remember_url_passwords
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 PASSWORD_KEY = "team-database"  # the credential store's key (profile ids are 12 hex digits)
-URL_KEY = "team/url"
-ENABLED_KEY = "team/enabled"
 CONNECT_TIMEOUT_S = 10.0
 RETRY_S = 5.0
 HEALTH_INTERVAL_S = 1.0
@@ -112,20 +111,17 @@ class TeamDatabaseService(QObject):
         self._last: TeamStatus | None = None
         self.copied = 0  # callbacks of this console's own receiver copied to the team database
         self.copy_failed = 0
-        window.offer_settings_from("team")  # its clicks: team_database_requested
-        window.team_database_requested.connect(self.open_dialog)
         self._publish()
 
     # --- settings -------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return str(self.settings.value(URL_KEY, "") or "").strip()
+        return team_url(self.settings)
 
     @property
     def switched_on(self) -> bool:
         """The On/Off setting as saved."""
-        value = self.settings.value(ENABLED_KEY, False)
-        return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+        return team_switched_on(self.settings)
 
     @property
     def enabled(self) -> bool:
