@@ -395,12 +395,7 @@ class ConsoleApp:
         self.streams.bind(None)
         self._event_pane_account_changed()
         if old is not None:
-            # Its requests under way (a start, a stop, a read) still end with their answers;
-            # then its connections close. Shutdown waits for any close still to come.
-            await old.client.aclose()
-            self._closing_clients = [c for c in self._closing_clients if not c.shut]
-            if not old.client.shut:
-                self._closing_clients.append(old.client)
+            await self._retire(old.client)
         tokens: TokenSource
         if profile_id == DEMO_PROFILE_ID:
             self._show_loading(DEMO_LABEL, "Starting the Plivo simulator for the demo account.")
@@ -451,6 +446,15 @@ class ConsoleApp:
         self._refresh_profile_list()
         self.window.set_light("api", Health.BUSY, "connecting…")
         return binding
+
+    async def _retire(self, client: PlivoClient) -> None:
+        """The account switched from: its requests under way (a start, a stop, a read) still
+        end with their answers, then its connections close. Shutdown waits for a close still to
+        come."""
+        await client.aclose()
+        self._closing_clients = [c for c in self._closing_clients if not c.shut]
+        if not client.shut:
+            self._closing_clients.append(client)
 
     def _follow_account(self, profile: Profile | None) -> None:
         """Another account, or the same one's settings saved: the monitor's address and the last

@@ -231,33 +231,8 @@ class StreamsController(QObject):
         numbers = self.calls.call_numbers(call_uuid)  # the list forgets them on a switch
         try:
             started = await binding.client.start_stream(call_uuid, request)
-        except AmbiguousStart as error:
-            # `checked`: the call's streams were listed and none to this URL is active (a found
-            # one is returned as started), so the history can say "not started" for certain.
-            outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
-            detail = with_setup(error.message, setup)
-            if not self._switched_from(binding, f"the start is in doubt: {error.message}"):
-                pane.show_start_error(error.message, "\n".join(error.detail.lines()), call_uuid)
-                self.pane.reveal_result()
-                # The start has used its deadline: the table's own reload runs on its own time.
-                self.reload(call_uuid)
-            await self._record(
-                binding, Action.START_STREAM, call_uuid, outcome, request, "", detail,
-                numbers=numbers,
-            )  # fmt: skip
-            return None
         except ApiError as error:
-            if not self._switched_from(binding, f"the stream did not start: {error.message}"):
-                pane.show_start_error(
-                    error.message, "\n".join(error.detail.lines()), call_uuid,
-                    connection=isinstance(error, NetworkError),
-                )  # fmt: skip
-                self.pane.reveal_result()
-            detail = with_setup(error.message, setup)
-            await self._record(
-                binding, Action.START_STREAM, call_uuid, Outcome.FAILED, request, "", detail,
-                numbers=numbers,
-            )  # fmt: skip
+            await self._start_failed(binding, call_uuid, request, error, setup, numbers)
             return None
         self._watched[started.stream_id] = binding
         if self._switched_from(binding, f"stream {started.stream_id} started"):
@@ -284,6 +259,39 @@ class StreamsController(QObject):
         )  # fmt: skip
         await self.load_streams(call_uuid)
         return started
+
+    async def _start_failed(
+        self,
+        binding: AccountBinding,
+        call_uuid: str,
+        request: StreamRequest,
+        error: ApiError,
+        setup: str,
+        numbers: tuple[str, str] | None,
+    ) -> None:
+        """Say why a start failed or is in doubt (unless the agent switched accounts meanwhile),
+        and record it under the account it went through."""
+        if isinstance(error, AmbiguousStart):
+            # `checked`: the call's streams were listed and none to this URL is active (a found
+            # one is returned as started), so the history can say "not started" for certain.
+            outcome = Outcome.NOT_STARTED if error.checked else Outcome.UNCERTAIN
+            what, connection = f"the start is in doubt: {error.message}", False
+        else:
+            outcome = Outcome.FAILED
+            what = f"the stream did not start: {error.message}"
+            connection = isinstance(error, NetworkError)
+        if not self._switched_from(binding, what):
+            self.pane.show_start_error(
+                error.message, "\n".join(error.detail.lines()), call_uuid, connection=connection
+            )
+            self.pane.reveal_result()
+            if isinstance(error, AmbiguousStart):
+                # The start has used its deadline: the table's own reload runs on its own time.
+                self.reload(call_uuid)
+        await self._record(
+            binding, Action.START_STREAM, call_uuid, outcome, request, "",
+            with_setup(error.message, setup), numbers=numbers,
+        )  # fmt: skip
 
     def _remember_url(self, url: str) -> None:
         urls = ([url] + [u for u in self.pane.recent_service_urls() if u != url])[:10]
@@ -377,24 +385,13 @@ class StreamsController(QObject):
             if self._showing(call_uuid):
                 self.notices.call_result("No active streams to stop.")
             return False
-        numbers = self.calls.call_numbers(call_uuid)
-        label = f"{numbers[0]} → {numbers[1]}" if numbers is not None else call_uuid
+        numbers = self.calls.call_numbers(call_uuid)  # the list forgets them on a switch
         noun = "stream" if count == 1 else "streams"
-        if confirm and not await self.dialogs.confirm(
-            "Stop all streams",
-            (
-                f"Stop the active stream on the call {label}?"
-                if count == 1
-                else f"Stop all {count} active {noun} on the call {label}?"
-            ),
-            f"Stop {count} {noun}" if count else "Stop all",
-            detail=f"Call UUID {call_uuid}. Their WebSocket services stop receiving audio at once.",
-        ):
+        if confirm and not await self._confirm_stop_all(call_uuid, count, numbers):
             return False
         if self._showing(call_uuid):
             self.pane.mark_streams_stopped(self.pane.stream_ids())
             self.notices.call_result("Stopping all…")
-        numbers = self.calls.call_numbers(call_uuid)
         try:
             stopped = await binding.client.stop_all_streams(call_uuid)
         except ApiError as error:
@@ -410,7 +407,6 @@ class StreamsController(QObject):
             if not switched:
                 await self.load_streams(call_uuid)
             return False
-        noun = "stream" if count == 1 else "streams"
         switched = self._switched_from(binding, f"{count} {noun} stopped")
         reported = None if switched else self.pane.reported_stream_id(call_uuid)
         if reported:
@@ -426,6 +422,22 @@ class StreamsController(QObject):
         if self._showing(call_uuid):
             self.notices.call_result(stopped.message)
         return True
+
+    async def _confirm_stop_all(
+        self, call_uuid: str, count: int, numbers: tuple[str, str] | None
+    ) -> bool:
+        label = f"{numbers[0]} → {numbers[1]}" if numbers is not None else call_uuid
+        noun = "stream" if count == 1 else "streams"
+        return await self.dialogs.confirm(
+            "Stop all streams",
+            (
+                f"Stop the active stream on the call {label}?"
+                if count == 1
+                else f"Stop all {count} active {noun} on the call {label}?"
+            ),
+            f"Stop {count} {noun}" if count else "Stop all",
+            detail=f"Call UUID {call_uuid}. Their WebSocket services stop receiving audio at once.",
+        )
 
     # --- audit -----------------------------------------------------------------------------------
     def _switched_from(self, binding: AccountBinding, what: str) -> bool:
