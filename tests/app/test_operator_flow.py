@@ -521,6 +521,7 @@ async def test_a_start_under_way_when_the_agent_switches_accounts_is_recorded_fo
     [failed] = [e for e in await log.recent() if e.action.value == "stream failed"]
     assert (failed.stream_id, failed.account_name) == (stream_id, "Support EU")
     await rig.refreshed()  # the other account's calls listed: nothing left on the wire
+    assert "unexpected" not in rig.console.window.banners.active_keys()  # no error put up
 
 
 @pytest.mark.asyncio
@@ -557,3 +558,4 @@ async def test_a_stop_under_way_when_the_agent_switches_accounts_is_recorded_for
     message = rig.console.window.statusBar().currentMessage()
     assert message.startswith(f"Support EU: stream {stream_id} stopped")
     await rig.refreshed()  # the other account's calls listed: nothing left on the wire
+    assert "unexpected" not in rig.console.window.banners.active_keys()  # no error put up

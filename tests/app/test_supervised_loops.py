@@ -81,6 +81,25 @@ async def test_supervise_runs_on_after_failures_reporting_once() -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_step_that_fails_after_its_loop_was_stopped_is_not_reported() -> None:
+    """The old account's refresh, its client closed by a switch, fails on its way out: that
+    failure is not the agent's news (no banner for the account now in use)."""
+    reports: list[str] = []
+    state = {"running": True, "steps": 0}
+
+    async def step() -> None:
+        state["steps"] += 1
+        state["running"] = False  # e.g. the account switched while this step ran
+        raise RuntimeError("the Plivo client is closed")
+
+    streak = await supervise(
+        "old-account-loop", step, report=lambda n, e: reports.append(str(e)),
+        running=lambda: bool(state["running"]),
+    )  # fmt: skip
+    assert state["steps"] == 1 and reports == [] and streak.reported == 0
+
+
+@pytest.mark.asyncio
 async def test_supervise_lets_cancellation_through() -> None:
     entered = asyncio.Event()
 

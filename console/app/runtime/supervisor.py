@@ -107,6 +107,9 @@ async def supervise(
         try:
             await step()
         except Exception as exc:  # anything but cancellation: report once, back off, go on
+            if not running():  # stopped meanwhile (an account switched from): not the agent's
+                _log.info("%s ended; its last step failed: %s", name, exc)
+                break
             wait = max(interval_s, streak.failed(exc))
         else:
             streak.succeeded()
