@@ -109,8 +109,8 @@ class PlivoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """New requests are refused; those under way end first, then the connections close
-        (at once when none is). Awaiting it again waits for that close."""
+        """New requests are refused; those under way end first, and the last of them closes the
+        connections (this call closes them when none is under way)."""
         await self._session.aclose()
 
     @property

@@ -235,13 +235,19 @@ class StreamsController(QObject):
             await self._start_failed(binding, call_uuid, request, error, setup, numbers)
             return None
         self._watched[started.stream_id] = binding
-        if self._switched_from(binding, f"stream {started.stream_id} started"):
-            await self._record(
-                binding, Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id,
-                with_setup(started.message or "", setup), numbers=numbers,
-            )  # fmt: skip
-            return started
-        pane.show_started(started, call_uuid)
+        switched = self._switched_from(binding, f"stream {started.stream_id} started")
+        if not switched:
+            self._show_started(started, call_uuid, request)
+        await self._record(
+            binding, Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id,
+            with_setup(started.message or "", setup), numbers=numbers,
+        )  # fmt: skip
+        if not switched:
+            await self.load_streams(call_uuid)
+        return started
+
+    def _show_started(self, started: StreamStarted, call_uuid: str, request: StreamRequest) -> None:
+        self.pane.show_started(started, call_uuid)
         self.pane.reveal_result()
         if self._showing(call_uuid):
             self.pane.add_pending_stream(Stream(
@@ -252,13 +258,6 @@ class StreamsController(QObject):
             ))  # fmt: skip
             self.pane.select_stream(started.stream_id)
         self._remember_url(request.service_url)
-        detail = with_setup(started.message or "", setup)
-        await self._record(
-            binding, Action.START_STREAM, call_uuid, Outcome.OK, request, started.stream_id,
-            detail, numbers=numbers,
-        )  # fmt: skip
-        await self.load_streams(call_uuid)
-        return started
 
     async def _start_failed(
         self,
@@ -313,22 +312,20 @@ class StreamsController(QObject):
         try:
             stopped = await binding.client.stop_stream(call_uuid, stream_id)
         except ApiError as error:
-            if self._switched_from(binding, f"stream {stream_id} was not stopped: {error.message}"):
-                await self._record(
-                    binding, Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id,
-                    error.message, url, numbers=numbers,
-                )  # fmt: skip
-                return False
+            switched = self._switched_from(
+                binding, f"stream {stream_id} was not stopped: {error.message}"
+            )
             network = isinstance(error, NetworkError)
-            self._failed_stops[stream_id] = (call_uuid, error.message, network)
-            if self._showing(call_uuid):
-                self.pane.unmark_streams_stopped([stream_id])
-                self._say_failed_stop(call_uuid, answered=False)
+            if not switched:
+                self._failed_stops[stream_id] = (call_uuid, error.message, network)
+                if self._showing(call_uuid):
+                    self.pane.unmark_streams_stopped([stream_id])
+                    self._say_failed_stop(call_uuid, answered=False)
             await self._record(
                 binding, Action.STOP_STREAM, call_uuid, Outcome.FAILED, None, stream_id,
                 error.message, url, numbers=numbers,
             )  # fmt: skip
-            if not network:  # Plivo answered: its list says whether the stream still runs
+            if not switched and not network:  # Plivo answered: its list says if it still runs
                 await self.load_streams(call_uuid, quiet=True)
             return False
         self._failed_stops.pop(stream_id, None)
